@@ -1,0 +1,40 @@
+using Cinnabar;
+using Cinnabar.Config;
+
+// cinnabar-server [config-file] [--name value ...], as redis-server.
+ServerConfig config;
+try
+{
+    config = ConfigLoader.FromArguments(args);
+}
+catch (ConfigException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+
+await using var server = new CinnabarServer(config);
+try
+{
+    server.Start();
+}
+catch (System.Net.Sockets.SocketException ex)
+{
+    Console.Error.WriteLine($"Could not create server TCP listening socket {string.Join(' ', config.Bind)}:{config.Port}: {ex.Message}");
+    return 1;
+}
+
+// SIGTERM / SIGINT: stop accepting, close clients, exit cleanly (later: save when save points are set).
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+{
+    ctx.Cancel = true;
+    server.RequestShutdown();
+});
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, ctx =>
+{
+    ctx.Cancel = true;
+    server.RequestShutdown();
+});
+
+await server.Completion;
+return 0;

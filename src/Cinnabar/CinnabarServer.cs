@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Cinnabar.Commands;
+using Cinnabar.Config;
+using Cinnabar.Keyspace;
+using Cinnabar.Networking;
+using Cinnabar.Protocol;
+using Cinnabar.Server;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cinnabar;
+
+/// <summary>
+/// The server: owns the databases, the clients, the command table and the one execution lock.
+/// <para>
+/// Threading model: I/O runs on the .NET thread pool (one receive loop and one send loop per client);
+/// commands execute on whichever thread received them, but only while holding <see cref="ExecLock"/>,
+/// so every command (and every pipelined batch) is atomic, exactly as in single-threaded Redis, and data
+/// structures need no internal locking. Parsing and socket writes happen outside the lock.
+/// </para>
+/// </summary>
+public sealed partial class CinnabarServer : IAsyncDisposable
+{
+    /// <summary>Held while executing commands and whenever the keyspace or clients are touched.</summary>
+    public readonly Lock ExecLock = new();
+
+    private readonly List<Listener> _listeners = new();
+    private readonly Dictionary<long, Client> _clients = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<ClientConnection> _toFlush = new();
+    private List<ClientConnection> _flushing = new();
+    private ServerCron? _cron;
+    private readonly ILoggerFactory? _ownedLoggerFactory;
+
+    public CinnabarServer(ServerConfig config, ILoggerFactory? loggerFactory = null)
+    {
+        Config = config;
+        if (loggerFactory is null && config.LogLevel != "nothing")
+            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel);
+        Log = new ServerLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("cinnabar"));
+        KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs() };
+        Databases = new Database[config.Databases];
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
+        Commands = new CommandTable(CommandRegistry.AllCommands());
+        RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        StartTimeMs = KeyspaceState.WallClockMs();
+        StartTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    public ServerConfig Config { get; }
+    public ServerLog Log { get; }
+    public ServerStats Stats { get; } = new();
+    public KeyspaceState KeyspaceState { get; }
+    public Database[] Databases { get; }
+    public CommandTable Commands { get; }
+    public string RunId { get; }
+    public long StartTimeMs { get; }
+    public long StartTimestamp { get; }
+
+    /// <summary>Changes since the last save (rdb_changes_since_last_save).</summary>
+    public long Dirty;
+    public long LastSaveTimeMs;
+
+    /// <summary>The TCP ports actually bound (useful with port 0 in tests).</summary>
+    public IReadOnlyList<int> BoundPorts => _listeners.Select(l => l.Port).ToArray();
+    public int Port => _listeners.Count > 0 ? _listeners[0].Port : Config.Port;
+
+    /// <summary>Completes when the server has stopped (SHUTDOWN or <see cref="StopAsync"/>).</summary>
+    public Task Completion => _stopped.Task;
+
+    public IEnumerable<Client> Clients => _clients.Values;
+    public int ClientCount => _clients.Count;
+
+    public void Start()
+    {
+        LastSaveTimeMs = StartTimeMs;
+        foreach (var address in Config.Bind)
+        {
+            var ip = address switch
+            {
+                "*" => IPAddress.Any,
+                "::*" or "::" => IPAddress.IPv6Any,
+                _ => IPAddress.Parse(address.TrimStart('-')),
+            };
+            var listener = new Listener(this, new IPEndPoint(ip, _listeners.Count > 0 && Config.Port == 0 ? _listeners[0].Port : Config.Port));
+            listener.Start();
+            _listeners.Add(listener);
+        }
+        _cron = new ServerCron(this);
+        _cron.Start();
+        Log.Info($"Cinnabar ready to accept connections on port {Port}");
+    }
+
+    public async Task StopAsync()
+    {
+        foreach (var l in _listeners) l.Stop();
+        _cron?.Stop();
+        Client[] clients;
+        lock (ExecLock) clients = _clients.Values.ToArray();
+        foreach (var c in clients) (c as ClientConnection)?.Close();
+        foreach (var l in _listeners) await l.Completion;
+        _stopped.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _ownedLoggerFactory?.Dispose();
+    }
+
+    // ---- clients ----------------------------------------------------------------------------------
+
+    internal bool TryRegister(ClientConnection c)
+    {
+        lock (ExecLock)
+        {
+            Stats.TotalConnectionsReceived++;
+            if (_clients.Count >= Config.MaxClients)
+            {
+                Stats.RejectedConnections++;
+                return false;
+            }
+            _clients[c.Id] = c;
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a closed client and releases everything it held (subscriptions, blocking, watches).</summary>
+    internal void OnClientClosed(ClientConnection c)
+    {
+        lock (ExecLock)
+        {
+            _clients.Remove(c.Id);
+            ClientClosed?.Invoke(c);
+        }
+    }
+
+    /// <summary>Raised under the execution lock when a client goes away (pub/sub, blocking, WATCH clean up here).</summary>
+    public event Action<Client>? ClientClosed;
+
+    public Client? FindClient(long id) => _clients.GetValueOrDefault(id);
+
+    // ---- execution --------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Executes a batch of pipelined commands atomically. Returns how many ran; fewer when the client
+    /// blocked or is closing, in which case the rest stays in its buffer.
+    /// </summary>
+    internal int ExecuteBatch(ClientConnection c, byte[] buffer, ArgSlice[] args, ReadOnlySpan<(int ArgStart, int ArgCount, int End)> batch)
+    {
+        int done = 0;
+        List<ClientConnection> flush;
+        lock (ExecLock)
+        {
+            lock (c.OutputLock)
+            {
+                foreach (var cmd in batch)
+                {
+                    c.SetArgs(buffer, args, cmd.ArgStart, cmd.ArgCount);
+                    Execute(c);
+                    done++;
+                    if ((c.Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply | ClientFlags.Closing)) != 0) break;
+                }
+            }
+            c.LastInteractionMs = KeyspaceState.NowMs;
+            if (_toFlush.Count == 0) return done;
+            flush = _toFlush;
+            _toFlush = _flushing;
+            _flushing = flush;
+        }
+        // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
+        foreach (var other in flush) other.Flush();
+        flush.Clear();
+        return done;
+    }
+
+    /// <summary>Runs one command from <paramref name="c"/>'s current arguments. Caller holds <see cref="ExecLock"/>.</summary>
+    public void Execute(Client c)
+    {
+        KeyspaceState.NowMs = KeyspaceState.WallClockMs();
+        var cmd = Commands.Find(c.Arg(0));
+        if (cmd is null)
+        {
+            RejectUnknownCommand(c);
+            return;
+        }
+        if (cmd.Subcommands is not null && c.ArgCount >= 2)
+        {
+            var sub = CommandTable.FindSubcommand(cmd, c.Arg(1));
+            if (sub is null)
+            {
+                Reject(c, $"ERR unknown subcommand '{Truncate(c.ArgString(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                return;
+            }
+            cmd = sub;
+        }
+        if (!cmd.ArityMatches(c.ArgCount) || cmd.Handler is null)
+        {
+            Reject(c, Errors.WrongArgs(cmd.FullName));
+            return;
+        }
+        if (BeforeCall is not null && !BeforeCall(c, cmd)) return;
+        Call(c, cmd);
+    }
+
+    /// <summary>
+    /// Checks run before a command (transactions queueing, pub/sub context, replica read-only...). Each
+    /// returns false when it has already answered the command. Later subsystems add their checks here.
+    /// </summary>
+    public Func<Client, CommandDef, bool>? BeforeCall;
+
+    /// <summary>Invokes a command's handler and accounts for it (INFO commandstats, errorstats).</summary>
+    public void Call(Client c, CommandDef cmd)
+    {
+        c.CurrentCommand = cmd;
+        int before = c.Reply.Length;
+        long start = Stopwatch.GetTimestamp();
+        cmd.Handler!(c);
+        long elapsed = Stopwatch.GetTimestamp() - start;
+        cmd.Calls++;
+        cmd.Microseconds += elapsed * 1_000_000 / Stopwatch.Frequency;
+        Stats.TotalCommandsProcessed++;
+        if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
+        {
+            cmd.FailedCalls++;
+            CountError(c.Reply.WrittenSpan[(before + 1)..]);
+        }
+        c.LastCommand = cmd;
+        c.CurrentCommand = null;
+    }
+
+    /// <summary>Answers a command refused before execution (unknown, arity, not allowed now).</summary>
+    public void Reject(Client c, string error)
+    {
+        if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        c.Reply.Error(error);
+        var cmd = Commands.Find(c.Arg(0));
+        if (cmd is not null) cmd.RejectedCalls++;
+        CountError(Encoding.UTF8.GetBytes(error));
+    }
+
+    private void RejectUnknownCommand(Client c)
+    {
+        var args = new StringBuilder();
+        for (int i = 1; i < c.ArgCount && args.Length < 128; i++)
+            args.Append('\'').Append(Truncate(c.ArgString(i), 128 - args.Length)).Append("' ");
+        Reject(c, $"ERR unknown command '{Truncate(c.ArgString(0), 128)}', with args beginning with: {args}");
+    }
+
+    private void CountError(ReadOnlySpan<byte> error)
+    {
+        Stats.TotalErrorReplies++;
+        int sp = error.IndexOfAny((byte)' ', (byte)'\r');
+        var code = Encoding.UTF8.GetString(sp < 0 ? error : error[..sp]);
+        if (Stats.ErrorCounts.Count < 128 || Stats.ErrorCounts.ContainsKey(code))
+            Stats.ErrorCounts[code] = Stats.ErrorCounts.GetValueOrDefault(code) + 1;
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..Math.Max(max, 0)];
+
+    /// <summary>Schedules a send for a client that received output from another client's command.</summary>
+    public void RequestFlush(ClientConnection c)
+    {
+        if (!_toFlush.Contains(c)) _toFlush.Add(c);
+    }
+
+    // ---- keyspace hooks ---------------------------------------------------------------------------
+
+    /// <summary>Raised on every key write (Redis' signalModifiedKey): WATCH and client caching listen here.</summary>
+    public event KeyModifiedHandler? KeyModifiedHandlers;
+
+    /// <summary>Raised for keyspace notifications (class, event, key, db).</summary>
+    public NotifyHandler? KeyspaceEventHandlers;
+
+    public delegate void NotifyHandler(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db);
+    public delegate void KeyModifiedHandler(Database db, ReadOnlySpan<byte> key);
+
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key) => KeyModifiedHandlers?.Invoke(db, key);
+
+    public void NotifyKeyspaceEvent(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
+        => KeyspaceEventHandlers?.Invoke(type, @event, key, db);
+
+    /// <summary>Requests an orderly stop (SHUTDOWN, signals): listeners close, clients are dropped.</summary>
+    public void RequestShutdown() => _ = Task.Run(StopAsync);
+}

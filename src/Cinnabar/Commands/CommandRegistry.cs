@@ -1,0 +1,11 @@
+namespace Cinnabar.Commands;
+
+/// <summary>Collects the declarations of every command family. Add a family here and nowhere else.</summary>
+internal static class CommandRegistry
+{
+    public static IEnumerable<CommandDef> AllCommands() =>
+        ConnectionCommands.Commands()
+            .Concat(StringCommands.Commands())
+            .Concat(KeyCommands.Commands())
+            .Concat(ServerCommands.Commands());
+}

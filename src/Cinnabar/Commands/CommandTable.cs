@@ -1,0 +1,66 @@
+using System.Text;
+
+namespace Cinnabar.Commands;
+
+/// <summary>
+/// All commands by name. Lookup takes the raw argument bytes and folds case on the fly, so dispatch
+/// allocates nothing and never builds a string.
+/// </summary>
+public sealed class CommandTable
+{
+    private readonly Dictionary<byte[], CommandDef> _byName;
+    private readonly Dictionary<byte[], CommandDef>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+
+    public CommandTable(IEnumerable<CommandDef> commands)
+    {
+        _byName = new Dictionary<byte[], CommandDef>(AsciiCaseInsensitiveComparer.Instance);
+        foreach (var c in commands)
+        {
+            if (!_byName.TryAdd(Encoding.ASCII.GetBytes(c.Name), c))
+                throw new InvalidOperationException($"command '{c.Name}' declared twice");
+        }
+        _lookup = _byName.GetAlternateLookup<ReadOnlySpan<byte>>();
+        All = _byName.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Every top-level command, sorted by name.</summary>
+    public IReadOnlyList<CommandDef> All { get; }
+
+    public int Count => _byName.Count;
+
+    public CommandDef? Find(ReadOnlySpan<byte> name) => _lookup.TryGetValue(name, out var c) ? c : null;
+
+    public CommandDef? Find(string name) => Find(Encoding.UTF8.GetBytes(name));
+
+    /// <summary>The subcommand of <paramref name="container"/> named <paramref name="name"/>, or null.</summary>
+    public static CommandDef? FindSubcommand(CommandDef container, ReadOnlySpan<byte> name)
+    {
+        foreach (var s in container.Subcommands!)
+            if (Ascii.EqualsIgnoreCase(name, s.NameBytes)) return s;
+        return null;
+    }
+}
+
+/// <summary>Byte-string equality ignoring ASCII case, with span lookups (command names).</summary>
+public sealed class AsciiCaseInsensitiveComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+{
+    public static readonly AsciiCaseInsensitiveComparer Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => x is not null && y is not null && Equals((ReadOnlySpan<byte>)x, y);
+    public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => Ascii.EqualsIgnoreCase(alternate, other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate)
+    {
+        uint h = 2166136261;
+        foreach (byte b in alternate)
+        {
+            byte c = b is >= (byte)'a' and <= (byte)'z' ? (byte)(b - 32) : b;
+            h = (h ^ c) * 16777619;
+        }
+        return (int)h;
+    }
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+}

@@ -1,0 +1,340 @@
+using System.Globalization;
+
+namespace Cinnabar.Config;
+
+/// <summary>One configuration parameter: how CONFIG GET shows it and how a directive or CONFIG SET changes it.</summary>
+public sealed class ConfigParameter
+{
+    public required string Name { get; init; }
+    public string[] Aliases { get; init; } = [];
+    /// <summary>Only settable in the config file or on the command line.</summary>
+    public bool Immutable { get; init; }
+    public required Func<ServerConfig, string> Get { get; init; }
+    /// <summary>Returns null on success or the reason (Redis' wording, without the CONFIG SET prefix).</summary>
+    public required Func<ServerConfig, IReadOnlyList<string>, string?> Setter { get; init; }
+    /// <summary>Number of arguments the directive takes; -1 = one or more, joined by spaces for CONFIG SET.</summary>
+    public int ArgCount { get; init; } = 1;
+
+    public string? Set(ServerConfig c, IReadOnlyList<string> args, bool atStartup)
+    {
+        if (ArgCount >= 0 && args.Count != ArgCount) return "Bad directive or wrong number of arguments";
+        if (ArgCount < 0 && args.Count == 0) return "Bad directive or wrong number of arguments";
+        return Setter(c, args);
+    }
+}
+
+/// <summary>The declarations of every supported parameter.</summary>
+internal static class ConfigParameters
+{
+    public static List<ConfigParameter> Build()
+    {
+        var list = new List<ConfigParameter>
+        {
+            Int("port", c => c.Port, (c, v) => c.Port = v, 0, 65535, immutable: true),
+            new()
+            {
+                Name = "bind", Immutable = true, ArgCount = -1,
+                Get = c => string.Join(' ', c.Bind),
+                Setter = (c, a) => { c.Bind = a.SelectMany(x => x.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray(); return null; },
+            },
+            Str("dir", c => c.Dir, (c, v) =>
+            {
+                if (!Directory.Exists(v)) return $"No such file or directory";
+                c.Dir = Path.GetFullPath(v);
+                Directory.SetCurrentDirectory(c.Dir);
+                return null;
+            }),
+            Str("dbfilename", c => c.DbFilename, (c, v) =>
+            {
+                if (v.Contains('/') || v.Contains('\\')) return "dbfilename can't be a path, just a filename";
+                c.DbFilename = v;
+                return null;
+            }),
+            Int("databases", c => c.Databases, (c, v) => c.Databases = v, 1, int.MaxValue, immutable: true),
+            Int("maxclients", c => c.MaxClients, (c, v) => c.MaxClients = v, 1, int.MaxValue),
+            new()
+            {
+                Name = "replicaof", Aliases = ["slaveof"], ArgCount = -1, Immutable = false,
+                Get = c => c.ReplicaOfHost is null ? "" : $"{c.ReplicaOfHost} {c.ReplicaOfPort}",
+                Setter = (c, a) =>
+                {
+                    var parts = a.SelectMany(x => x.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+                    if (parts.Length != 2) return "Bad directive or wrong number of arguments";
+                    if (parts[0].Equals("no", StringComparison.OrdinalIgnoreCase) && parts[1].Equals("one", StringComparison.OrdinalIgnoreCase))
+                    {
+                        c.ReplicaOfHost = null;
+                        c.ReplicaOfPort = 0;
+                        return null;
+                    }
+                    if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+                        return "Invalid master port";
+                    c.ReplicaOfHost = parts[0];
+                    c.ReplicaOfPort = port;
+                    return null;
+                },
+            },
+            Enum("loglevel", c => c.LogLevel, (c, v) => c.LogLevel = v, "debug", "verbose", "notice", "warning", "nothing"),
+            Str("logfile", c => c.LogFile, (c, v) => { c.LogFile = v; return null; }, immutable: true),
+            Int("hz", c => c.Hz, (c, v) => c.Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue),
+            Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
+            Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
+            Enum("enable-debug-command", c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true, "no", "yes", "local"),
+            Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
+            Enum("maxmemory-policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v,
+                "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+            Int("maxmemory-samples", c => c.MaxMemorySamples, (c, v) => c.MaxMemorySamples = v, 1, 64),
+            Int("timeout", c => c.Timeout, (c, v) => c.Timeout = v, 0, int.MaxValue),
+            Int("tcp-keepalive", c => c.TcpKeepAlive, (c, v) => c.TcpKeepAlive = v, 0, int.MaxValue),
+            Int("tcp-backlog", c => c.TcpBacklog, (c, v) => c.TcpBacklog = v, 0, int.MaxValue, immutable: true),
+            Str("requirepass", c => c.RequirePass, (c, v) => { c.RequirePass = v; return null; }),
+            Bool("protected-mode", c => c.ProtectedMode, (c, v) => c.ProtectedMode = v),
+            Str("notify-keyspace-events", c => c.NotifyKeyspaceEvents, (c, v) =>
+            {
+                if (!NotifyKeyspaceEventsParser.TryParse(v, out _)) return "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+                c.NotifyKeyspaceEvents = NotifyKeyspaceEventsParser.Normalize(v);
+                return null;
+            }),
+            Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
+            Str("appendfilename", c => c.AppendFilename, (c, v) => { c.AppendFilename = v; return null; }, immutable: true),
+            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "always", "everysec", "no"),
+            new()
+            {
+                Name = "save", ArgCount = -1,
+                Get = c => string.Join(' ', c.SavePoints),
+                Setter = (c, a) =>
+                {
+                    var parts = a.SelectMany(x => x.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+                    if (parts.Length == 0) { c.SavePoints = []; return null; }
+                    if (parts.Length % 2 != 0) return "Invalid save parameters";
+                    var points = new long[parts.Length];
+                    for (int i = 0; i < parts.Length; i++)
+                        if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out points[i]))
+                            return "Invalid save parameters";
+                    c.SavePoints = points;
+                    return null;
+                },
+            },
+            Bool("replica-read-only", c => c.ReplicaReadOnly, (c, v) => c.ReplicaReadOnly = v, "slave-read-only"),
+            Bool("replica-serve-stale-data", c => c.ReplicaServeStaleData, (c, v) => c.ReplicaServeStaleData = v, "slave-serve-stale-data"),
+            Memory("repl-backlog-size", c => c.ReplBacklogSize, (c, v) => c.ReplBacklogSize = v, 1, long.MaxValue),
+            Int("active-expire-effort", c => c.ActiveExpireEffort, (c, v) => c.ActiveExpireEffort = v, 1, 10),
+            Long("slowlog-log-slower-than", c => c.SlowlogLogSlowerThan, (c, v) => c.SlowlogLogSlowerThan = v, -1, long.MaxValue),
+            Int("slowlog-max-len", c => c.SlowlogMaxLen, (c, v) => c.SlowlogMaxLen = v, 0, int.MaxValue),
+            Bool("lazyfree-lazy-expire", c => c.LazyFreeLazyExpire, (c, v) => c.LazyFreeLazyExpire = v),
+            Bool("lazyfree-lazy-user-del", c => c.LazyFreeLazyUserDel, (c, v) => c.LazyFreeLazyUserDel = v),
+            Bool("lazyfree-lazy-user-flush", c => c.LazyFreeLazyUserFlush, (c, v) => c.LazyFreeLazyUserFlush = v),
+            Bool("lazyfree-lazy-server-del", c => c.LazyFreeLazyServerDel, (c, v) => c.LazyFreeLazyServerDel = v),
+            Enum("daemonize", c => c.Daemonize, (c, v) => c.Daemonize = v, immutable: true, "no", "yes"),
+            Str("pidfile", c => c.PidFile, (c, v) => { c.PidFile = v; return null; }),
+            Bool("rdbcompression", c => c.RdbCompression, (c, v) => c.RdbCompression = v),
+            Bool("rdbchecksum", c => c.RdbChecksum, (c, v) => c.RdbChecksum = v, true),
+            Bool("stop-writes-on-bgsave-error", c => c.StopWritesOnBgsaveError, (c, v) => c.StopWritesOnBgsaveError = v),
+            Str("masterauth", c => c.MasterAuth, (c, v) => { c.MasterAuth = v; return null; }),
+            Str("masteruser", c => c.MasterUser, (c, v) => { c.MasterUser = v; return null; }),
+            Bool("repl-diskless-sync", c => c.ReplDisklessSync, (c, v) => c.ReplDisklessSync = v),
+            Int("repl-diskless-sync-delay", c => c.ReplDisklessSyncDelay, (c, v) => c.ReplDisklessSyncDelay = v, 0, int.MaxValue),
+            Int("repl-timeout", c => c.ReplTimeout, (c, v) => c.ReplTimeout = v, 1, int.MaxValue),
+            Int("repl-ping-replica-period", c => c.ReplPingReplicaPeriod, (c, v) => c.ReplPingReplicaPeriod = v, 1, int.MaxValue, "repl-ping-slave-period"),
+            new()
+            {
+                Name = "client-output-buffer-limit", ArgCount = -1,
+                Get = c => c.ClientOutputBufferLimit,
+                Setter = (c, a) =>
+                {
+                    var merged = ClientOutputBufferLimits.Merge(c.ClientOutputBufferLimit, string.Join(' ', a));
+                    if (merged is null) return "Wrong number of arguments in buffer limit configuration.";
+                    c.ClientOutputBufferLimit = merged;
+                    return null;
+                },
+            },
+            Int("list-max-listpack-size", c => c.ListMaxListpackSize, (c, v) => c.ListMaxListpackSize = v, int.MinValue, int.MaxValue, "list-max-ziplist-size"),
+            Int("list-compress-depth", c => c.ListCompressDepth, (c, v) => c.ListCompressDepth = v, 0, int.MaxValue),
+            Int("hash-max-listpack-entries", c => c.HashMaxListpackEntries, (c, v) => c.HashMaxListpackEntries = v, 0, int.MaxValue, "hash-max-ziplist-entries"),
+            Int("hash-max-listpack-value", c => c.HashMaxListpackValue, (c, v) => c.HashMaxListpackValue = v, 0, int.MaxValue, "hash-max-ziplist-value"),
+            Int("set-max-intset-entries", c => c.SetMaxIntsetEntries, (c, v) => c.SetMaxIntsetEntries = v, 0, int.MaxValue),
+            Int("set-max-listpack-entries", c => c.SetMaxListpackEntries, (c, v) => c.SetMaxListpackEntries = v, 0, int.MaxValue),
+            Int("set-max-listpack-value", c => c.SetMaxListpackValue, (c, v) => c.SetMaxListpackValue = v, 0, int.MaxValue),
+            Int("zset-max-listpack-entries", c => c.ZSetMaxListpackEntries, (c, v) => c.ZSetMaxListpackEntries = v, 0, int.MaxValue, "zset-max-ziplist-entries"),
+            Int("zset-max-listpack-value", c => c.ZSetMaxListpackValue, (c, v) => c.ZSetMaxListpackValue = v, 0, int.MaxValue, "zset-max-ziplist-value"),
+            Memory("stream-node-max-bytes", c => c.StreamNodeMaxBytes, (c, v) => c.StreamNodeMaxBytes = v, 0, long.MaxValue),
+            Int("stream-node-max-entries", c => c.StreamNodeMaxEntries, (c, v) => c.StreamNodeMaxEntries = v, 0, int.MaxValue),
+            Int("lua-time-limit", c => c.LuaTimeLimit, (c, v) => c.LuaTimeLimit = v, 0, int.MaxValue, "busy-reply-threshold"),
+            Int("latency-monitor-threshold", c => c.LatencyMonitorThreshold, (c, v) => c.LatencyMonitorThreshold = v, 0, int.MaxValue),
+            Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
+            Bool("cluster-enabled", c => c.ClusterEnabled, (c, v) => c.ClusterEnabled = v, true),
+            Enum("supervised", c => c.SupervisedMode, (c, v) => c.SupervisedMode = v, immutable: true, "upstart", "systemd", "auto", "no"),
+            Enum("syslog-enabled", c => c.Syslog, (c, v) => c.Syslog = v, immutable: true, "yes", "no"),
+        };
+        return list;
+    }
+
+    private static ConfigParameter Int(string name, Func<ServerConfig, int> get, Action<ServerConfig, int> set, int min, int max, params string[] aliases)
+        => Int(name, get, set, min, max, false, aliases);
+
+    private static ConfigParameter Int(string name, Func<ServerConfig, int> get, Action<ServerConfig, int> set, int min, int max, bool immutable, params string[] aliases) => new()
+    {
+        Name = name, Aliases = aliases, Immutable = immutable,
+        Get = c => get(c).ToString(CultureInfo.InvariantCulture),
+        Setter = (c, a) =>
+        {
+            if (!ServerConfig.TryParseMemory(a[0], out long v) || v < int.MinValue || v > int.MaxValue) return "argument couldn't be parsed into an integer";
+            if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
+            set(c, (int)v);
+            return null;
+        },
+    };
+
+    private static ConfigParameter Long(string name, Func<ServerConfig, long> get, Action<ServerConfig, long> set, long min, long max) => new()
+    {
+        Name = name,
+        Get = c => get(c).ToString(CultureInfo.InvariantCulture),
+        Setter = (c, a) =>
+        {
+            if (!long.TryParse(a[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v)) return "argument couldn't be parsed into an integer";
+            if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
+            set(c, v);
+            return null;
+        },
+    };
+
+    private static ConfigParameter Memory(string name, Func<ServerConfig, long> get, Action<ServerConfig, long> set, long min, long max) => new()
+    {
+        Name = name,
+        Get = c => get(c).ToString(CultureInfo.InvariantCulture),
+        Setter = (c, a) =>
+        {
+            if (!ServerConfig.TryParseMemory(a[0], out long v)) return "argument must be a memory value";
+            if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
+            set(c, v);
+            return null;
+        },
+    };
+
+    private static ConfigParameter Bool(string name, Func<ServerConfig, bool> get, Action<ServerConfig, bool> set, params string[] aliases)
+        => Bool(name, get, set, false, aliases);
+
+    private static ConfigParameter Bool(string name, Func<ServerConfig, bool> get, Action<ServerConfig, bool> set, bool immutable, params string[] aliases) => new()
+    {
+        Name = name, Aliases = aliases, Immutable = immutable,
+        Get = c => get(c) ? "yes" : "no",
+        Setter = (c, a) =>
+        {
+            if (!ServerConfig.TryParseBool(a[0], out bool v)) return "argument must be 'yes' or 'no'";
+            set(c, v);
+            return null;
+        },
+    };
+
+    private static ConfigParameter Str(string name, Func<ServerConfig, string> get, Func<ServerConfig, string, string?> set, bool immutable = false) => new()
+    {
+        Name = name, Immutable = immutable,
+        Get = get,
+        Setter = (c, a) => set(c, a[0]),
+    };
+
+    private static ConfigParameter Enum(string name, Func<ServerConfig, string> get, Action<ServerConfig, string> set, params string[] values)
+        => Enum(name, get, set, false, values);
+
+    private static ConfigParameter Enum(string name, Func<ServerConfig, string> get, Action<ServerConfig, string> set, bool immutable, params string[] values) => new()
+    {
+        Name = name, Immutable = immutable,
+        Get = get,
+        Setter = (c, a) =>
+        {
+            var v = values.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
+            if (v is null) return $"argument(s) must be one of the following: {string.Join(", ", values)}";
+            set(c, v);
+            return null;
+        },
+    };
+}
+
+/// <summary>notify-keyspace-events flag strings.</summary>
+public static class NotifyKeyspaceEventsParser
+{
+    public static bool TryParse(string s, out NotifyFlags flags)
+    {
+        flags = NotifyFlags.None;
+        foreach (char ch in s)
+        {
+            switch (ch)
+            {
+                case 'A': flags |= NotifyFlags.All; break;
+                case 'g': flags |= NotifyFlags.Generic; break;
+                case '$': flags |= NotifyFlags.String; break;
+                case 'l': flags |= NotifyFlags.List; break;
+                case 's': flags |= NotifyFlags.Set; break;
+                case 'h': flags |= NotifyFlags.Hash; break;
+                case 'z': flags |= NotifyFlags.ZSet; break;
+                case 'x': flags |= NotifyFlags.Expired; break;
+                case 'e': flags |= NotifyFlags.Evicted; break;
+                case 'K': flags |= NotifyFlags.Keyspace; break;
+                case 'E': flags |= NotifyFlags.Keyevent; break;
+                case 't': flags |= NotifyFlags.Stream; break;
+                case 'm': flags |= NotifyFlags.KeyMiss; break;
+                case 'd': flags |= NotifyFlags.Module; break;
+                case 'n': flags |= NotifyFlags.New; break;
+                default: return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The canonical string Redis shows for a flag set (keyspaceEventsFlagsToString).</summary>
+    public static string ToString(NotifyFlags f)
+    {
+        var sb = new System.Text.StringBuilder();
+        if ((f & NotifyFlags.All) == NotifyFlags.All) sb.Append('A');
+        else
+        {
+            if ((f & NotifyFlags.Generic) != 0) sb.Append('g');
+            if ((f & NotifyFlags.String) != 0) sb.Append('$');
+            if ((f & NotifyFlags.List) != 0) sb.Append('l');
+            if ((f & NotifyFlags.Set) != 0) sb.Append('s');
+            if ((f & NotifyFlags.Hash) != 0) sb.Append('h');
+            if ((f & NotifyFlags.ZSet) != 0) sb.Append('z');
+            if ((f & NotifyFlags.Expired) != 0) sb.Append('x');
+            if ((f & NotifyFlags.Evicted) != 0) sb.Append('e');
+            if ((f & NotifyFlags.Stream) != 0) sb.Append('t');
+            if ((f & NotifyFlags.Module) != 0) sb.Append('d');
+        }
+        if ((f & NotifyFlags.Keyspace) != 0) sb.Append('K');
+        if ((f & NotifyFlags.Keyevent) != 0) sb.Append('E');
+        if ((f & NotifyFlags.KeyMiss) != 0) sb.Append('m');
+        if ((f & NotifyFlags.New) != 0) sb.Append('n');
+        return sb.ToString();
+    }
+
+    public static string Normalize(string s) => TryParse(s, out var f) ? ToString(f) : s;
+}
+
+/// <summary>client-output-buffer-limit: "class hard soft seconds" triples for normal, replica and pubsub clients.</summary>
+public static class ClientOutputBufferLimits
+{
+    /// <summary>Merges new class settings into the current string; null when malformed.</summary>
+    public static string? Merge(string current, string update)
+    {
+        var cur = Parse(current)!;
+        var parts = update.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Length % 4 != 0) return null;
+        for (int i = 0; i < parts.Length; i += 4)
+        {
+            string cls = parts[i].ToLowerInvariant() switch { "normal" => "normal", "slave" or "replica" => "slave", "pubsub" => "pubsub", _ => "" };
+            if (cls == "") return null;
+            if (!ServerConfig.TryParseMemory(parts[i + 1], out long hard) || !ServerConfig.TryParseMemory(parts[i + 2], out long soft)
+                || !long.TryParse(parts[i + 3], out long secs) || hard < 0 || soft < 0 || secs < 0)
+                return null;
+            cur[cls] = (hard, soft, secs);
+        }
+        return string.Join(' ', new[] { "normal", "slave", "pubsub" }.Select(k => $"{k} {cur[k].Hard} {cur[k].Soft} {cur[k].Seconds}"));
+    }
+
+    public static Dictionary<string, (long Hard, long Soft, long Seconds)>? Parse(string s)
+    {
+        var parts = s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var d = new Dictionary<string, (long, long, long)>();
+        for (int i = 0; i + 3 < parts.Length; i += 4)
+            d[parts[i]] = (long.Parse(parts[i + 1]), long.Parse(parts[i + 2]), long.Parse(parts[i + 3]));
+        return d;
+    }
+}

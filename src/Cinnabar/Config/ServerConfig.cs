@@ -1,0 +1,140 @@
+using System.Globalization;
+
+namespace Cinnabar.Config;
+
+/// <summary>
+/// The server's configuration. Every parameter is declared once in <see cref="Parameters"/> (name, aliases,
+/// how to read and write it), which drives the config file, command-line flags, CONFIG GET/SET and REWRITE.
+/// Values are plain fields so the hot path reads them without lookups.
+/// </summary>
+public sealed class ServerConfig
+{
+    public int Port = 6379;
+    public string[] Bind = ["127.0.0.1"];
+    public string Dir = Directory.GetCurrentDirectory();
+    public string DbFilename = "dump.rdb";
+    public int Databases = 16;
+    public int MaxClients = 10000;
+    public string? ReplicaOfHost;
+    public int ReplicaOfPort;
+    public string LogLevel = "notice";
+    public string LogFile = "";
+    public int Hz = 10;
+    public long ProtoMaxBulkLen = 512L * 1024 * 1024;
+    public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
+    public string EnableDebugCommand = "no";
+    public long MaxMemory;
+    public string MaxMemoryPolicy = "noeviction";
+    public int Timeout;
+    public int TcpKeepAlive = 300;
+    public int TcpBacklog = 511;
+    public string RequirePass = "";
+    public bool ProtectedMode = true;
+    public string NotifyKeyspaceEvents = "";
+    public bool AppendOnly;
+    public string AppendFilename = "appendonly.aof";
+    public string AppendFsync = "everysec";
+    public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
+    public bool ReplicaReadOnly = true;
+    public bool ReplicaServeStaleData = true;
+    public long ReplBacklogSize = 1024 * 1024;
+    public bool ActiveExpireEnabled = true;
+    public int ActiveExpireEffort = 1;
+    public long SlowlogLogSlowerThan = 10000;
+    public int SlowlogMaxLen = 128;
+    public bool LazyFreeLazyExpire;
+    public bool LazyFreeLazyUserDel;
+    public bool LazyFreeLazyUserFlush;
+    public bool LazyFreeLazyServerDel;
+    public string Daemonize = "no";
+    public string PidFile = "";
+    public bool RdbCompression = true;
+    public bool RdbChecksum = true;
+    public bool StopWritesOnBgsaveError = true;
+    public string MasterAuth = "";
+    public string MasterUser = "";
+    public bool ReplDisklessSync = true;
+    public int ReplDisklessSyncDelay = 5;
+    public int ReplTimeout = 60;
+    public int ReplPingReplicaPeriod = 10;
+    public string ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+    public int ListMaxListpackSize = -2;
+    public int ListCompressDepth;
+    public int HashMaxListpackEntries = 128;
+    public int HashMaxListpackValue = 64;
+    public int SetMaxIntsetEntries = 512;
+    public int SetMaxListpackEntries = 128;
+    public int SetMaxListpackValue = 64;
+    public int ZSetMaxListpackEntries = 128;
+    public int ZSetMaxListpackValue = 64;
+    public long StreamNodeMaxBytes = 4096;
+    public int StreamNodeMaxEntries = 100;
+    public int LuaTimeLimit = 5000;
+    public int LatencyMonitorThreshold;
+    public int MaxMemorySamples = 5;
+    public string AclFile = "";
+    public bool ClusterEnabled;
+    public string SupervisedMode = "no";
+    public string Syslog = "no";
+
+    /// <summary>The config file given at start-up, for CONFIG REWRITE.</summary>
+    public string? ConfigFile;
+
+    public static readonly IReadOnlyList<ConfigParameter> Parameters = ConfigParameters.Build();
+
+    private static readonly Dictionary<string, ConfigParameter> ByName = BuildIndex();
+
+    private static Dictionary<string, ConfigParameter> BuildIndex()
+    {
+        var d = new Dictionary<string, ConfigParameter>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in Parameters)
+        {
+            d[p.Name] = p;
+            foreach (var a in p.Aliases) d[a] = p;
+        }
+        return d;
+    }
+
+    public static ConfigParameter? Find(string name) => ByName.TryGetValue(name, out var p) ? p : null;
+
+    /// <summary>Applies one directive; returns an error message (without "ERR ") or null.</summary>
+    public string? Apply(string name, IReadOnlyList<string> args, bool atStartup)
+    {
+        var p = Find(name);
+        if (p is null) return "Bad directive or wrong number of arguments";
+        if (!atStartup && p.Immutable) return $"CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config";
+        return p.Set(this, args, atStartup);
+    }
+
+    // ---- value parsing shared by the parameter declarations ----
+
+    /// <summary>Parses Redis memory units: 1k = 1000, 1kb = 1024, 1m, 1mb, 1g, 1gb (case-insensitive).</summary>
+    public static bool TryParseMemory(string s, out long bytes)
+    {
+        bytes = 0;
+        s = s.Trim();
+        long mul = 1;
+        string lower = s.ToLowerInvariant();
+        (string Suffix, long Mul)[] units = [("gb", 1L << 30), ("mb", 1L << 20), ("kb", 1L << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)];
+        foreach (var (suffix, m) in units)
+        {
+            if (lower.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                mul = m;
+                lower = lower[..^suffix.Length];
+                break;
+            }
+        }
+        if (!long.TryParse(lower, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v)) return false;
+        bytes = v * mul;
+        return true;
+    }
+
+    public static bool TryParseBool(string s, out bool value)
+    {
+        if (s.Equals("yes", StringComparison.OrdinalIgnoreCase)) { value = true; return true; }
+        if (s.Equals("no", StringComparison.OrdinalIgnoreCase)) { value = false; return true; }
+        value = false;
+        return false;
+    }
+}

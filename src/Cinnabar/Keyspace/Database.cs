@@ -1,0 +1,261 @@
+using System.Runtime.CompilerServices;
+
+namespace Cinnabar.Keyspace;
+
+/// <summary>Receives keyspace events that other subsystems (notifications, WATCH, replication) care about.</summary>
+public interface IKeyspaceObserver
+{
+    /// <summary>A key was found expired (lazily or by the active cycle) and deleted.</summary>
+    void OnKeyExpired(Database db, byte[] key);
+}
+
+/// <summary>
+/// One numbered database (SELECT n): a key table plus expiry bookkeeping. All access happens under the
+/// server's execution lock, so nothing here is synchronised.
+/// </summary>
+public sealed class Database
+{
+    private KeyTable _table = new();
+    private readonly KeyspaceState _keyspace;
+
+    internal Database(int id, KeyspaceState keyspace)
+    {
+        Id = id;
+        _keyspace = keyspace;
+    }
+
+    public int Id { get; }
+
+    /// <summary>Keys that have an expiry set (the "expires" count of INFO keyspace).</summary>
+    public int ExpiresCount { get; private set; }
+
+    public int Count => _table.Count;
+
+    internal KeyTable Table => _table;
+
+    /// <summary>Position of the active expiry cycle in the slot array.</summary>
+    internal int ExpireCursor;
+
+    /// <summary>Running average of remaining TTL of sampled keys, as INFO's avg_ttl.</summary>
+    internal long AvgTtl;
+
+    private long Now => _keyspace.NowMs;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref KeyEntry EntryAt(int index) => ref _table.EntryAt(index);
+
+    /// <summary>
+    /// Finds a live key: an expired one is deleted on the spot (lazy expiry) and reported missing.
+    /// Returns the entry index or -1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(ReadOnlySpan<byte> key)
+    {
+        int i = _table.Find(key);
+        if (i >= 0)
+        {
+            long exp = _table.EntryAt(i).ExpireAt;
+            if (exp != 0 && exp <= Now && ExpireIfAllowed(i)) return -1;
+        }
+        return i;
+    }
+
+    /// <summary>Like <see cref="Find"/>, and counts a keyspace hit or miss (for read commands).</summary>
+    public int FindForRead(ReadOnlySpan<byte> key)
+    {
+        int i = Find(key);
+        if (i >= 0) _keyspace.Hits++; else _keyspace.Misses++;
+        return i;
+    }
+
+    /// <summary>The value of a live key, or null.</summary>
+    public object? Get(ReadOnlySpan<byte> key)
+    {
+        int i = Find(key);
+        return i >= 0 ? _table.EntryAt(i).Value : null;
+    }
+
+    public bool Exists(ReadOnlySpan<byte> key) => Find(key) >= 0;
+
+    /// <summary>True when <paramref name="entry"/> is past its expiry time (without deleting it).</summary>
+    public bool IsExpired(in KeyEntry entry) => entry.ExpireAt != 0 && entry.ExpireAt <= Now;
+
+    /// <summary>
+    /// Sets a key's value, creating the key if needed. Unless <paramref name="keepTtl"/>, any expiry is
+    /// cleared, as SET does. Returns the entry index.
+    /// </summary>
+    public int Set(ReadOnlySpan<byte> key, object value, bool keepTtl = false)
+    {
+        int hash = KeyTable.HashOf(key);
+        int i = _table.Find(key, hash);
+        if (i >= 0)
+        {
+            ref KeyEntry e = ref _table.EntryAt(i);
+            if (e.ExpireAt != 0 && (!keepTtl || e.ExpireAt <= Now))
+            {
+                e.ExpireAt = 0;
+                ExpiresCount--;
+            }
+            e.Value = value;
+            return i;
+        }
+        return _table.Add(key.ToArray(), hash, value);
+    }
+
+    /// <summary>Adds a key that <see cref="Find"/> just reported missing.</summary>
+    public int Add(ReadOnlySpan<byte> key, object value)
+    {
+        int hash = KeyTable.HashOf(key);
+        // An expired entry may still sit in the table if the caller did not look it up; drop it first.
+        int old = _table.Find(key, hash);
+        if (old >= 0) RemoveAt(old);
+        return _table.Add(key.ToArray(), hash, value);
+    }
+
+    /// <summary>Adds a key reusing an existing byte array (RENAME, MOVE, loading).</summary>
+    public int Add(byte[] key, object value, long expireAt)
+    {
+        int hash = KeyTable.HashOf(key);
+        int old = _table.Find(key, hash);
+        if (old >= 0) RemoveAt(old);
+        int i = _table.Add(key, hash, value, expireAt);
+        if (expireAt != 0) ExpiresCount++;
+        return i;
+    }
+
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        int i = Find(key);
+        if (i < 0) return false;
+        RemoveAt(i);
+        return true;
+    }
+
+    public void RemoveAt(int index)
+    {
+        if (_table.EntryAt(index).ExpireAt != 0) ExpiresCount--;
+        _table.RemoveAt(index);
+    }
+
+    /// <summary>Sets an absolute expiry (Unix ms) on a live key.</summary>
+    public void SetExpire(int index, long whenMs)
+    {
+        ref KeyEntry e = ref _table.EntryAt(index);
+        if (e.ExpireAt == 0) ExpiresCount++;
+        e.ExpireAt = whenMs;
+    }
+
+    /// <summary>Removes a key's expiry; returns false when it had none.</summary>
+    public bool Persist(int index)
+    {
+        ref KeyEntry e = ref _table.EntryAt(index);
+        if (e.ExpireAt == 0) return false;
+        e.ExpireAt = 0;
+        ExpiresCount--;
+        return true;
+    }
+
+    public void Clear()
+    {
+        _table = new KeyTable();
+        ExpiresCount = 0;
+        ExpireCursor = 0;
+        AvgTtl = 0;
+    }
+
+    /// <summary>Exchanges the contents of two databases (SWAPDB).</summary>
+    public void SwapWith(Database other)
+    {
+        (_table, other._table) = (other._table, _table);
+        (ExpiresCount, other.ExpiresCount) = (other.ExpiresCount, ExpiresCount);
+        (AvgTtl, other.AvgTtl) = (other.AvgTtl, AvgTtl);
+        ExpireCursor = other.ExpireCursor = 0;
+    }
+
+    /// <summary>A random live key, or null when the database is empty (expired samples are reclaimed).</summary>
+    public byte[]? RandomKey()
+    {
+        // Bounded retries: a database full of expired keys must not loop forever (Redis does the same).
+        for (int tries = 0; tries < 100 && _table.Count > 0; tries++)
+        {
+            int i = _table.RandomIndex(Random.Shared);
+            if (i < 0) return null;
+            ref KeyEntry e = ref _table.EntryAt(i);
+            if (e.ExpireAt != 0 && e.ExpireAt <= Now)
+            {
+                var k = e.Key!;
+                if (ExpireIfAllowed(i)) continue;
+                return k;
+            }
+            return e.Key;
+        }
+        return null;
+    }
+
+    /// <summary>SCAN step over the buckets; see <see cref="KeyTable.ScanBucket"/>.</summary>
+    public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
+        => _table.ScanBucket(cursor, ref visitor);
+
+    /// <summary>Deletes an expired key unless this server must wait for its master to do so.</summary>
+    internal bool ExpireIfAllowed(int index)
+    {
+        if (_keyspace.IsReplica) return true; // a replica reports it missing but keeps it until the master's DEL
+        var key = _table.EntryAt(index).Key!;
+        RemoveAt(index);
+        _keyspace.ExpiredKeys++;
+        _keyspace.Observer?.OnKeyExpired(this, key);
+        return true;
+    }
+
+    /// <summary>
+    /// One step of active expiry: examines up to <paramref name="maxSlots"/> slots from the cursor and deletes
+    /// the expired keys. Returns (keys with a TTL seen, of which expired).
+    /// </summary>
+    internal (int Sampled, int Expired) ActiveExpireStep(int maxSlots)
+    {
+        int sampled = 0, expired = 0;
+        long now = Now;
+        int used = _table.SlotCount;
+        if (used == 0) return (0, 0);
+        long ttlSum = 0;
+        for (int n = 0; n < maxSlots && n < used; n++)
+        {
+            if (ExpireCursor >= used) ExpireCursor = 0;
+            int i = ExpireCursor++;
+            ref KeyEntry e = ref _table.EntryAt(i);
+            if (e.Key is null || e.ExpireAt == 0) continue;
+            sampled++;
+            if (e.ExpireAt <= now)
+            {
+                if (!_keyspace.IsReplica)
+                {
+                    ExpireIfAllowed(i);
+                    expired++;
+                }
+            }
+            else ttlSum += e.ExpireAt - now;
+        }
+        int alive = sampled - expired;
+        if (alive > 0)
+        {
+            long avg = ttlSum / alive;
+            // Same smoothing as Redis: the estimate moves 2% towards each new sample.
+            AvgTtl = AvgTtl == 0 ? avg : (AvgTtl / 50) * 49 + (avg / 50);
+        }
+        return (sampled, expired);
+    }
+}
+
+/// <summary>State shared by all databases: the clock for this command, counters, role.</summary>
+public sealed class KeyspaceState
+{
+    /// <summary>Current time in Unix ms, refreshed before each command so a command sees one instant.</summary>
+    public long NowMs;
+    public long Hits;
+    public long Misses;
+    public long ExpiredKeys;
+    public bool IsReplica;
+    public IKeyspaceObserver? Observer;
+
+    public static long WallClockMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,303 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Cinnabar.Protocol;
+
+namespace Cinnabar.Networking;
+
+/// <summary>
+/// A TCP client. Two loops per connection, as in Kestrel:
+/// <list type="bullet">
+/// <item>the receive loop reads into a pooled buffer, parses every complete command in it (outside any
+/// lock), then executes the whole batch under the server's execution lock, writing replies into
+/// <see cref="Client.Reply"/>; then it wakes the send loop;</item>
+/// <item>the send loop swaps the filled reply buffer with an empty one and writes it to the socket, so
+/// replies of a pipelined batch leave in one send and other threads (pub/sub, unblocking) can append
+/// while a send is in flight.</item>
+/// </list>
+/// A client that does not read its replies stops being read from once <see cref="OutputSoftLimit"/>
+/// bytes are pending, so it cannot grow the server's memory without bound or slow anyone else.
+/// </summary>
+public sealed class ClientConnection : Client
+{
+    private const int ReceiveChunk = 16 * 1024;
+    /// <summary>Pending output above which the client's input is no longer read until it drains.</summary>
+    public const int OutputSoftLimit = 1024 * 1024;
+
+    private readonly Socket _socket;
+    private readonly ReplyBuffer _sending = new();
+    private readonly Lock _outLock = new();
+    private readonly AsyncSignal _sendSignal = new(runContinuationsAsynchronously: false);
+    private readonly AsyncSignal _drained = new(runContinuationsAsynchronously: false);
+    private readonly AsyncSignal _resume = new(runContinuationsAsynchronously: true);
+    private readonly RequestParser _parser = new();
+    private long _bytesInFlight;
+
+    // Receive buffer: [_commandStart, _inEnd) is unconsumed input; the parser has looked up to _parsePos.
+    private byte[] _in;
+    private int _commandStart, _parsePos, _inEnd;
+
+    // The batch of complete commands found in one read.
+    private ArgSlice[] _batchArgs = new ArgSlice[64];
+    private (int ArgStart, int ArgCount, int End)[] _batch = new (int, int, int)[16];
+
+    private int _closed;
+    private Task? _sendLoop;
+
+    public ClientConnection(CinnabarServer server, Socket socket) : base(server, new ReplyBuffer())
+    {
+        _socket = socket;
+        Connection = this;
+        _in = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+        _parser.MaxBulkLength = server.Config.ProtoMaxBulkLen;
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
+    }
+
+    public IPEndPoint? RemoteEndPoint { get; }
+    public IPEndPoint? LocalEndPoint { get; }
+    public override string Address => FormatEndPoint(RemoteEndPoint);
+    public override string LocalAddress => FormatEndPoint(LocalEndPoint);
+    public int Fd => (int)_socket.Handle;
+
+    /// <summary>Bytes of unparsed input (CLIENT LIST qbuf).</summary>
+    public int QueryBufferLength => _inEnd - _commandStart;
+    public int QueryBufferFree => _in.Length - _inEnd;
+    /// <summary>Bytes of replies not yet written to the socket (CLIENT LIST omem).</summary>
+    public long PendingOutput => Reply.Length + Interlocked.Read(ref _bytesInFlight);
+
+    private static string FormatEndPoint(IPEndPoint? ep) =>
+        ep is null ? "" : ep.AddressFamily == AddressFamily.InterNetworkV6 && !ep.Address.IsIPv4MappedToIPv6
+            ? $"{ep.Address}:{ep.Port}" : $"{(ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address)}:{ep.Port}";
+
+    public async Task RunAsync()
+    {
+        _sendLoop = SendLoopAsync();
+        try
+        {
+            while (true)
+            {
+                if ((Flags & ClientFlags.Blocked) != 0)
+                {
+                    // A blocking command parked this client; commands behind it wait in the buffer.
+                    await _resume.WaitAsync();
+                    if (_closed != 0) break;
+                    if ((Flags & ClientFlags.Blocked) != 0) continue;
+                    if (!ProcessInput()) break;
+                    continue;
+                }
+
+                EnsureReceiveSpace();
+                int n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
+                if (n == 0) break;
+                _inEnd += n;
+                if (!ProcessInput()) break;
+
+                while (PendingOutput > OutputSoftLimit && _closed == 0)
+                    await _drained.WaitAsync();
+            }
+        }
+        catch (SocketException) { }
+        catch (ObjectDisposedException) { }
+        catch (Exception ex)
+        {
+            Server.Log.LogUnexpected(ex, this);
+        }
+        finally
+        {
+            if ((Flags & ClientFlags.CloseAfterReply) != 0 && _closed == 0) await FlushAndWaitAsync();
+            Close();
+            if (_sendLoop is not null) await _sendLoop;
+            ArrayPool<byte>.Shared.Return(_in);
+            _in = [];
+        }
+    }
+
+    /// <summary>Parses and executes what is buffered. Returns false when the connection must close.</summary>
+    private bool ProcessInput()
+    {
+        int pos = _parsePos;
+        int count = 0, argsUsed = 0;
+        string? protocolError = null;
+        while (true)
+        {
+            var status = _parser.Parse(_in, ref pos, _inEnd);
+            if (status == ParseStatus.Complete)
+            {
+                var args = _parser.Args;
+                if (_batchArgs.Length < argsUsed + args.Length) Array.Resize(ref _batchArgs, Math.Max(_batchArgs.Length * 2, argsUsed + args.Length));
+                args.CopyTo(_batchArgs.AsSpan(argsUsed));
+                if (count == _batch.Length) Array.Resize(ref _batch, count * 2);
+                _batch[count++] = (argsUsed, args.Length, pos);
+                argsUsed += args.Length;
+            }
+            else if (status == ParseStatus.Empty)
+            {
+                if (count == 0) _commandStart = pos;
+                else _batch[count - 1].End = pos; // skip it together with the previous command
+            }
+            else if (status == ParseStatus.Incomplete) break;
+            else { protocolError = _parser.Error; break; }
+        }
+        _parsePos = pos;
+
+        int executed = count == 0 ? 0 : Server.ExecuteBatch(this, _in, _batchArgs, _batch.AsSpan(0, count));
+        if (executed > 0) _commandStart = _batch[executed - 1].End;
+
+        if (executed < count)
+        {
+            // Stopped early (blocked or closing): the rest is parsed again later, from where execution stopped.
+            _parser.Reset();
+            _parsePos = _commandStart;
+            protocolError = null;
+        }
+        else if (protocolError is not null)
+        {
+            lock (_outLock) Reply.Error("ERR " + protocolError);
+            Flags |= ClientFlags.CloseAfterReply;
+        }
+
+        if ((Flags & ClientFlags.CloseAfterReply) != 0) return false;
+        if (Reply.Length > 0) _sendSignal.Set();
+
+        if ((Flags & ClientFlags.Blocked) == 0 && _inEnd - _commandStart > Server.Config.ClientQueryBufferLimit)
+        {
+            Server.Log.QueryBufferLimit(this);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Makes room for the next read: drops consumed input and grows for a large bulk argument.</summary>
+    private void EnsureReceiveSpace()
+    {
+        if (_commandStart == _inEnd)
+        {
+            _commandStart = _parsePos = _inEnd = 0;
+            if (_in.Length > 4 * ReceiveChunk)
+            {
+                ArrayPool<byte>.Shared.Return(_in);
+                _in = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+            }
+            return;
+        }
+        long needed = (long)(_inEnd - _commandStart) + Math.Max(_parser.PendingBulkBytes - (_inEnd - _parsePos), 0);
+        if (_commandStart > 0 && (_in.Length - _inEnd < ReceiveChunk / 4 || needed > _in.Length - _commandStart))
+        {
+            int keep = _inEnd - _commandStart;
+            Buffer.BlockCopy(_in, _commandStart, _in, 0, keep);
+            _parser.Shift(-_commandStart);
+            _parsePos -= _commandStart;
+            _inEnd = keep;
+            _commandStart = 0;
+        }
+        long want = Math.Max(needed, _inEnd + ReceiveChunk / 4);
+        if (want > _in.Length)
+        {
+            int size = (int)Math.Min(Math.Max(want, (long)_in.Length * 2), Array.MaxLength);
+            var bigger = ArrayPool<byte>.Shared.Rent(size);
+            Buffer.BlockCopy(_in, 0, bigger, 0, _inEnd);
+            ArrayPool<byte>.Shared.Return(_in);
+            _in = bigger;
+        }
+    }
+
+    /// <summary>Runs <paramref name="write"/> against this client's reply buffer from another client's command
+    /// (pub/sub messages, replies to unblocked commands). Call under the execution lock; then
+    /// <see cref="CinnabarServer.RequestFlush"/> schedules the write after the lock is released.</summary>
+    public bool TryWriteFromOutside<TState>(TState state, Action<ReplyBuffer, TState> write)
+    {
+        lock (_outLock)
+        {
+            if (_closed != 0) return false;
+            write(Reply, state);
+        }
+        return true;
+    }
+
+    /// <summary>Taken by the executing thread around a batch so the send loop does not swap buffers under it.</summary>
+    internal Lock OutputLock => _outLock;
+
+    /// <summary>Wakes the send loop. Never call while holding the execution lock.</summary>
+    public void Flush() => _sendSignal.Set();
+
+    /// <summary>Resumes a client parked by a blocking command (after its reply was written).</summary>
+    public void Resume() => _resume.Set();
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _sendSignal.WaitAsync();
+                while (true)
+                {
+                    lock (_outLock)
+                    {
+                        if (Reply.Length == 0 || _closed != 0) break;
+                        Reply.SwapStorage(_sending);
+                        Interlocked.Exchange(ref _bytesInFlight, _sending.Length);
+                    }
+                    var data = _sending.WrittenMemory;
+                    while (data.Length > 0)
+                    {
+                        int n = await _socket.SendAsync(data, SocketFlags.None);
+                        data = data[n..];
+                    }
+                    Server.Stats.AddNetOutput(_sending.Length);
+                    _sending.Clear();
+                    _sending.ShrinkIfLarge();
+                    Interlocked.Exchange(ref _bytesInFlight, 0);
+                }
+                _drained.Set();
+                if (_closed != 0) break;
+            }
+        }
+        catch (SocketException) { }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            _drained.Set();
+            Close();
+            lock (_outLock)
+            {
+                Reply.Release();
+                _sending.Release();
+            }
+        }
+    }
+
+    private async Task FlushAndWaitAsync()
+    {
+        _sendSignal.Set();
+        var deadline = Environment.TickCount64 + 5000;
+        while (PendingOutput > 0 && _closed == 0 && Environment.TickCount64 < deadline)
+        {
+            var wait = _drained.WaitAsync().AsTask();
+            await Task.WhenAny(wait, Task.Delay(100));
+        }
+    }
+
+    /// <summary>Closes the connection (idempotent, any thread, no lock held).</summary>
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        Server.OnClientClosed(this);
+        try { _socket.Shutdown(SocketShutdown.Both); } catch { }
+        _socket.Dispose();
+        _sendSignal.Set();
+        _drained.Set();
+        _resume.Set();
+    }
+
+    public bool IsClosed => _closed != 0;
+
+    /// <summary>Asks the connection to close once pending replies are written (CLIENT KILL, SHUTDOWN).</summary>
+    public void CloseSoon()
+    {
+        Flags |= ClientFlags.CloseAfterReply;
+        _resume.Set();
+        try { _socket.Shutdown(SocketShutdown.Receive); } catch { }
+    }
+}

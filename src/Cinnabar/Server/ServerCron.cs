@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Cinnabar.Keyspace;
+
+namespace Cinnabar.Server;
+
+/// <summary>
+/// Periodic background work, hz times a second (Redis' serverCron): the active expiry cycle, ops/sec
+/// sampling, idle-client timeouts. Each tick takes the execution lock for a bounded time.
+/// </summary>
+public sealed class ServerCron
+{
+    /// <summary>Redis' ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC: at most this share of each tick goes to expiry.</summary>
+    private const int ExpireTimePercent = 25;
+    /// <summary>Slots of the key table examined per step before checking the clock again.</summary>
+    private const int SlotsPerStep = 1024;
+    /// <summary>Redis' ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP.</summary>
+    private const int KeysPerLoop = 20;
+
+    private readonly CinnabarServer _server;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+
+    /// <summary>Extra periodic work of later subsystems (save points, replication acks...), run under the lock.</summary>
+    public static event Action<CinnabarServer>? Tick;
+
+    public ServerCron(CinnabarServer server)
+    {
+        _server = server;
+        _thread = new Thread(Run) { IsBackground = true, Name = "cinnabar-cron" };
+    }
+
+    public void Start() => _thread.Start();
+    public void Stop() => _stopping = true;
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            int periodMs = 1000 / Math.Clamp(_server.Config.Hz, 1, 500);
+            Thread.Sleep(periodMs);
+            if (_stopping) break;
+            try
+            {
+                lock (_server.ExecLock)
+                {
+                    _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
+                    _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
+                    if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
+                    Tick?.Invoke(_server);
+                }
+            }
+            catch (Exception ex)
+            {
+                _server.Log.Error($"cron: {ex}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reclaims expired keys nobody touches. Like Redis' adaptive cycle: walk the keys with TTLs in steps;
+    /// keep going while a step finds many expired keys (more than 10% of those sampled) and the time budget
+    /// of this tick lasts, so memory is returned quickly when many keys expire together, while the cost
+    /// stays small when few do.
+    /// </summary>
+    internal void ActiveExpireCycle(int periodMs)
+    {
+        long budgetTicks = Stopwatch.Frequency * periodMs * ExpireTimePercent / 100 / 1000;
+        long start = Stopwatch.GetTimestamp();
+        int effort = Math.Clamp(_server.Config.ActiveExpireEffort, 1, 10);
+        foreach (var db in _server.Databases)
+        {
+            if (db.ExpiresCount == 0) continue;
+            int slotsSeen = 0, sampledThisTick = 0;
+            while (true)
+            {
+                var (sampled, expired) = db.ActiveExpireStep(SlotsPerStep);
+                slotsSeen += SlotsPerStep;
+                sampledThisTick += sampled;
+                if (db.ExpiresCount == 0 || slotsSeen >= db.Table.SlotCount) break; // a whole lap done
+                if (Stopwatch.GetTimestamp() - start > budgetTicks) return;
+                // Keys with a TTL may be sparse among all keys: look at enough of them, and keep going
+                // while many of those seen were stale (Redis' 10% rule).
+                if (sampledThisTick >= KeysPerLoop * effort && expired * 10 <= sampled) break;
+            }
+        }
+    }
+}
