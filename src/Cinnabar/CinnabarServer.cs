@@ -46,6 +46,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());
+        Blocking = new Blocking.BlockingManager(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
         StartTimestamp = Stopwatch.GetTimestamp();
@@ -57,6 +58,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public KeyspaceState KeyspaceState { get; }
     public Database[] Databases { get; }
     public CommandTable Commands { get; }
+    /// <summary>Clients parked in blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...).</summary>
+    public Blocking.BlockingManager Blocking { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
     public long StartTimestamp { get; }
@@ -203,15 +206,36 @@ public sealed partial class CinnabarServer : IAsyncDisposable
             Reject(c, Errors.WrongArgs(cmd.FullName));
             return;
         }
-        if (BeforeCall is not null && !BeforeCall(c, cmd)) return;
+        if (cmd.HasFlag(CommandFlags.Protected) && !IsDebugAllowed(c))
+        {
+            Reject(c, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+            return;
+        }
+        bool inMulti = (c.Flags & ClientFlags.Multi) != 0;
+        if (inMulti && cmd.HasFlag(CommandFlags.NoMulti))
+        {
+            Reject(c, "ERR Command not allowed inside a transaction");
+            return;
+        }
+        if (c.Protocol == 2 && c.IsSubscribed && !cmd.HasFlag(CommandFlags.AllowedInPubSub))
+        {
+            Reject(c, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            return;
+        }
+        if (inMulti && !IsTransactionControl(cmd))
+        {
+            QueueMultiCommand(c, cmd);
+            return;
+        }
         Call(c, cmd);
     }
 
-    /// <summary>
-    /// Checks run before a command (transactions queueing, pub/sub context, replica read-only...). Each
-    /// returns false when it has already answered the command. Later subsystems add their checks here.
-    /// </summary>
-    public Func<Client, CommandDef, bool>? BeforeCall;
+    private bool IsDebugAllowed(Client c) => Config.EnableDebugCommand switch
+    {
+        "yes" => true,
+        "local" => c is ClientConnection conn && conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address),
+        _ => (c.Flags & ClientFlags.Fake) != 0,
+    };
 
     /// <summary>Invokes a command's handler and accounts for it (INFO commandstats, errorstats).</summary>
     public void Call(Client c, CommandDef cmd)

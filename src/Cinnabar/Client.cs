@@ -38,7 +38,7 @@ public enum ClientFlags
 /// go. Command handlers receive the client, read their arguments from it and write the reply into
 /// <see cref="Reply"/>. Like Redis' client struct; the socket side lives in <see cref="ClientConnection"/>.
 /// </summary>
-public class Client
+public partial class Client
 {
     private static long _nextId;
 

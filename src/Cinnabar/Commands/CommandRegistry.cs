@@ -7,5 +7,13 @@ internal static class CommandRegistry
         ConnectionCommands.Commands()
             .Concat(StringCommands.Commands())
             .Concat(KeyCommands.Commands())
-            .Concat(ServerCommands.Commands());
+            .Concat(ServerCommands.Commands())
+            .Concat(ListCommands.Commands())
+            .Concat(HashCommands.Commands())
+            .Concat(SetCommands.Commands())
+            .Concat(SortedSetCommands.Commands())
+            .Concat(SortCommands.Commands())
+            .Concat(StreamCommands.Commands())
+            .Concat(TransactionCommands.Commands())
+            .Concat(PubSubCommands.Commands());
 }
