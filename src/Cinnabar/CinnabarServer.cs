@@ -52,6 +52,9 @@ public sealed partial class CinnabarServer : IAsyncDisposable
         StartTimestamp = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>The Redis version whose behaviour Cinnabar follows, reported to clients (HELLO, INFO).</summary>
+    public const string RedisVersion = "7.0.15";
+
     public ServerConfig Config { get; }
     public ServerLog Log { get; }
     public ServerStats Stats { get; } = new();
@@ -228,6 +231,9 @@ public sealed partial class CinnabarServer : IAsyncDisposable
             return;
         }
         Call(c, cmd);
+        // Clients blocked on keys this command (or transaction) made ready are served now, after it
+        // completed, as Redis' handleClientsBlockedOnKeys does.
+        if (Blocking.HasReadyKeys) Blocking.ServeReadyKeys();
     }
 
     private bool IsDebugAllowed(Client c) => Config.EnableDebugCommand switch

@@ -74,6 +74,12 @@ public partial class Client
     public virtual string Address => "";
     public virtual string LocalAddress => "";
 
+    /// <summary>
+    /// Set while commands run inside EXEC or a script: blocking commands must then behave as their
+    /// non-blocking forms (answer at once with the timeout reply when nothing is available).
+    /// </summary>
+    public bool DenyBlocking;
+
     /// <summary>The command being executed and the last one (CLIENT LIST "cmd").</summary>
     public CommandDef? CurrentCommand;
     public CommandDef? LastCommand;

@@ -35,6 +35,18 @@ public sealed partial class BlockingManager
     public void Block(Client client, IReadOnlyList<byte[]> keys, long timeoutAtMs, BlockedOperation operation)
         => throw new NotImplementedException("blocking operations arrive with the lists issue");
 
-    /// <summary>Call after a write that may satisfy blocked clients (push, add, XADD). Cheap when nobody waits.</summary>
+    /// <summary>
+    /// Call after a write that may satisfy blocked clients (push, add, XADD). Cheap when nobody waits.
+    /// Ready keys are only recorded here; <see cref="ServeReadyKeys"/> serves them after the command.
+    /// </summary>
     public void SignalKeyReady(Database db, ReadOnlySpan<byte> key) { }
+
+    /// <summary>True when a write since the last command made a key with waiters ready.</summary>
+    public bool HasReadyKeys => false;
+
+    /// <summary>Serves clients waiting on ready keys, FIFO per key. Called by the dispatcher after each top-level command.</summary>
+    public void ServeReadyKeys() { }
+
+    /// <summary>Unblocks a client (CLIENT UNBLOCK, disconnect): with an error (-UNBLOCKED) or the timeout reply.</summary>
+    public bool Unblock(Client client, bool withError) => false;
 }

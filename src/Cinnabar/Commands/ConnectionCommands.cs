@@ -11,6 +11,7 @@ public static class ConnectionCommands
         yield return new("ping", -1, F.Fast | F.Stale | F.Loading | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Ping, "connection");
         yield return new("echo", 2, F.Fast | F.Stale | F.Loading, A.Fast | A.Connection, 0, 0, 0, Echo, "connection");
         yield return new("quit", -1, F.AllowBusy | F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Quit, "connection");
+        yield return new("hello", -1, F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowBusy, A.Fast | A.Connection, 0, 0, 0, Hello, "connection");
         yield return new("select", 2, F.Loading | F.Stale | F.Fast, A.Fast | A.Connection, 0, 0, 0, Select, "connection");
     }
 
@@ -23,6 +24,66 @@ public static class ConnectionCommands
         }
         if (c.ArgCount == 1) c.Reply.WriteRaw("+PONG\r\n"u8);
         else c.Reply.Bulk(c.Arg(1));
+    }
+
+    /// <summary>HELLO [protover [AUTH username password] [SETNAME clientname]]: switches RESP version, answers server facts.</summary>
+    private static void Hello(Client c)
+    {
+        int protocol = c.Protocol;
+        int next = 1;
+        if (c.ArgCount >= 2)
+        {
+            if (!Protocol.RespNumbers.TryParseInt64(c.Arg(1), out long ver))
+            {
+                c.Reply.Error("ERR Protocol version is not an integer or out of range");
+                return;
+            }
+            if (ver < 2 || ver > 3)
+            {
+                c.Reply.Error("NOPROTO unsupported protocol version");
+                return;
+            }
+            protocol = (int)ver;
+            next = 2;
+        }
+        string? setName = null;
+        for (int j = next; j < c.ArgCount; j++)
+        {
+            int moreArgs = c.ArgCount - 1 - j;
+            if (c.ArgIs(j, "auth"u8) && moreArgs >= 2)
+            {
+                j += 2; // no users or passwords are configured yet: the default user accepts anything
+            }
+            else if (c.ArgIs(j, "setname"u8) && moreArgs >= 1)
+            {
+                var name = c.Arg(++j);
+                foreach (byte b in name)
+                {
+                    if (b < '!' || b > '~')
+                    {
+                        c.Reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+                        return;
+                    }
+                }
+                setName = System.Text.Encoding.UTF8.GetString(name);
+            }
+            else
+            {
+                c.Reply.Error($"ERR Syntax error in HELLO option '{c.ArgString(j)}'");
+                return;
+            }
+        }
+        if (setName is not null) c.Name = setName.Length == 0 ? null : setName;
+        c.Protocol = protocol;
+        var r = c.Reply;
+        r.MapHeader(7);
+        r.Bulk("server"u8); r.Bulk("redis"u8);
+        r.Bulk("version"u8); r.Bulk(CinnabarServer.RedisVersion);
+        r.Bulk("proto"u8); r.Integer(protocol);
+        r.Bulk("id"u8); r.Integer(c.Id);
+        r.Bulk("mode"u8); r.Bulk("standalone"u8);
+        r.Bulk("role"u8); r.Bulk(c.Server.KeyspaceState.IsReplica ? "replica"u8 : "master"u8);
+        r.Bulk("modules"u8); r.ArrayHeader(0);
     }
 
     private static void Echo(Client c) => c.Reply.Bulk(c.Arg(1));
