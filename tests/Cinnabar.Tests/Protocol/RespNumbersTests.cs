@@ -1,0 +1,62 @@
+using System.Text;
+using Cinnabar.Protocol;
+
+namespace Cinnabar.Tests.Protocol;
+
+public class RespNumbersTests
+{
+    [Theory]
+    [InlineData("0", true, 0L)]
+    [InlineData("-1", true, -1L)]
+    [InlineData("9223372036854775807", true, long.MaxValue)]
+    [InlineData("-9223372036854775808", true, long.MinValue)]
+    [InlineData("9223372036854775808", false, 0L)]
+    [InlineData("01", false, 0L)]
+    [InlineData("-0", false, 0L)]
+    [InlineData("+1", false, 0L)]
+    [InlineData(" 1", false, 0L)]
+    [InlineData("1 ", false, 0L)]
+    [InlineData("", false, 0L)]
+    [InlineData("-", false, 0L)]
+    [InlineData("1.0", false, 0L)]
+    public void ParsesIntegersLikeString2ll(string text, bool ok, long value)
+    {
+        Assert.Equal(ok, RespNumbers.TryParseInt64(Encoding.ASCII.GetBytes(text), out long v));
+        if (ok) Assert.Equal(value, v);
+    }
+
+    [Theory]
+    [InlineData(1.1, "1.1000000000000001")]
+    [InlineData(3.0, "3")]
+    [InlineData(1e20, "1e+20")]
+    [InlineData(1e-5, "1.0000000000000001e-05")]
+    [InlineData(-0.0, "-0")]
+    [InlineData(double.PositiveInfinity, "inf")]
+    [InlineData(double.NegativeInfinity, "-inf")]
+    [InlineData(123456789012345678.0, "1.2345678901234568e+17")]
+    [InlineData(0.5, "0.5")]
+    public void FormatsDoublesLikePrintfG17(double value, string expected)
+    {
+        Span<byte> buf = stackalloc byte[32];
+        int n = RespNumbers.FormatDouble(value, buf);
+        Assert.Equal(expected, Encoding.ASCII.GetString(buf[..n]));
+    }
+
+    [Theory]
+    [InlineData("1.5", true, 1.5)]
+    [InlineData("-inf", true, double.NegativeInfinity)]
+    [InlineData("+inf", true, double.PositiveInfinity)]
+    [InlineData("Infinity", true, double.PositiveInfinity)]
+    [InlineData("1e3", true, 1000.0)]
+    [InlineData(".5", true, 0.5)]
+    [InlineData("nan", false, 0.0)]
+    [InlineData(" 1", false, 0.0)]
+    [InlineData("1 ", false, 0.0)]
+    [InlineData("abc", false, 0.0)]
+    [InlineData("", false, 0.0)]
+    public void ParsesDoublesLikeStrtod(string text, bool ok, double value)
+    {
+        Assert.Equal(ok, RespNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out double v));
+        if (ok) Assert.Equal(value, v);
+    }
+}
