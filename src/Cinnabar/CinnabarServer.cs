@@ -84,6 +84,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public void Start()
     {
         LastSaveTimeMs = StartTimeMs;
+        SocketTuning.Apply();
         foreach (var address in Config.Bind)
         {
             var ip = address switch
