@@ -47,6 +47,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());
         Blocking = new Blocking.BlockingManager(this);
+        Persistence = new Persistence.PersistenceManager(this);
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
         StartTimestamp = Stopwatch.GetTimestamp();
@@ -63,6 +64,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public CommandTable Commands { get; }
     /// <summary>Clients parked in blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...).</summary>
     public Blocking.BlockingManager Blocking { get; }
+    /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading.</summary>
+    public Persistence.PersistenceManager Persistence { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
     public long StartTimestamp { get; }
@@ -84,6 +87,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public void Start()
     {
         LastSaveTimeMs = StartTimeMs;
+        Persistence.LoadAtStartup();
         SocketTuning.Apply();
         foreach (var address in Config.Bind)
         {
@@ -248,6 +252,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public void Call(Client c, CommandDef cmd)
     {
         c.CurrentCommand = cmd;
+        // While a background save reads a snapshot, writes first give their keys private copies.
+        if (Persistence.SnapshotActive && cmd.IsWrite) Persistence.BeforeWrite(c, cmd);
         int before = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
         cmd.Handler!(c);
@@ -314,6 +320,11 @@ public sealed partial class CinnabarServer : IAsyncDisposable
 
     public void NotifyKeyspaceEvent(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
         => KeyspaceEventHandlers?.Invoke(type, @event, key, db);
+
+    /// <summary>Extra periodic work of later subsystems (replication acks...), raised by the cron under the lock.</summary>
+    public event Action? CronTick;
+
+    internal void OnCronTick() => CronTick?.Invoke();
 
     /// <summary>Requests an orderly stop (SHUTDOWN, signals): listeners close, clients are dropped.</summary>
     public void RequestShutdown() => _ = Task.Run(StopAsync);

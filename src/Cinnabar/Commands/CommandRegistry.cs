@@ -15,5 +15,6 @@ internal static class CommandRegistry
             .Concat(SortCommands.Commands())
             .Concat(StreamCommands.Commands())
             .Concat(TransactionCommands.Commands())
-            .Concat(PubSubCommands.Commands());
+            .Concat(PubSubCommands.Commands())
+            .Concat(PersistenceCommands.Commands());
 }

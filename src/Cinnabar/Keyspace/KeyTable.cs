@@ -202,6 +202,12 @@ public sealed class KeyTable
     public int SlotCount => _used;
 
     public bool IsOccupied(int index) => index < _used && _entries[index].Key is not null;
+
+    /// <summary>
+    /// A shallow copy of the used entry slots (keys, value references, expiry) for a point-in-time snapshot:
+    /// a plain array copy, so it is fast even for millions of keys. Free slots have a null Key.
+    /// </summary>
+    internal KeyEntry[] CopyEntries() => _entries.AsSpan(0, _used).ToArray();
 }
 
 public interface IEntryVisitor

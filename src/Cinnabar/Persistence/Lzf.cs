@@ -7,10 +7,8 @@ namespace Cinnabar.Persistence;
 /// </summary>
 public static class Lzf
 {
-    private const int HashLog = 14;
     private const int MaxLiteral = 32;
     private const int MaxOffset = 1 << 13;
-    private const int MaxMatch = 264; // (7 + 255) + 2
 
     /// <summary>Decompresses into <paramref name="output"/>, which must be exactly the original length.</summary>
     public static bool TryDecompress(ReadOnlySpan<byte> input, Span<byte> output)
@@ -49,83 +47,106 @@ public static class Lzf
     /// <summary>
     /// Compresses <paramref name="input"/> into <paramref name="output"/>; returns the compressed length, or 0
     /// when the result would not fit (the caller then stores the string uncompressed).
+    /// Follows liblzf's "very fast" strategy as Redis builds it (64K-entry hash table of 3-byte prefixes,
+    /// starting empty), so the bytes match what Redis writes for the same string.
     /// </summary>
     public static int Compress(ReadOnlySpan<byte> input, Span<byte> output)
     {
-        if (input.Length < 4) return 0;
-        Span<int> table = stackalloc int[1 << HashLog];
-        table.Fill(-1);
-        int ip = 0, op = 0;
-        int literalStart = op++; // reserve the first literal control byte
-        int literalLength = 0;
-        if (op >= output.Length) return 0;
-
-        while (ip < input.Length - 2)
+        int inLen = input.Length, outLen = output.Length;
+        if (inLen == 0 || outLen == 0) return 0;
+        var table = System.Buffers.ArrayPool<int>.Shared.Rent(HashSize);
+        try
         {
-            int h = Hash(input, ip);
-            int candidate = table[h];
-            table[h] = ip;
-            int offset = ip - candidate - 1;
-            if (candidate >= 0 && offset < MaxOffset && input[candidate] == input[ip] && input[candidate + 1] == input[ip + 1] && input[candidate + 2] == input[ip + 2])
+            Array.Clear(table, 0, HashSize);
+            int ip = 0, op = 0, lit = 0;
+            op++; // start a literal run
+            uint hval = First(input, ip);
+            while (ip < inLen - 2)
             {
-                int maxLen = Math.Min(MaxMatch, input.Length - ip);
-                int len = 3;
-                while (len < maxLen && input[candidate + len] == input[ip + len]) len++;
+                hval = Next(hval, input, ip);
+                int slot = Index(hval);
+                int reference = table[slot];
+                table[slot] = ip;
+                int off = ip - reference - 1;
+                if (off < MaxOffset && reference > 0 && reference < ip
+                    && input[reference + 2] == input[ip + 2] && input[reference] == input[ip] && input[reference + 1] == input[ip + 1])
+                {
+                    int len = 2;
+                    int maxLen = inLen - ip - len;
+                    if (maxLen > MaxRef) maxLen = MaxRef;
+                    if (op + 3 + 1 >= outLen && op - (lit == 0 ? 1 : 0) + 3 + 1 >= outLen) return 0;
 
-                // Close the pending literal run (drop its control byte if it is empty).
-                if (literalLength == 0) op--;
-                else output[literalStart] = (byte)(literalLength - 1);
+                    output[op - lit - 1] = (byte)(lit - 1); // stop the literal run
+                    if (lit == 0) op--;                     // undo it if empty
 
-                int encLen = len - 2;
-                if (op + 3 + 1 > output.Length) return 0;
-                if (encLen < 7) output[op++] = (byte)((encLen << 5) | (offset >> 8));
+                    do len++; while (len < maxLen && input[reference + len] == input[ip + len]);
+
+                    len -= 2; // now the number of octets - 1
+                    ip++;
+                    if (len < 7) output[op++] = (byte)((off >> 8) + (len << 5));
+                    else
+                    {
+                        output[op++] = (byte)((off >> 8) + (7 << 5));
+                        output[op++] = (byte)(len - 7);
+                    }
+                    output[op++] = (byte)off;
+
+                    lit = 0;
+                    op++; // start a literal run
+                    ip += len + 1;
+                    if (ip >= inLen - 2) break;
+
+                    // Re-seed the hash for the two positions before ip, as the "very fast" variant does.
+                    ip -= 2;
+                    hval = First(input, ip);
+                    hval = Next(hval, input, ip);
+                    table[Index(hval)] = ip;
+                    ip++;
+                    hval = Next(hval, input, ip);
+                    table[Index(hval)] = ip;
+                    ip++;
+                }
                 else
                 {
-                    output[op++] = (byte)((7 << 5) | (offset >> 8));
-                    output[op++] = (byte)(encLen - 7);
+                    if (op >= outLen) return 0;
+                    lit++;
+                    output[op++] = input[ip++];
+                    if (lit == MaxLiteral)
+                    {
+                        output[op - lit - 1] = (byte)(lit - 1);
+                        lit = 0;
+                        op++;
+                    }
                 }
-                output[op++] = (byte)offset;
-
-                for (int k = 1; k < len && ip + k < input.Length - 2; k++) table[Hash(input, ip + k)] = ip + k;
-                ip += len;
-
-                literalStart = op++;
-                literalLength = 0;
-                if (op > output.Length) return 0;
             }
-            else
+            if (op + 3 > outLen) return 0;
+            while (ip < inLen)
             {
-                if (op >= output.Length) return 0;
+                lit++;
                 output[op++] = input[ip++];
-                if (++literalLength == MaxLiteral)
+                if (lit == MaxLiteral)
                 {
-                    output[literalStart] = MaxLiteral - 1;
-                    literalLength = 0;
-                    literalStart = op++;
-                    if (op > output.Length) return 0;
+                    output[op - lit - 1] = (byte)(lit - 1);
+                    lit = 0;
+                    op++;
                 }
             }
+            output[op - lit - 1] = (byte)(lit - 1); // end the run
+            if (lit == 0) op--;
+            return op;
         }
-        while (ip < input.Length)
+        finally
         {
-            if (op >= output.Length) return 0;
-            output[op++] = input[ip++];
-            if (++literalLength == MaxLiteral)
-            {
-                output[literalStart] = MaxLiteral - 1;
-                literalLength = 0;
-                literalStart = op++;
-                if (op > output.Length) return 0;
-            }
+            System.Buffers.ArrayPool<int>.Shared.Return(table);
         }
-        if (literalLength == 0) op--; // trailing empty literal control byte
-        else output[literalStart] = (byte)(literalLength - 1);
-        return op;
     }
 
-    private static int Hash(ReadOnlySpan<byte> s, int i)
-    {
-        uint v = (uint)(s[i] << 16 | s[i + 1] << 8 | s[i + 2]);
-        return (int)((v * 2654435761u) >> (32 - HashLog));
-    }
+    private const int HashLogBits = 16;
+    private const int HashSize = 1 << HashLogBits;
+    private const int MaxRef = (1 << 8) + (1 << 3);
+
+    private static uint First(ReadOnlySpan<byte> s, int i) => (uint)((s[i] << 8) | (i + 1 < s.Length ? s[i + 1] : 0));
+    private static uint Next(uint v, ReadOnlySpan<byte> s, int i) => (v << 8) | s[i + 2];
+    private static int Index(uint h) => (int)(((h >> (3 * 8 - HashLogBits)) - h * 5) & (HashSize - 1));
+
 }

@@ -20,8 +20,6 @@ public sealed class ServerCron
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    /// <summary>Extra periodic work of later subsystems (save points, replication acks...), run under the lock.</summary>
-    public static event Action<CinnabarServer>? Tick;
 
     public ServerCron(CinnabarServer server)
     {
@@ -46,7 +44,8 @@ public sealed class ServerCron
                     _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
-                    Tick?.Invoke(_server);
+                    _server.Persistence.Cron();
+                    _server.OnCronTick();
                 }
             }
             catch (Exception ex)

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Cinnabar.Commands;
+using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
+
+namespace Cinnabar.Persistence;
+
+/// <summary>
+/// RDB snapshots: SAVE, BGSAVE, save points, loading at start-up.
+/// <para>
+/// There is no fork() in .NET, so BGSAVE makes its point-in-time copy itself: under the execution lock it
+/// copies each database's entry array (keys, value references, expiry: 32 bytes a key, a memcpy), then a
+/// background thread serialises those values. To keep them unchanged while it does, every write command
+/// first gives the keys it is about to touch a private clone of their value (copy-on-write at value
+/// granularity, found through the command table's key positions), so the snapshot's objects are never
+/// mutated. Memory during a save is the entry arrays plus clones of the values written meanwhile.
+/// </para>
+/// All members run under the execution lock unless noted.
+/// </summary>
+public sealed class PersistenceManager
+{
+    private readonly CinnabarServer _server;
+    private HashSet<object>? _privateValues; // values already cloned (or created) during the running snapshot
+    private Task? _bgsave;
+    private readonly List<int> _keyPositions = new();
+
+    public PersistenceManager(CinnabarServer server) => _server = server;
+
+    public bool BgsaveInProgress => _bgsave is not null;
+    public bool LastBgsaveOk { get; private set; } = true;
+    public long LastBgsaveDurationSec { get; private set; } = -1;
+    public long CurrentBgsaveStartMs { get; private set; }
+    public long LastBgsaveTryMs { get; private set; }
+    public long Saves { get; private set; }
+    public long LastLoadKeysLoaded { get; private set; }
+    public long LastLoadKeysExpired { get; private set; }
+    public long CurrentSaveKeysTotal { get; private set; }
+    /// <summary>True while a BGSAVE waits for the running one (BGSAVE SCHEDULE).</summary>
+    public bool BgsaveScheduled { get; set; }
+
+    public string RdbPath => Path.Combine(_server.Config.Dir, _server.Config.DbFilename);
+
+    /// <summary>Completes when the running background save (if any) finishes; not under the lock.</summary>
+    public Task BackgroundSaveCompletion => _bgsave ?? Task.CompletedTask;
+
+    // ---- copy-on-write --------------------------------------------------------------------------
+
+    /// <summary>True while a background save may still read values that writes must not change.</summary>
+    public bool SnapshotActive => _privateValues is not null;
+
+    /// <summary>
+    /// Called by the dispatcher before a write command runs while a snapshot is active: the keys the
+    /// command names get a private copy of their value, so the snapshot's copy stays as it was.
+    /// </summary>
+    public void BeforeWrite(Client c, CommandDef cmd)
+    {
+        _keyPositions.Clear();
+        cmd.GetKeyPositions(c, _keyPositions);
+        foreach (int pos in _keyPositions) BeforeWriteKey(c.Db, c.Arg(pos));
+    }
+
+    /// <summary>Makes the value of <paramref name="key"/> private to the live keyspace (see <see cref="BeforeWrite"/>).</summary>
+    public void BeforeWriteKey(Database db, ReadOnlySpan<byte> key)
+    {
+        if (_privateValues is null) return;
+        int i = db.Find(key);
+        if (i < 0) return;
+        ref var e = ref db.EntryAt(i);
+        if (e.Value is null || _privateValues.Contains(e.Value)) return;
+        var clone = RedisValue.DeepClone(e.Value);
+        e.Value = clone;
+        _privateValues.Add(clone);
+    }
+
+    // ---- saving -----------------------------------------------------------------------------------
+
+    private List<DatabaseImage> CaptureImages() =>
+        _server.Databases.Select(db => new DatabaseImage(db.Id, db.Table.CopyEntries(), db.Count, db.ExpiresCount)).ToList();
+
+    private RdbSaveOptions SaveOptions() => new()
+    {
+        NowMs = KeyspaceState.WallClockMs(),
+        Compress = _server.Config.RdbCompression,
+        Checksum = _server.Config.RdbChecksum,
+    };
+
+    /// <summary>SAVE: writes the dump synchronously, blocking every client as Redis does. Returns an error or null.</summary>
+    public string? Save()
+    {
+        if (BgsaveInProgress) return "ERR Background save already in progress";
+        try
+        {
+            long dirty = _server.Dirty;
+            WriteFile(RdbPath, CaptureImages(), SaveOptions());
+            _server.Dirty -= dirty;
+            _server.LastSaveTimeMs = KeyspaceState.WallClockMs();
+            Saves++;
+            LastBgsaveOk = true;
+            _server.Log.Info("DB saved on disk");
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            _server.Log.Warning($"Failed saving the DB: {ex.Message}");
+            LastBgsaveOk = false;
+            return "ERR";
+        }
+    }
+
+    /// <summary>BGSAVE: captures the snapshot now and writes it on a background thread. Returns false if one is running.</summary>
+    public bool StartBackgroundSave()
+    {
+        if (BgsaveInProgress) return false;
+        var images = CaptureImages();
+        CurrentSaveKeysTotal = images.Sum(i => (long)i.KeyCount);
+        _privateValues = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        long dirtyAtStart = _server.Dirty;
+        CurrentBgsaveStartMs = LastBgsaveTryMs = KeyspaceState.WallClockMs();
+        var options = SaveOptions();
+        var path = RdbPath;
+        _server.Log.Info("Background saving started");
+        _bgsave = Task.Run(() =>
+        {
+            Exception? error = null;
+            try { WriteFile(path, images, options); }
+            catch (Exception ex) { error = ex; }
+            lock (_server.ExecLock)
+            {
+                _privateValues = null;
+                _bgsave = null;
+                LastBgsaveDurationSec = (KeyspaceState.WallClockMs() - CurrentBgsaveStartMs) / 1000;
+                CurrentBgsaveStartMs = 0;
+                CurrentSaveKeysTotal = 0;
+                if (error is null)
+                {
+                    _server.Dirty -= dirtyAtStart;
+                    _server.LastSaveTimeMs = KeyspaceState.WallClockMs();
+                    Saves++;
+                    LastBgsaveOk = true;
+                    _server.Log.Info("Background saving terminated with success");
+                }
+                else
+                {
+                    LastBgsaveOk = false;
+                    _server.Log.Warning($"Background saving error: {error.Message}");
+                }
+            }
+        });
+        return true;
+    }
+
+    /// <summary>
+    /// Writes to a temporary file in the same directory, flushes it to disk and renames it over the old
+    /// dump, so a crash mid-save never leaves a damaged file behind.
+    /// </summary>
+    private static void WriteFile(string path, List<DatabaseImage> images, RdbSaveOptions options)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var temp = Path.Combine(dir, $"temp-{Environment.ProcessId}-{Guid.NewGuid():N}.rdb");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                RdbFile.Write(fs, images, options);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Periodic check of the save points ("save 3600 1 300 100"); runs from the cron under the lock.</summary>
+    public void Cron()
+    {
+        if (BgsaveInProgress) return;
+        long now = KeyspaceState.WallClockMs();
+        if (BgsaveScheduled)
+        {
+            BgsaveScheduled = false;
+            StartBackgroundSave();
+            return;
+        }
+        var points = _server.Config.SavePoints;
+        for (int i = 0; i + 1 < points.Length; i += 2)
+        {
+            long seconds = points[i], changes = points[i + 1];
+            // After a failed save, retry no sooner than 5 seconds later, as Redis does.
+            if (_server.Dirty >= changes && now - _server.LastSaveTimeMs > seconds * 1000 &&
+                (LastBgsaveOk || now - LastBgsaveTryMs > 5000))
+            {
+                _server.Log.Info($"{changes} changes in {seconds} seconds. Saving...");
+                StartBackgroundSave();
+                return;
+            }
+        }
+    }
+
+    // ---- loading ----------------------------------------------------------------------------------
+
+    /// <summary>Loads the dump file if it exists. Throws with a clear message when it is damaged; never changes the file.</summary>
+    public void LoadAtStartup()
+    {
+        var path = RdbPath;
+        if (!File.Exists(path)) return;
+        var sw = Stopwatch.StartNew();
+        long loaded = 0, expired = 0;
+        long now = KeyspaceState.WallClockMs();
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        {
+            try
+            {
+                RdbFile.Read(fs, _server.Config, (db, key, value, expireAt) =>
+                {
+                    if (expireAt != 0 && expireAt <= now && !_server.KeyspaceState.IsReplica)
+                    {
+                        expired++;
+                        return;
+                    }
+                    _server.Databases[db].Add(key, value, expireAt);
+                    loaded++;
+                });
+            }
+            catch (RdbFormatException ex)
+            {
+                throw new RdbLoadException($"Short read or corrupt RDB file '{path}': {ex.Message}. The file was left untouched.", ex);
+            }
+        }
+        LastLoadKeysLoaded = loaded;
+        LastLoadKeysExpired = expired;
+        _server.Log.Info($"DB loaded from disk: {sw.Elapsed.TotalSeconds:F3} seconds ({loaded} keys, {expired} expired keys skipped)");
+    }
+}
+
+/// <summary>The dump file could not be loaded; start-up stops.</summary>
+public sealed class RdbLoadException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,179 @@
+using System.Text;
+using Cinnabar.Keyspace;
+
+namespace Cinnabar.Persistence;
+
+/// <summary>One database's contents as captured for saving: its index and a shallow copy of its entries.</summary>
+public sealed record DatabaseImage(int Index, KeyEntry[] Entries, int KeyCount, int ExpiresCount);
+
+/// <summary>Writes and reads whole RDB files (the layout of Redis 7.0's rdbSaveRio / rdbLoadRio).</summary>
+public static class RdbFile
+{
+    /// <summary>
+    /// Writes a complete RDB stream: magic and version, AUX fields, each non-empty database with
+    /// SELECTDB/RESIZEDB and its keys (expired ones skipped), EOF and the CRC64 footer.
+    /// Returns the number of keys written.
+    /// </summary>
+    public static long Write(Stream stream, IEnumerable<DatabaseImage> databases, RdbSaveOptions options, CancellationToken cancel = default)
+    {
+        var o = new RdbOutput(stream, options.Compress);
+        o.Write(Encoding.ASCII.GetBytes($"REDIS{RdbFormat.Version:D4}"));
+        WriteAux(o, "redis-ver", CinnabarServer.RedisVersion);
+        WriteAux(o, "redis-bits", "64");
+        WriteAux(o, "ctime", (options.NowMs / 1000).ToString());
+        WriteAux(o, "used-mem", GC.GetTotalMemory(false).ToString());
+        if (options.ReplicationId is not null)
+        {
+            WriteAux(o, "repl-stream-db", options.ReplicationStreamDb.ToString());
+            WriteAux(o, "repl-id", options.ReplicationId);
+            WriteAux(o, "repl-offset", options.ReplicationOffset.ToString());
+        }
+        WriteAux(o, "aof-base", "0");
+
+        long written = 0;
+        foreach (var db in databases)
+        {
+            if (db.KeyCount == 0) continue;
+            o.WriteByte(RdbFormat.OpSelectDb);
+            o.WriteLength((ulong)db.Index);
+            o.WriteByte(RdbFormat.OpResizeDb);
+            o.WriteLength((ulong)db.KeyCount);
+            o.WriteLength((ulong)db.ExpiresCount);
+            foreach (ref readonly var e in db.Entries.AsSpan())
+            {
+                if (e.Key is null || e.Value is null) continue;
+                if (e.ExpireAt != 0 && e.ExpireAt <= options.NowMs && !options.KeepExpired) continue;
+                if (e.ExpireAt != 0)
+                {
+                    o.WriteByte(RdbFormat.OpExpireTimeMs);
+                    o.WriteInt64LE(e.ExpireAt);
+                }
+                WriteKeyValue(o, e.Key, e.Value);
+                written++;
+                if ((written & 1023) == 0) cancel.ThrowIfCancellationRequested();
+            }
+        }
+        o.WriteByte(RdbFormat.OpEof);
+        o.Flush();
+        ulong crc = options.Checksum ? o.Crc : 0;
+        Span<byte> footer = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(footer, crc);
+        stream.Write(footer);
+        return written;
+    }
+
+    private static void WriteKeyValue(RdbOutput o, byte[] key, object value)
+    {
+        o.WriteByte(RdbValueCodec.TypeByte(value));
+        o.WriteString(key);
+        RdbValueCodec.WriteBody(o, value);
+    }
+
+    private static void WriteAux(RdbOutput o, string key, string value)
+    {
+        o.WriteByte(RdbFormat.OpAux);
+        o.WriteString(Encoding.ASCII.GetBytes(key));
+        o.WriteString(Encoding.UTF8.GetBytes(value));
+    }
+
+    /// <summary>
+    /// Reads an RDB stream, handing each key to <paramref name="onKey"/> (db, key, value, expireAt ms or 0).
+    /// Verifies the checksum when present. Throws <see cref="RdbFormatException"/> naming the offset on
+    /// anything it cannot load.
+    /// </summary>
+    public static RdbLoadResult Read(Stream stream, Config.ServerConfig config, Action<int, byte[], object, long> onKey)
+    {
+        var input = new RdbInput(stream);
+        Span<byte> magic = stackalloc byte[9];
+        input.ReadExact(magic);
+        if (!magic[..5].SequenceEqual("REDIS"u8)) throw new RdbFormatException("Wrong signature trying to load DB from file");
+        if (!int.TryParse(Encoding.ASCII.GetString(magic[5..]), out int version) || version < 1 || version > RdbFormat.MaxLoadVersion)
+            throw new RdbFormatException($"Can't handle RDB format version {Encoding.ASCII.GetString(magic[5..])}");
+
+        var result = new RdbLoadResult { Version = version };
+        int db = 0;
+        long expireAt = 0;
+        while (true)
+        {
+            long opOffset = input.Offset;
+            byte type = input.ReadByte();
+            switch (type)
+            {
+                case RdbFormat.OpExpireTime:
+                    expireAt = input.ReadUInt32LE() * 1000L;
+                    continue;
+                case RdbFormat.OpExpireTimeMs:
+                    expireAt = input.ReadInt64LE();
+                    continue;
+                case RdbFormat.OpFreq:
+                    input.ReadByte();
+                    continue;
+                case RdbFormat.OpIdle:
+                    input.ReadLength();
+                    continue;
+                case RdbFormat.OpEof:
+                    {
+                        if (version >= 5)
+                        {
+                            ulong computed = input.CurrentCrc();
+                            ulong stored = input.ReadUInt64LE();
+                            if (stored != 0 && config.RdbChecksum && stored != computed)
+                                throw new RdbFormatException("Wrong RDB checksum. Aborting now.");
+                        }
+                        return result;
+                    }
+                case RdbFormat.OpSelectDb:
+                    db = (int)input.ReadLength();
+                    if (db >= config.Databases)
+                        throw new RdbFormatException($"FATAL: Data file was created with a Redis server configured to handle more than {config.Databases} databases. Exiting");
+                    continue;
+                case RdbFormat.OpResizeDb:
+                    input.ReadLength();
+                    input.ReadLength();
+                    continue;
+                case RdbFormat.OpAux:
+                    {
+                        var key = Encoding.UTF8.GetString(input.ReadString());
+                        var value = Encoding.UTF8.GetString(input.ReadString());
+                        result.Aux[key] = value;
+                        continue;
+                    }
+                case RdbFormat.OpModuleAux:
+                    throw new RdbFormatException($"module data at offset {opOffset} cannot be loaded: this server has no modules");
+                case RdbFormat.OpFunction2:
+                case RdbFormat.OpFunctionPreGa:
+                    throw new RdbFormatException($"function library at offset {opOffset} cannot be loaded: functions are not supported");
+            }
+            if (!RdbValueCodec.IsValueType(type))
+            {
+                if (type is RdbFormat.TypeModulePreGa or RdbFormat.TypeModule2)
+                    throw new RdbFormatException($"module value at offset {opOffset} cannot be loaded: this server has no modules");
+                throw new RdbFormatException($"unknown RDB opcode or type {type} at offset {opOffset}");
+            }
+            var keyBytes = input.ReadString();
+            var val = RdbValueCodec.Read(input, type, config);
+            onKey(db, keyBytes, val, expireAt);
+            result.Keys++;
+            expireAt = 0;
+        }
+    }
+}
+
+public sealed class RdbSaveOptions
+{
+    public long NowMs { get; init; }
+    public bool Compress { get; init; } = true;
+    public bool Checksum { get; init; } = true;
+    /// <summary>Keep keys that are already expired (replication full sync keeps them for the replica to expire).</summary>
+    public bool KeepExpired { get; init; }
+    public string? ReplicationId { get; init; }
+    public long ReplicationOffset { get; init; }
+    public int ReplicationStreamDb { get; init; }
+}
+
+public sealed class RdbLoadResult
+{
+    public int Version { get; init; }
+    public long Keys { get; set; }
+    public Dictionary<string, string> Aux { get; } = new();
+}
