@@ -326,6 +326,34 @@ public sealed partial class CinnabarServer : IAsyncDisposable
 
     internal void OnCronTick() => CronTick?.Invoke();
 
-    /// <summary>Requests an orderly stop (SHUTDOWN, signals): listeners close, clients are dropped.</summary>
-    public void RequestShutdown() => _ = Task.Run(StopAsync);
+    /// <summary>
+    /// Work before exiting (SHUTDOWN, SIGTERM): save the dataset when save points are configured or
+    /// <paramref name="save"/> asks for it (NOSAVE passes false). Waits for a running BGSAVE first.
+    /// Returns an error text when the save failed (the server then keeps running, as Redis does), or null.
+    /// Call without holding the execution lock.
+    /// </summary>
+    public async Task<string?> PrepareForShutdownAsync(bool? save)
+    {
+        Log.Warning("User requested shutdown...");
+        bool wantSave = save ?? Config.SavePoints.Length > 0;
+        if (!wantSave) return null;
+        await Persistence.BackgroundSaveCompletion;
+        lock (ExecLock)
+        {
+            Log.Info("Saving the final RDB snapshot before exiting.");
+            var error = Persistence.Save();
+            if (error is not null)
+            {
+                Log.Warning("Error trying to save the DB, can't exit.");
+                return "ERR Errors trying to SHUTDOWN. Check logs.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Requests an orderly stop from a signal: save if configured, then close listeners and clients.</summary>
+    public void RequestShutdown() => _ = Task.Run(async () =>
+    {
+        if (await PrepareForShutdownAsync(null) is null) await StopAsync();
+    });
 }
