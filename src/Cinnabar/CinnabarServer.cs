@@ -23,7 +23,7 @@ namespace Cinnabar;
 /// structures need no internal locking. Parsing and socket writes happen outside the lock.
 /// </para>
 /// </summary>
-public sealed partial class CinnabarServer : IAsyncDisposable
+public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 {
     /// <summary>Held while executing commands and whenever the keyspace or clients are touched.</summary>
     public readonly Lock ExecLock = new();
@@ -48,6 +48,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable
         Commands = new CommandTable(CommandRegistry.AllCommands());
         Blocking = new Blocking.BlockingManager(this);
         Persistence = new Persistence.PersistenceManager(this);
+        Replication = new Replication.ReplicationManager(this);
+        KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
         StartTimestamp = Stopwatch.GetTimestamp();
@@ -66,6 +68,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public Blocking.BlockingManager Blocking { get; }
     /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading.</summary>
     public Persistence.PersistenceManager Persistence { get; }
+    /// <summary>Master and replica roles: propagation, backlog, PSYNC, the link to our master.</summary>
+    public Replication.ReplicationManager Replication { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
     public long StartTimestamp { get; }
@@ -103,6 +107,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable
         }
         _cron = new ServerCron(this);
         _cron.Start();
+        if (Config.ReplicaOfHost is not null)
+            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort);
         Log.Info($"Cinnabar ready to accept connections on port {Port}");
     }
 
@@ -125,12 +131,12 @@ public sealed partial class CinnabarServer : IAsyncDisposable
 
     // ---- clients ----------------------------------------------------------------------------------
 
-    internal bool TryRegister(ClientConnection c)
+    internal bool TryRegister(ClientConnection c, bool force = false)
     {
         lock (ExecLock)
         {
             Stats.TotalConnectionsReceived++;
-            if (_clients.Count >= Config.MaxClients)
+            if (_clients.Count >= Config.MaxClients && !force)
             {
                 Stats.RejectedConnections++;
                 return false;
@@ -161,18 +167,34 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     /// Executes a batch of pipelined commands atomically. Returns how many ran; fewer when the client
     /// blocked or is closing, in which case the rest stays in its buffer.
     /// </summary>
-    internal int ExecuteBatch(ClientConnection c, byte[] buffer, ArgSlice[] args, ReadOnlySpan<(int ArgStart, int ArgCount, int End)> batch)
+    internal int ExecuteBatch(ClientConnection c, byte[] buffer, int batchStart, ArgSlice[] args, ReadOnlySpan<(int ArgStart, int ArgCount, int End)> batch)
     {
         int done = 0;
         List<ClientConnection> flush;
+        bool fromMaster = (c.Flags & ClientFlags.Master) != 0;
         lock (ExecLock)
         {
             lock (c.OutputLock)
             {
+                int start = batchStart;
                 foreach (var cmd in batch)
                 {
                     c.SetArgs(buffer, args, cmd.ArgStart, cmd.ArgCount);
-                    Execute(c);
+                    if (fromMaster)
+                    {
+                        // Our master's stream: no replies (unless a command insists, as REPLCONF GETACK
+                        // does), expired keys stay visible, and the exact bytes move our offset and go on
+                        // to our own replicas.
+                        int mark = c.Reply.Length;
+                        KeyspaceState.ObeyMaster = true;
+                        Execute(c);
+                        KeyspaceState.ObeyMaster = false;
+                        if (!c.ForceReply) c.Reply.Truncate(mark);
+                        c.ForceReply = false;
+                        Replication.OnMasterStreamProcessed(buffer.AsSpan(start, cmd.End - start));
+                        start = cmd.End;
+                    }
+                    else Execute(c);
                     done++;
                     if ((c.Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply | ClientFlags.Closing)) != 0) break;
                 }
@@ -230,12 +252,26 @@ public sealed partial class CinnabarServer : IAsyncDisposable
             Reject(c, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return;
         }
+        if (Replication.IsReplica && (c.Flags & ClientFlags.Master) == 0)
+        {
+            if (Config.ReplicaReadOnly && cmd.IsWrite)
+            {
+                Reject(c, "READONLY You can't write against a read only replica.");
+                return;
+            }
+            if (!Config.ReplicaServeStaleData && Replication.Link!.State != "connected" && !cmd.HasFlag(CommandFlags.Stale))
+            {
+                Reject(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+                return;
+            }
+        }
         if (inMulti && !IsTransactionControl(cmd))
         {
             QueueMultiCommand(c, cmd);
             return;
         }
         Call(c, cmd);
+        Replication.FlushPending(c);
         // Clients blocked on keys this command (or transaction) made ready are served now, after it
         // completed, as Redis' handleClientsBlockedOnKeys does.
         if (Blocking.HasReadyKeys) Blocking.ServeReadyKeys();
@@ -255,8 +291,12 @@ public sealed partial class CinnabarServer : IAsyncDisposable
         // While a background save reads a snapshot, writes first give their keys private copies.
         if (Persistence.SnapshotActive && cmd.IsWrite) Persistence.BeforeWrite(c, cmd);
         int before = c.Reply.Length;
+        long dirtyBefore = Dirty;
+        c.PropagateOverride = false;
         long start = Stopwatch.GetTimestamp();
         cmd.Handler!(c);
+        // A write that changed data reaches replicas verbatim, unless the handler propagated its effect itself.
+        if (Dirty != dirtyBefore && !c.PropagateOverride && Replication.HasStreamConsumers) Replication.PropagateVerbatim(c);
         long elapsed = Stopwatch.GetTimestamp() - start;
         cmd.Calls++;
         cmd.Microseconds += elapsed * 1_000_000 / Stopwatch.Frequency;
@@ -299,6 +339,26 @@ public sealed partial class CinnabarServer : IAsyncDisposable
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..Math.Max(max, 0)];
 
+    /// <summary>
+    /// Runs <paramref name="action"/> under the execution lock from a thread that is not a client's
+    /// (timers, the cron, replication), then sends whatever output it produced for clients.
+    /// </summary>
+    public void RunLocked(Action action)
+    {
+        List<ClientConnection> flush;
+        lock (ExecLock)
+        {
+            KeyspaceState.NowMs = KeyspaceState.WallClockMs();
+            action();
+            if (_toFlush.Count == 0) return;
+            flush = _toFlush;
+            _toFlush = _flushing;
+            _flushing = flush;
+        }
+        foreach (var c in flush) c.Flush();
+        flush.Clear();
+    }
+
     /// <summary>Schedules a send for a client that received output from another client's command.</summary>
     public void RequestFlush(ClientConnection c)
     {
@@ -317,6 +377,15 @@ public sealed partial class CinnabarServer : IAsyncDisposable
     public delegate void KeyModifiedHandler(Database db, ReadOnlySpan<byte> key);
 
     public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key) => KeyModifiedHandlers?.Invoke(db, key);
+
+    /// <summary>Raised under the execution lock when a key expired and was deleted (notifications listen here).</summary>
+    public event Action<Database, byte[]>? KeyExpired;
+
+    void IKeyspaceObserver.OnKeyExpired(Database db, byte[] key)
+    {
+        Replication.PropagateExpired(db.Id, key);
+        KeyExpired?.Invoke(db, key);
+    }
 
     public void NotifyKeyspaceEvent(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
         => KeyspaceEventHandlers?.Invoke(type, @event, key, db);

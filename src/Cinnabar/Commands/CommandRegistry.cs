@@ -16,5 +16,6 @@ internal static class CommandRegistry
             .Concat(StreamCommands.Commands())
             .Concat(TransactionCommands.Commands())
             .Concat(PubSubCommands.Commands())
-            .Concat(PersistenceCommands.Commands());
+            .Concat(PersistenceCommands.Commands())
+            .Concat(ReplicationCommands.Commands());
 }

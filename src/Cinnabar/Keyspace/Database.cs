@@ -199,7 +199,9 @@ public sealed class Database
     /// <summary>Deletes an expired key unless this server must wait for its master to do so.</summary>
     internal bool ExpireIfAllowed(int index)
     {
-        if (_keyspace.IsReplica) return true; // a replica reports it missing but keeps it until the master's DEL
+        // A replica reports the key missing but keeps it until its master's DEL arrives; the master's own
+        // commands still see it.
+        if (_keyspace.IsReplica) return !_keyspace.ObeyMaster;
         var key = _table.EntryAt(index).Key!;
         RemoveAt(index);
         _keyspace.ExpiredKeys++;
@@ -255,6 +257,8 @@ public sealed class KeyspaceState
     public long Misses;
     public long ExpiredKeys;
     public bool IsReplica;
+    /// <summary>Set while our master's replication stream executes: expired keys stay visible to it.</summary>
+    public bool ObeyMaster;
     public IKeyspaceObserver? Observer;
 
     public static long WallClockMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

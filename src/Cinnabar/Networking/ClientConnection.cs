@@ -44,11 +44,14 @@ public sealed class ClientConnection : Client
     private int _closed;
     private Task? _sendLoop;
 
-    public ClientConnection(CinnabarServer server, Socket socket) : base(server, new ReplyBuffer())
+    public ClientConnection(CinnabarServer server, Socket socket, ReadOnlySpan<byte> initialInput = default) : base(server, new ReplyBuffer())
     {
         _socket = socket;
         Connection = this;
-        _in = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
+        _in = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveChunk, initialInput.Length + ReceiveChunk));
+        // Bytes already read from the socket by someone else (the replication handshake) come first.
+        initialInput.CopyTo(_in);
+        _inEnd = initialInput.Length;
         _parser.MaxBulkLength = server.Config.ProtoMaxBulkLen;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
@@ -75,6 +78,7 @@ public sealed class ClientConnection : Client
         _sendLoop = SendLoopAsync();
         try
         {
+            if (_inEnd > 0 && !ProcessInput()) return;
             while (true)
             {
                 if ((Flags & ClientFlags.Blocked) != 0)
@@ -91,6 +95,7 @@ public sealed class ClientConnection : Client
                 int n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
                 if (n == 0) break;
                 _inEnd += n;
+                Server.Stats.AddNetInput(n);
                 if (!ProcessInput()) break;
 
                 while (PendingOutput > OutputSoftLimit && _closed == 0)
@@ -141,7 +146,7 @@ public sealed class ClientConnection : Client
         }
         _parsePos = pos;
 
-        int executed = count == 0 ? 0 : Server.ExecuteBatch(this, _in, _batchArgs, _batch.AsSpan(0, count));
+        int executed = count == 0 ? 0 : Server.ExecuteBatch(this, _in, _commandStart, _batchArgs, _batch.AsSpan(0, count));
         if (executed > 0) _commandStart = _batch[executed - 1].End;
 
         if (executed < count)

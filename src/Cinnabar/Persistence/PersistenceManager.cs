@@ -20,7 +20,8 @@ namespace Cinnabar.Persistence;
 public sealed class PersistenceManager
 {
     private readonly CinnabarServer _server;
-    private HashSet<object>? _privateValues; // values already cloned (or created) during the running snapshot
+    private HashSet<object>? _privateValues; // values already cloned during the running snapshot(s)
+    private int _activeSnapshots;
     private Task? _bgsave;
     private readonly List<int> _keyPositions = new();
 
@@ -77,7 +78,25 @@ public sealed class PersistenceManager
     private List<DatabaseImage> CaptureImages() =>
         _server.Databases.Select(db => new DatabaseImage(db.Id, db.Table.CopyEntries(), db.Count, db.ExpiresCount)).ToList();
 
-    private RdbSaveOptions SaveOptions() => new()
+    /// <summary>
+    /// Starts a point-in-time snapshot (BGSAVE, a replica's full sync): returns the database images, which
+    /// stay unchanged until <see cref="EndSnapshot"/>. A new snapshot starts a fresh set of private values,
+    /// so values shared with it are cloned again on their next write.
+    /// </summary>
+    public List<DatabaseImage> BeginSnapshot()
+    {
+        _activeSnapshots++;
+        _privateValues = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        return CaptureImages();
+    }
+
+    /// <summary>Ends a snapshot started with <see cref="BeginSnapshot"/>; copy-on-write stops with the last one.</summary>
+    public void EndSnapshot()
+    {
+        if (--_activeSnapshots == 0) _privateValues = null;
+    }
+
+    internal RdbSaveOptions SaveOptions() => new()
     {
         NowMs = KeyspaceState.WallClockMs(),
         Compress = _server.Config.RdbCompression,
@@ -111,9 +130,8 @@ public sealed class PersistenceManager
     public bool StartBackgroundSave()
     {
         if (BgsaveInProgress) return false;
-        var images = CaptureImages();
+        var images = BeginSnapshot();
         CurrentSaveKeysTotal = images.Sum(i => (long)i.KeyCount);
-        _privateValues = new HashSet<object>(ReferenceEqualityComparer.Instance);
         long dirtyAtStart = _server.Dirty;
         CurrentBgsaveStartMs = LastBgsaveTryMs = KeyspaceState.WallClockMs();
         var options = SaveOptions();
@@ -126,7 +144,7 @@ public sealed class PersistenceManager
             catch (Exception ex) { error = ex; }
             lock (_server.ExecLock)
             {
-                _privateValues = null;
+                EndSnapshot();
                 _bgsave = null;
                 LastBgsaveDurationSec = (KeyspaceState.WallClockMs() - CurrentBgsaveStartMs) / 1000;
                 CurrentBgsaveStartMs = 0;

@@ -39,14 +39,13 @@ public sealed class ServerCron
             if (_stopping) break;
             try
             {
-                lock (_server.ExecLock)
+                _server.RunLocked(() =>
                 {
-                    _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
                     _server.Persistence.Cron();
                     _server.OnCronTick();
-                }
+                });
             }
             catch (Exception ex)
             {

@@ -1,0 +1,25 @@
+using Cinnabar.Replication;
+
+namespace Cinnabar;
+
+public partial class Client
+{
+    /// <summary>Replication offset after this client's last write (what WAIT waits for).</summary>
+    public long LastWriteOffset;
+
+    /// <summary>Set by a command that must answer even our master (REPLCONF GETACK).</summary>
+    public bool ForceReply;
+
+    /// <summary>Set by a handler that already propagated its effect (rewritten) instead of its verbatim arguments.</summary>
+    public bool PropagateOverride;
+
+    /// <summary>What a replica told us with REPLCONF before its PSYNC.</summary>
+    internal ReplicaInfo? PendingReplicaInfo;
+
+    /// <summary>Propagates <paramref name="argv"/> as this command's effect instead of the command itself.</summary>
+    public void Propagate(params byte[][] argv)
+    {
+        PropagateOverride = true;
+        Server.Replication.Propagate(DbIndex, argv);
+    }
+}
