@@ -174,6 +174,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         bool fromMaster = (c.Flags & ClientFlags.Master) != 0;
         lock (ExecLock)
         {
+            // One instant for the whole batch, as Redis caches the time per event-loop iteration.
+            KeyspaceState.NowMs = KeyspaceState.WallClockMs();
             lock (c.OutputLock)
             {
                 int start = batchStart;
@@ -214,8 +216,9 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Runs one command from <paramref name="c"/>'s current arguments. Caller holds <see cref="ExecLock"/>.</summary>
     public void Execute(Client c)
     {
-        KeyspaceState.NowMs = KeyspaceState.WallClockMs();
-        var cmd = Commands.Find(c.Arg(0));
+        // Clients tend to repeat a command: try the last one before the table lookup.
+        var name = c.Arg(0);
+        var cmd = c.CommandCache is { } last && Ascii.EqualsIgnoreCase(name, last.NameBytes) ? last : Commands.Find(name);
         if (cmd is null)
         {
             RejectUnknownCommand(c);
@@ -307,6 +310,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             CountError(c.Reply.WrittenSpan[(before + 1)..]);
         }
         c.LastCommand = cmd;
+        c.CommandCache = cmd.Parent ?? cmd;
         c.CurrentCommand = null;
     }
 

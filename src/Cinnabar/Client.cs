@@ -83,6 +83,8 @@ public partial class Client
     /// <summary>The command being executed and the last one (CLIENT LIST "cmd").</summary>
     public CommandDef? CurrentCommand;
     public CommandDef? LastCommand;
+    /// <summary>The last top-level command, tried first by dispatch (clients tend to repeat commands).</summary>
+    internal CommandDef? CommandCache;
 
     // ---- the current command's arguments: slices of a buffer (the receive buffer, zero-copy) ----
     private byte[] _argBuffer = [];
