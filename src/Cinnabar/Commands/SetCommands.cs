@@ -351,29 +351,31 @@ public static class SetCommands
     }
 
     /// <summary>
-    /// SINTER / SINTERSTORE / SINTERCARD / SMEMBERS-like intersection, as Redis' sinterGenericCommand: a missing
-    /// key short-circuits to an empty result before later keys are type-checked; the smallest set is iterated.
+    /// SINTER / SINTERSTORE / SINTERCARD, as Redis' sinterGenericCommand: every key is type-checked first, then a
+    /// missing key means an empty result; the smallest set is iterated and its order is the reply's order.
     /// </summary>
     private static void SInter(Client c, int firstKey, int keyCount, int dstArg, bool cardinalityOnly, long limit)
     {
         var sets = new SetValue[keyCount];
+        bool anyMissing = false;
         for (int j = 0; j < keyCount; j++)
         {
             var key = c.Arg(firstKey + j);
             int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (idx < 0)
-            {
-                if (dstArg >= 0)
-                {
-                    DeleteDestination(c, dstArg);
-                    c.Reply.Integer(0);
-                }
-                else if (cardinalityOnly) c.Reply.Integer(0);
-                else c.Reply.SetHeader(0);
-                return;
-            }
             if (!TryLookup(c, idx, out var s)) return;
-            sets[j] = s!;
+            if (s is null) anyMissing = true;
+            else sets[j] = s;
+        }
+        if (anyMissing)
+        {
+            if (dstArg >= 0)
+            {
+                DeleteDestination(c, dstArg);
+                c.Reply.Integer(0);
+            }
+            else if (cardinalityOnly) c.Reply.Integer(0);
+            else c.Reply.SetHeader(0);
+            return;
         }
         // Stable sort by cardinality (glibc's qsort is a merge sort), so ties keep argument order as in Redis.
         for (int i = 1; i < sets.Length; i++)
