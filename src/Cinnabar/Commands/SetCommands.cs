@@ -197,9 +197,13 @@ public static class SetCommands
         c.Notify(NotifyFlags.Set, "spop", key);
         if (count >= set.Count)
         {
-            // The whole set, in its own order (sorted for an intset, as Redis replies), then the key goes.
-            c.Reply.SetHeader(set.Count);
-            WriteMembers(c.Reply, set);
+            // The whole set, replied as Redis does through SUNION of the key: the members go through a fresh
+            // intset-first set, so all-integer sets come back sorted even from a hashtable. Then the key goes.
+            var union = SetValue.CreateIntset();
+            Span<byte> scratch = stackalloc byte[RespNumbers.MaxInt64Chars];
+            AddAll(union, set, c.Server.Config, scratch);
+            c.Reply.SetHeader(union.Count);
+            WriteMembers(c.Reply, union);
             c.Db.Delete(key);
             c.Notify(NotifyFlags.Generic, "del", key);
             c.KeyModified(key);

@@ -234,6 +234,12 @@ public sealed class SetDifferentialTests(DifferentialFixture f) : IClassFixture<
         p.Same("SCARD", "sd:p");
         p.Same("SADD", "sd:p2", "10", "20");
         p.Same("SPOP", "sd:p2", "100");
+        // a hashtable holding only integers: SPOP of everything replies through a fresh intset (sorted)
+        p.Same("SADD", "sd:ht", "15", "3", "9", "1", "12", "7", "x", "20", "5");
+        p.Same("SREM", "sd:ht", "x");
+        Assert.Equal("hashtable", SameEncoding(f, p, "sd:ht"));
+        p.Same("SUNION", "sd:ht");
+        p.Same("SPOP", "sd:ht", "100");
         p.Same("SADD", "sd:p3", "only");
         p.Same("SPOP", "sd:p3");
         p.Same("SPOP", "sd:p3");
