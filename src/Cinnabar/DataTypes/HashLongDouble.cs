@@ -7,7 +7,7 @@ namespace Cinnabar.DataTypes;
 /// A minimal emulation of the x87 80-bit long double that Redis uses for HINCRBYFLOAT: strtold-style parsing
 /// (correctly rounded to a 64-bit significand), addition rounded to nearest-even, and "%.17Lf" output with
 /// trailing zeros trimmed (Redis' ld2string LD_STR_HUMAN). Exact arithmetic on BigInteger keeps it simple;
-/// HINCRBYFLOAT is not a hot path. Hexadecimal float input (accepted by strtold) is not supported.
+/// HINCRBYFLOAT is not a hot path. Subnormals are not modelled.
 /// TODO: share with the long double helper of INCRBYFLOAT once merged.
 /// </summary>
 public readonly struct HashLongDouble
@@ -49,6 +49,7 @@ public readonly struct HashLongDouble
             value = new HashLongDouble(BigInteger.Zero, 0, neg, infinity: true);
             return true;
         }
+        if (rest.Length > 2 && rest[0] == '0' && (rest[1] | 0x20) == 'x') return TryParseHex(rest[2..], neg, out value);
         var digits = BigInteger.Zero;
         int digitCount = 0, fractionDigits = 0;
         bool any = false, dot = false;
@@ -101,6 +102,51 @@ public readonly struct HashLongDouble
         value = exp10 >= 0
             ? Round(digits * BigInteger.Pow(Ten, (int)exp10), BigInteger.One, 0, neg)
             : Round(digits, BigInteger.Pow(Ten, (int)-exp10), 0, neg);
+        return !value.IsInfinity && !value.Significand.IsZero;
+    }
+
+    /// <summary>strtold's hexadecimal form after "0x": hex digits, optional fraction, optional "p" binary exponent.</summary>
+    private static bool TryParseHex(ReadOnlySpan<byte> s, bool neg, out HashLongDouble value)
+    {
+        value = Zero;
+        var mantissa = BigInteger.Zero;
+        long exp2 = 0;
+        bool any = false, dot = false;
+        int i = 0;
+        for (; i < s.Length; i++)
+        {
+            byte ch = s[i];
+            if (ch == '.' && !dot) { dot = true; continue; }
+            int d = ch is >= (byte)'0' and <= (byte)'9' ? ch - '0' : (ch | 0x20) is >= 'a' and <= 'f' ? (ch | 0x20) - 'a' + 10 : -1;
+            if (d < 0) break;
+            any = true;
+            mantissa = (mantissa << 4) + d;
+            if (dot) exp2 -= 4;
+        }
+        if (!any) return false;
+        if (i < s.Length)
+        {
+            if ((s[i] | 0x20) != 'p') return false;
+            i++;
+            bool expNeg = false;
+            if (i < s.Length && (s[i] == '+' || s[i] == '-')) { expNeg = s[i] == '-'; i++; }
+            if (i == s.Length) return false;
+            long e = 0;
+            for (; i < s.Length; i++)
+            {
+                uint d = (uint)(s[i] - '0');
+                if (d > 9) return false;
+                if (e < 1_000_000_000) e = e * 10 + d;
+            }
+            exp2 += expNeg ? -e : e;
+        }
+        if (mantissa.IsZero)
+        {
+            value = new HashLongDouble(BigInteger.Zero, 0, neg);
+            return true;
+        }
+        if (exp2 + (long)mantissa.GetBitLength() > 16500 || exp2 + (long)mantissa.GetBitLength() < -16500) return false;
+        value = Round(mantissa, BigInteger.One, exp2, neg);
         return !value.IsInfinity && !value.Significand.IsZero;
     }
 

@@ -123,6 +123,11 @@ public sealed class HashDifferentialTests(DifferentialFixture f) : IClassFixture
     [InlineData("17")]
     [InlineData("1e4000")]
     [InlineData("1.7976931348623157e308")]
+    [InlineData("0x10")]
+    [InlineData("0x1p-2")]
+    [InlineData("0X.8P1")]
+    [InlineData("0xffffffffffffffffff")]
+    [InlineData("0x1.8")]
     public void HIncrByFloatFormatsLikeRedisLongDouble(string increment)
     {
         using var p = f.Pair();
@@ -139,7 +144,7 @@ public sealed class HashDifferentialTests(DifferentialFixture f) : IClassFixture
     {
         using var p = f.Pair();
         p.Same("HSET", "hd:fe", "a", "1", "c", "x", "big", "1e400", "inf", "inf", "sp", " 1", "sp2", "1 ");
-        foreach (var bad in new[] { "abc", "", " 1", "1 ", "nan", "1e", ".", "1.2.3", "--1", "1e5000", "1e-5000" })
+        foreach (var bad in new[] { "abc", "", " 1", "1 ", "nan", "1e", ".", "1.2.3", "--1", "1e5000", "1e-5000", "0x", "0x1p", "0xg", "0x1p99999" })
             p.Same("HINCRBYFLOAT", "hd:fe", "a", bad);
         p.Same("HINCRBYFLOAT", "hd:fe", "a", "inf");
         p.Same("HINCRBYFLOAT", "hd:fe", "a", "-infinity");
