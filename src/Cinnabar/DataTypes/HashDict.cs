@@ -52,9 +52,10 @@ public sealed class HashDict
     public bool IsLive(int slot) => _entries[slot].Key is not null;
     public ref Entry At(int slot) => ref _entries[slot];
 
-    public int Find(ReadOnlySpan<byte> key)
+    public int Find(ReadOnlySpan<byte> key) => Find(key, HashOf(key));
+
+    public int Find(ReadOnlySpan<byte> key, int hash)
     {
-        int hash = HashOf(key);
         var entries = _entries;
         int i = _buckets[hash & (_buckets.Length - 1)] - 1;
         while (i >= 0)
@@ -78,20 +79,32 @@ public sealed class HashDict
     /// <summary>Inserts or updates; returns true when the key was new. The table keeps <paramref name="key"/>.</summary>
     public bool Set(byte[] key, byte[]? value)
     {
-        int i = Find(key);
+        int hash = HashOf(key);
+        int i = Find(key, hash);
         if (i >= 0)
         {
             _entries[i].Value = value;
             return false;
         }
-        AddNew(key, value);
+        AddNew(key, value, hash);
+        return true;
+    }
+
+    /// <summary>Adds <paramref name="key"/> (copied) unless present; the value is created only when added.</summary>
+    public bool TryAdd(ReadOnlySpan<byte> key, byte[]? value = null)
+    {
+        int hash = HashOf(key);
+        if (Find(key, hash) >= 0) return false;
+        AddNew(key.ToArray(), value, hash);
         return true;
     }
 
     /// <summary>Adds a key known to be absent.</summary>
-    public void AddNew(byte[] key, byte[]? value)
+    public void AddNew(byte[] key, byte[]? value) => AddNew(key, value, HashOf(key));
+
+    /// <summary>Adds a key known to be absent, whose <see cref="HashOf"/> is <paramref name="hash"/>.</summary>
+    public void AddNew(byte[] key, byte[]? value, int hash)
     {
-        int hash = HashOf(key);
         int index;
         if (_freeList >= 0)
         {

@@ -77,13 +77,14 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
             ConvertToDict();
         if (_dict is not null)
         {
-            int slot = _dict.Find(field);
+            int hash = HashDict.HashOf(field);
+            int slot = _dict.Find(field, hash);
             if (slot >= 0)
             {
                 _dict.At(slot).Value = value.ToArray();
                 return false;
             }
-            _dict.AddNew(field.ToArray(), value.ToArray());
+            _dict.AddNew(field.ToArray(), value.ToArray(), hash);
             return true;
         }
         int i = IndexOf(field);

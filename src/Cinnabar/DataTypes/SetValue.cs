@@ -59,17 +59,16 @@ public sealed class SetValue : IRedisObject, IPositionalCollection
             }
             ConvertToDict();
         }
-        if (_dict!.Contains(member)) return false;
-        _dict.AddNew(member.ToArray(), null);
-        return true;
+        return _dict!.TryAdd(member);
     }
 
     /// <summary>Adds a member, keeping <paramref name="member"/> itself if it must be stored as bytes.</summary>
     public bool Add(byte[] member, ServerConfig config)
     {
         if (_dict is null) return Add((ReadOnlySpan<byte>)member, config);
-        if (_dict.Contains(member)) return false;
-        _dict.AddNew(member, null);
+        int hash = HashDict.HashOf(member);
+        if (_dict.Find(member, hash) >= 0) return false;
+        _dict.AddNew(member, null, hash);
         return true;
     }
 
