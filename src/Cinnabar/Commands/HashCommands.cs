@@ -1,13 +1,370 @@
+using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
+using Cinnabar.Protocol;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
-/// <summary>Hash commands (HSET, HGET, HSCAN...).</summary>
+/// <summary>Hash commands (HSET, HGET, HSCAN...), following Redis 7.0's t_hash.c semantics.</summary>
 public static class HashCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
-        yield break;
+        const F W = F.Write | F.DenyOom | F.Fast;
+        const A WA = A.Write | A.Hash | A.Fast;
+        const A RF = A.Read | A.Hash | A.Fast;
+        const A RS = A.Read | A.Hash | A.Slow;
+        yield return new("hset", -4, W, WA, 1, 1, 1, HSet, "hash") { Since = "2.0.0" };
+        yield return new("hmset", -4, W, WA, 1, 1, 1, HSet, "hash") { Since = "2.0.0" };
+        yield return new("hsetnx", 4, W, WA, 1, 1, 1, HSetNx, "hash") { Since = "2.0.0" };
+        yield return new("hget", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HGet, "hash") { Since = "2.0.0" };
+        yield return new("hmget", -3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HMGet, "hash") { Since = "2.0.0" };
+        yield return new("hdel", -3, F.Write | F.Fast, WA, 1, 1, 1, HDel, "hash") { Since = "2.0.0" };
+        yield return new("hlen", 2, F.ReadOnly | F.Fast, RF, 1, 1, 1, HLen, "hash") { Since = "2.0.0" };
+        yield return new("hexists", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HExists, "hash") { Since = "2.0.0" };
+        yield return new("hstrlen", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HStrLen, "hash") { Since = "3.2.0" };
+        yield return new("hkeys", 2, F.ReadOnly, RS, 1, 1, 1, c => GetAll(c, keys: true, values: false), "hash") { Since = "2.0.0" };
+        yield return new("hvals", 2, F.ReadOnly, RS, 1, 1, 1, c => GetAll(c, keys: false, values: true), "hash") { Since = "2.0.0" };
+        yield return new("hgetall", 2, F.ReadOnly, RS, 1, 1, 1, c => GetAll(c, keys: true, values: true), "hash") { Since = "2.0.0" };
+        yield return new("hincrby", 4, W, WA, 1, 1, 1, HIncrBy, "hash") { Since = "2.0.0" };
+        yield return new("hincrbyfloat", 4, W, WA, 1, 1, 1, HIncrByFloat, "hash") { Since = "2.6.0" };
+        yield return new("hrandfield", -2, F.ReadOnly, RS, 1, 1, 1, HRandField, "hash") { Since = "6.2.0" };
+        yield return new("hscan", -3, F.ReadOnly, RS, 1, 1, 1, HScan, "hash") { Since = "2.8.0" };
+    }
+
+    /// <summary>The hash at <paramref name="key"/> for reading: false (error written) on a wrong type; null when missing.</summary>
+    private static bool TryRead(Client c, ReadOnlySpan<byte> key, out HashValue? hash)
+    {
+        hash = null;
+        int i = c.Db.FindForRead(key);
+        if (i < 0) return true;
+        if (c.Db.EntryAt(i).Value is HashValue h) { hash = h; return true; }
+        c.WrongType();
+        return false;
+    }
+
+    /// <summary>The hash at <paramref name="key"/> for writing, or null (error written) on a wrong type.</summary>
+    private static bool TryWrite(Client c, ReadOnlySpan<byte> key, out HashValue? hash)
+    {
+        hash = null;
+        int i = c.Db.Find(key);
+        if (i < 0) return true;
+        if (c.Db.EntryAt(i).Value is HashValue h) { hash = h; return true; }
+        c.WrongType();
+        return false;
+    }
+
+    /// <summary>Redis' hashTypeLookupWriteOrCreate: creates an empty hash under the key when missing.</summary>
+    private static HashValue? WriteOrCreate(Client c, ReadOnlySpan<byte> key)
+    {
+        if (!TryWrite(c, key, out var hash)) return null;
+        if (hash is null)
+        {
+            hash = new HashValue();
+            c.Db.Add(key, hash);
+        }
+        return hash;
+    }
+
+    private static void HSet(Client c)
+    {
+        if (c.ArgCount % 2 == 1)
+        {
+            c.Reply.Error(Errors.WrongArgs(c.CurrentCommand?.FullName ?? "hset"));
+            return;
+        }
+        var key = c.Arg(1);
+        var hash = WriteOrCreate(c, key);
+        if (hash is null) return;
+        var config = c.Server.Config;
+        // hashTypeTryConversion: any over-long argument converts before inserting.
+        for (int i = 2; i < c.ArgCount && hash.IsListpack; i++) hash.ConvertIfLong(c.Arg(i).Length, config);
+        int created = 0;
+        for (int i = 2; i < c.ArgCount; i += 2)
+            if (hash.Set(c.Arg(i), c.Arg(i + 1), config)) created++;
+        if (c.ArgIs(0, "hmset"u8)) c.Reply.Ok();
+        else c.Reply.Integer(created);
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.Hash, "hset", key);
+        c.Dirty((c.ArgCount - 2) / 2);
+    }
+
+    private static void HSetNx(Client c)
+    {
+        var key = c.Arg(1);
+        var hash = WriteOrCreate(c, key);
+        if (hash is null) return;
+        if (hash.Contains(c.Arg(2)))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var config = c.Server.Config;
+        hash.ConvertIfLong(c.Arg(2).Length, config);
+        hash.ConvertIfLong(c.Arg(3).Length, config);
+        hash.Set(c.Arg(2), c.Arg(3), config);
+        c.Reply.Integer(1);
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.Hash, "hset", key);
+        c.Dirty();
+    }
+
+    private static void HGet(Client c)
+    {
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        var v = hash?.Get(c.Arg(2));
+        if (v is null) c.Reply.Null();
+        else c.Reply.Bulk(v);
+    }
+
+    private static void HMGet(Client c)
+    {
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        c.Reply.ArrayHeader(c.ArgCount - 2);
+        for (int i = 2; i < c.ArgCount; i++)
+        {
+            var v = hash?.Get(c.Arg(i));
+            if (v is null) c.Reply.Null();
+            else c.Reply.Bulk(v);
+        }
+    }
+
+    private static void HDel(Client c)
+    {
+        var key = c.Arg(1);
+        if (!TryWrite(c, key, out var hash)) return;
+        if (hash is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        int deleted = 0;
+        bool keyRemoved = false;
+        for (int i = 2; i < c.ArgCount; i++)
+        {
+            if (!hash.Remove(c.Arg(i))) continue;
+            deleted++;
+            if (hash.Count == 0)
+            {
+                c.Db.Delete(key);
+                keyRemoved = true;
+                break;
+            }
+        }
+        if (deleted > 0)
+        {
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Hash, "hdel", key);
+            if (keyRemoved) c.Notify(NotifyFlags.Generic, "del", key);
+            c.Dirty(deleted);
+        }
+        c.Reply.Integer(deleted);
+    }
+
+    private static void HLen(Client c)
+    {
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        c.Reply.Integer(hash?.Count ?? 0);
+    }
+
+    private static void HExists(Client c)
+    {
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        c.Reply.Integer(hash is not null && hash.Contains(c.Arg(2)) ? 1 : 0);
+    }
+
+    private static void HStrLen(Client c)
+    {
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        c.Reply.Integer(hash?.Get(c.Arg(2))?.Length ?? 0);
+    }
+
+    private static void GetAll(Client c, bool keys, bool values)
+    {
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        int n = hash?.Count ?? 0;
+        var r = c.Reply;
+        if (keys && values) r.MapHeader(n);
+        else r.ArrayHeader(n);
+        if (hash is null) return;
+        for (int p = 0; p < hash.PositionEnd; p++)
+        {
+            if (!hash.IsLive(p)) continue;
+            if (keys) r.Bulk(hash.FieldAt(p));
+            if (values) r.Bulk(hash.ValueAt(p));
+        }
+    }
+
+    private static void HIncrBy(Client c)
+    {
+        if (!c.TryGetLong(3, out long incr)) return;
+        var key = c.Arg(1);
+        var hash = WriteOrCreate(c, key);
+        if (hash is null) return;
+        long value = 0;
+        var current = hash.Get(c.Arg(2));
+        if (current is not null && !RespNumbers.TryParseInt64(current, out value))
+        {
+            c.Reply.Error("ERR hash value is not an integer");
+            return;
+        }
+        if ((incr < 0 && value < 0 && incr < long.MinValue - value) || (incr > 0 && value > 0 && incr > long.MaxValue - value))
+        {
+            c.Reply.Error(Errors.Overflow);
+            return;
+        }
+        value += incr;
+        Span<byte> buf = stackalloc byte[RespNumbers.MaxInt64Chars];
+        int n = RespNumbers.FormatInt64(value, buf);
+        hash.Set(c.Arg(2), buf[..n], c.Server.Config);
+        c.Reply.Integer(value);
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.Hash, "hincrby", key);
+        c.Dirty();
+    }
+
+    private static void HIncrByFloat(Client c)
+    {
+        if (!HashLongDouble.TryParse(c.Arg(3), out var incr))
+        {
+            c.Reply.Error(Errors.NotFloat);
+            return;
+        }
+        if (incr.IsInfinity)
+        {
+            c.Reply.Error("ERR value is NaN or Infinity");
+            return;
+        }
+        var key = c.Arg(1);
+        var hash = WriteOrCreate(c, key);
+        if (hash is null) return;
+        var current = hash.Get(c.Arg(2));
+        var value = HashLongDouble.Zero;
+        if (current is not null && !HashLongDouble.TryParse(current, out value))
+        {
+            c.Reply.Error("ERR hash value is not a float");
+            return;
+        }
+        var sum = HashLongDouble.Add(value, incr);
+        if (sum.IsInfinity)
+        {
+            c.Reply.Error("ERR increment would produce NaN or Infinity");
+            return;
+        }
+        byte[] text = HashLongDouble.FormatHuman(sum);
+        hash.Set(c.Arg(2), text, c.Server.Config);
+        c.Reply.Bulk(text);
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.Hash, "hincrbyfloat", key);
+        c.Dirty();
+    }
+
+    private static void HRandField(Client c)
+    {
+        if (c.ArgCount == 2)
+        {
+            if (!TryRead(c, c.Arg(1), out var h)) return;
+            if (h is null) c.Reply.Null();
+            else c.Reply.Bulk(h.FieldAt(h.RandomPosition(Random.Shared)));
+            return;
+        }
+        if (!c.TryGetLong(2, out long l)) return;
+        if (l == long.MinValue)
+        {
+            c.Reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+            return;
+        }
+        bool withValues = false;
+        if (c.ArgCount > 4 || (c.ArgCount == 4 && !c.ArgIs(3, "withvalues"u8)))
+        {
+            c.SyntaxError();
+            return;
+        }
+        if (c.ArgCount == 4)
+        {
+            withValues = true;
+            if (l < -long.MaxValue / 2 || l > long.MaxValue / 2)
+            {
+                c.Reply.Error("ERR value is out of range");
+                return;
+            }
+        }
+        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        var r = c.Reply;
+        if (hash is null || l == 0)
+        {
+            r.WriteRaw("*0\r\n"u8); // Redis' shared empty array, also under RESP3
+            return;
+        }
+        bool resp3Pairs = withValues && r.Resp3;
+        int size = hash.Count;
+        bool unique = l > 0;
+        long count = unique ? l : -l;
+        if (!unique || count == 1)
+        {
+            // Repeats allowed: independent picks.
+            r.ArrayHeader(withValues && !r.Resp3 ? count * 2 : count);
+            for (long i = 0; i < count; i++)
+                WritePair(r, hash, hash.RandomPosition(Random.Shared), withValues, resp3Pairs);
+            return;
+        }
+        if (count >= size)
+        {
+            // The whole hash, in its own order (listpack order matches Redis byte for byte).
+            r.ArrayHeader(withValues && !r.Resp3 ? size * 2L : size);
+            for (int p = 0; p < hash.PositionEnd; p++)
+                if (hash.IsLive(p)) WritePair(r, hash, p, withValues, resp3Pairs);
+            return;
+        }
+        var picks = SetSampling.Distinct(hash, (int)count, Random.Shared);
+        r.ArrayHeader(withValues && !r.Resp3 ? count * 2 : count);
+        foreach (int p in picks) WritePair(r, hash, p, withValues, resp3Pairs);
+    }
+
+    private static void WritePair(ReplyBuffer r, HashValue hash, int pos, bool withValues, bool resp3Pairs)
+    {
+        if (resp3Pairs) r.ArrayHeader(2);
+        r.Bulk(hash.FieldAt(pos));
+        if (withValues) r.Bulk(hash.ValueAt(pos));
+    }
+
+    private static void HScan(Client c)
+    {
+        if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
+        int i = c.Db.FindForRead(c.Arg(1));
+        if (i < 0)
+        {
+            CollectionScan.WriteEmpty(c);
+            return;
+        }
+        if (c.Db.EntryAt(i).Value is not HashValue hash)
+        {
+            c.WrongType();
+            return;
+        }
+        if (!CollectionScan.TryParseOptions(c, 3, out long count, out int matchArg)) return;
+        var r = c.Reply;
+        ReadOnlySpan<byte> pattern = matchArg > 0 ? c.Arg(matchArg) : default;
+        if (hash.Dict is null)
+        {
+            // A listpack is returned whole in one call, cursor 0, as Redis does.
+            int n = 0;
+            for (int p = 0; p < hash.PositionEnd; p++)
+                if (matchArg == 0 || Glob.Match(pattern, hash.FieldAt(p))) n++;
+            r.ArrayHeader(2);
+            r.Bulk("0"u8);
+            r.ArrayHeader(n * 2);
+            for (int p = 0; p < hash.PositionEnd; p++)
+            {
+                if (matchArg != 0 && !Glob.Match(pattern, hash.FieldAt(p))) continue;
+                r.Bulk(hash.FieldAt(p));
+                r.Bulk(hash.ValueAt(p));
+            }
+            return;
+        }
+        var collector = new CollectionScan.Collector(withValues: true);
+        cursor = CollectionScan.Run(hash.Dict, cursor, count, ref collector);
+        CollectionScan.WriteResult(c, cursor, collector.Items, pattern, matchArg != 0, pairs: true);
     }
 }

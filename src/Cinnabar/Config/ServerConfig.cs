@@ -60,7 +60,7 @@ public sealed class ServerConfig
     public string ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
     public int ListMaxListpackSize = -2;
     public int ListCompressDepth;
-    public int HashMaxListpackEntries = 128;
+    public int HashMaxListpackEntries = 512;
     public int HashMaxListpackValue = 64;
     public int SetMaxIntsetEntries = 512;
     public int SetMaxListpackEntries = 128;

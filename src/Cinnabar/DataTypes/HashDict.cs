@@ -1,0 +1,237 @@
+using System.IO.Hashing;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Cinnabar.DataTypes;
+
+/// <summary>
+/// The "hashtable" encoding shared by large hashes (field -> value) and large sets (member, no value).
+/// Entries live inline in one array, chained per power-of-two bucket; lookups take a span and allocate
+/// nothing. The bucket layout supports Redis' reverse-binary SCAN cursor, which visits every element present
+/// for the whole iteration even when the table grows or shrinks between calls.
+/// Not thread-safe: the server serialises access.
+/// </summary>
+public sealed class HashDict
+{
+    private static readonly long Seed = RandomNumberGenerator.GetInt32(int.MaxValue);
+    private const int MinSize = 8;
+
+    public struct Entry
+    {
+        /// <summary>Field or member bytes; null marks a free slot.</summary>
+        public byte[]? Key;
+        /// <summary>The hash field's value (null for sets).</summary>
+        public byte[]? Value;
+        public int Hash;
+        public int Next;
+    }
+
+    private int[] _buckets;   // 1-based index of the first entry of each chain, 0 = empty
+    private Entry[] _entries;
+    private int _used;        // slots handed out so far
+    private int _count;
+    private int _freeList = -1;
+
+    public HashDict(int capacity = MinSize)
+    {
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, MinSize));
+        _buckets = new int[size];
+        _entries = new Entry[size];
+    }
+
+    public int Count => _count;
+    public int BucketCount => _buckets.Length;
+
+    /// <summary>Slots handed out so far: iterate 0..SlotCount and skip free ones (<see cref="IsLive"/>).</summary>
+    public int SlotCount => _used;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int HashOf(ReadOnlySpan<byte> key) => (int)XxHash3.HashToUInt64(key, Seed);
+
+    public bool IsLive(int slot) => _entries[slot].Key is not null;
+    public ref Entry At(int slot) => ref _entries[slot];
+
+    public int Find(ReadOnlySpan<byte> key) => Find(key, HashOf(key));
+
+    public int Find(ReadOnlySpan<byte> key, int hash)
+    {
+        var entries = _entries;
+        int i = _buckets[hash & (_buckets.Length - 1)] - 1;
+        while (i >= 0)
+        {
+            ref Entry e = ref entries[i];
+            if (e.Hash == hash && key.SequenceEqual(e.Key)) return i;
+            i = e.Next;
+        }
+        return -1;
+    }
+
+    public bool Contains(ReadOnlySpan<byte> key) => Find(key) >= 0;
+
+    /// <summary>The value of <paramref name="key"/> or null.</summary>
+    public byte[]? Get(ReadOnlySpan<byte> key)
+    {
+        int i = Find(key);
+        return i >= 0 ? _entries[i].Value : null;
+    }
+
+    /// <summary>Inserts or updates; returns true when the key was new. The table keeps <paramref name="key"/>.</summary>
+    public bool Set(byte[] key, byte[]? value)
+    {
+        int hash = HashOf(key);
+        int i = Find(key, hash);
+        if (i >= 0)
+        {
+            _entries[i].Value = value;
+            return false;
+        }
+        AddNew(key, value, hash);
+        return true;
+    }
+
+    /// <summary>Adds <paramref name="key"/> (copied) unless present; the value is created only when added.</summary>
+    public bool TryAdd(ReadOnlySpan<byte> key, byte[]? value = null)
+    {
+        int hash = HashOf(key);
+        if (Find(key, hash) >= 0) return false;
+        AddNew(key.ToArray(), value, hash);
+        return true;
+    }
+
+    /// <summary>Adds a key known to be absent.</summary>
+    public void AddNew(byte[] key, byte[]? value) => AddNew(key, value, HashOf(key));
+
+    /// <summary>Adds a key known to be absent, whose <see cref="HashOf"/> is <paramref name="hash"/>.</summary>
+    public void AddNew(byte[] key, byte[]? value, int hash)
+    {
+        int index;
+        if (_freeList >= 0)
+        {
+            index = _freeList;
+            _freeList = _entries[index].Next;
+        }
+        else
+        {
+            if (_used == _entries.Length) Rebuild(_entries.Length * 2);
+            index = _used++;
+        }
+        ref Entry e = ref _entries[index];
+        e.Key = key;
+        e.Value = value;
+        e.Hash = hash;
+        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
+        e.Next = bucket - 1;
+        bucket = index + 1;
+        _count++;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> key)
+    {
+        int i = Find(key);
+        if (i < 0) return false;
+        RemoveAt(i);
+        return true;
+    }
+
+    /// <summary>Removes the entry in <paramref name="slot"/>. May compact the table: slot numbers are then invalid.</summary>
+    public void RemoveAt(int slot)
+    {
+        ref Entry target = ref _entries[slot];
+        ref int bucket = ref _buckets[target.Hash & (_buckets.Length - 1)];
+        int prev = -1, i = bucket - 1;
+        while (i != slot)
+        {
+            prev = i;
+            i = _entries[i].Next;
+        }
+        if (prev < 0) bucket = target.Next + 1;
+        else _entries[prev].Next = target.Next;
+        target = default;
+        target.Next = _freeList;
+        _freeList = slot;
+        _count--;
+        // Like Redis, give memory back when the table is mostly empty (under 1/8 full).
+        if (_entries.Length > MinSize && _count * 8 < _entries.Length)
+            Rebuild((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(_count * 2, MinSize)));
+    }
+
+    /// <summary>Resizes to <paramref name="size"/> slots and buckets, packing live entries to the front.</summary>
+    private void Rebuild(int size)
+    {
+        var entries = new Entry[size];
+        var buckets = new int[size];
+        int mask = size - 1, n = 0;
+        for (int i = 0; i < _used; i++)
+        {
+            ref Entry src = ref _entries[i];
+            if (src.Key is null) continue;
+            ref Entry dst = ref entries[n];
+            dst = src;
+            ref int b = ref buckets[dst.Hash & mask];
+            dst.Next = b - 1;
+            b = n + 1;
+            n++;
+        }
+        _entries = entries;
+        _buckets = buckets;
+        _used = n;
+        _freeList = -1;
+    }
+
+    /// <summary>A random live slot, or -1 when empty.</summary>
+    public int RandomSlot(Random random)
+    {
+        if (_count == 0) return -1;
+        // The table is kept at least 1/8 full, so probing finishes quickly.
+        while (true)
+        {
+            int i = random.Next(_used);
+            if (_entries[i].Key is not null) return i;
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visitor"/> for each entry of the bucket named by <paramref name="cursor"/> and returns
+    /// the next cursor (0 when done). The cursor's bits are incremented from the top, so a resize between calls
+    /// neither skips nor (mostly) repeats elements.
+    /// </summary>
+    public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IHashDictVisitor, allows ref struct
+    {
+        ulong mask = (ulong)_buckets.Length - 1;
+        int i = _buckets[(int)(cursor & mask)] - 1;
+        while (i >= 0)
+        {
+            visitor.Visit(ref _entries[i]);
+            i = _entries[i].Next;
+        }
+        cursor |= ~mask;
+        cursor = ReverseBits(cursor);
+        cursor++;
+        return ReverseBits(cursor);
+    }
+
+    private static ulong ReverseBits(ulong v)
+    {
+        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
+        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
+        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
+        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
+    }
+
+    public HashDict Clone()
+    {
+        var copy = new HashDict(_entries.Length);
+        for (int i = 0; i < _used; i++)
+        {
+            ref Entry e = ref _entries[i];
+            if (e.Key is not null) copy.AddNew(e.Key.ToArray(), e.Value?.ToArray());
+        }
+        return copy;
+    }
+}
+
+public interface IHashDictVisitor
+{
+    void Visit(ref HashDict.Entry entry);
+}

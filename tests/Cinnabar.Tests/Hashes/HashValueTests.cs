@@ -1,0 +1,107 @@
+using System.Text;
+using Cinnabar.Config;
+using Cinnabar.DataTypes;
+
+namespace Cinnabar.Tests.Hashes;
+
+public sealed class HashValueTests
+{
+    private static readonly ServerConfig Config = new();
+    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
+    private static string S(byte[] b) => Encoding.UTF8.GetString(b);
+
+    private static List<string> Pairs(HashValue h)
+    {
+        var l = new List<string>();
+        for (int p = 0; p < h.PositionEnd; p++)
+            if (h.IsLive(p)) l.Add(S(h.FieldAt(p)) + "=" + S(h.ValueAt(p)));
+        return l;
+    }
+
+    [Fact]
+    public void ListpackKeepsInsertionOrderAndUpdatesInPlace()
+    {
+        var h = new HashValue();
+        Assert.True(h.Set("a"u8, "1"u8, Config));
+        Assert.True(h.Set("b"u8, "2"u8, Config));
+        Assert.True(h.Set("c"u8, "3"u8, Config));
+        Assert.False(h.Set("a"u8, "9"u8, Config));
+        Assert.True(h.Remove("b"u8));
+        Assert.True(h.Set("b"u8, "4"u8, Config));
+        Assert.Equal(["a=9", "c=3", "b=4"], Pairs(h));
+        Assert.Equal("listpack", h.GetEncoding(Config));
+    }
+
+    [Fact]
+    public void ConvertsOneWayAtRedisThresholds()
+    {
+        var config = new ServerConfig { HashMaxListpackEntries = 4, HashMaxListpackValue = 8 };
+        var h = new HashValue();
+        for (int i = 0; i < 4; i++) h.Set(B("f" + i), "v"u8, config);
+        Assert.True(h.IsListpack);
+        h.Set("f4"u8, "v"u8, config);
+        Assert.Equal("hashtable", h.GetEncoding(config));
+        for (int i = 0; i < 5; i++) h.Remove(B("f" + i));
+        Assert.Equal(0, h.Count);
+        Assert.False(h.IsListpack);
+
+        var v = new HashValue();
+        v.Set("f"u8, "12345678"u8, config);
+        Assert.True(v.IsListpack);
+        v.Set("f"u8, "123456789"u8, config);
+        Assert.False(v.IsListpack);
+        Assert.Equal("123456789", S(v.Get("f"u8)!));
+
+        var z = new HashValue();
+        z.ConvertIfLong(9, config);
+        Assert.False(z.IsListpack);
+    }
+
+    [Fact]
+    public void RandomOperationsMatchDictionaryAcrossEncodings()
+    {
+        var rnd = new Random(3);
+        var config = new ServerConfig { HashMaxListpackEntries = 16, HashMaxListpackValue = 10 };
+        for (int trial = 0; trial < 30; trial++)
+        {
+            var h = new HashValue();
+            var reference = new Dictionary<string, string>();
+            var order = new List<string>(); // listpack order
+            for (int step = 0; step < 300; step++)
+            {
+                string f = "f" + rnd.Next(trial < 15 ? 12 : 40);
+                if (rnd.Next(3) > 0)
+                {
+                    string v = new string('v', rnd.Next(trial % 3 == 0 ? 12 : 8));
+                    Assert.Equal(!reference.ContainsKey(f), h.Set(B(f), B(v), config));
+                    if (!reference.ContainsKey(f)) order.Add(f);
+                    reference[f] = v;
+                }
+                else
+                {
+                    Assert.Equal(reference.Remove(f), h.Remove(B(f)));
+                    order.Remove(f);
+                }
+                Assert.Equal(reference.Count, h.Count);
+                if (h.IsListpack) Assert.Equal(order.Select(x => x + "=" + reference[x]), Pairs(h));
+            }
+            Assert.Equal(reference.Select(kv => kv.Key + "=" + kv.Value).OrderBy(x => x), Pairs(h).OrderBy(x => x));
+            var clone = (HashValue)h.DeepClone();
+            Assert.Equal(Pairs(h), Pairs(clone));
+        }
+    }
+
+    [Fact]
+    public void DistinctSamplingReturnsDistinctLivePositions()
+    {
+        var h = new HashValue();
+        for (int i = 0; i < 100; i++) h.Set(B("f" + i), "v"u8, Config);
+        var rnd = new Random(5);
+        foreach (int n in new[] { 1, 10, 33, 34, 99 })
+        {
+            var picks = SetSampling.Distinct(h, n, rnd);
+            Assert.Equal(n, picks.Distinct().Count());
+            Assert.All(picks, p => Assert.True(h.IsLive(p)));
+        }
+    }
+}
