@@ -152,8 +152,6 @@ internal static class ConfigParameters
             Int("hash-max-listpack-entries", c => c.HashMaxListpackEntries, (c, v) => c.HashMaxListpackEntries = v, 0, int.MaxValue, "hash-max-ziplist-entries"),
             Int("hash-max-listpack-value", c => c.HashMaxListpackValue, (c, v) => c.HashMaxListpackValue = v, 0, int.MaxValue, "hash-max-ziplist-value"),
             Int("set-max-intset-entries", c => c.SetMaxIntsetEntries, (c, v) => c.SetMaxIntsetEntries = v, 0, int.MaxValue),
-            Int("set-max-listpack-entries", c => c.SetMaxListpackEntries, (c, v) => c.SetMaxListpackEntries = v, 0, int.MaxValue),
-            Int("set-max-listpack-value", c => c.SetMaxListpackValue, (c, v) => c.SetMaxListpackValue = v, 0, int.MaxValue),
             Int("zset-max-listpack-entries", c => c.ZSetMaxListpackEntries, (c, v) => c.ZSetMaxListpackEntries = v, 0, int.MaxValue, "zset-max-ziplist-entries"),
             Int("zset-max-listpack-value", c => c.ZSetMaxListpackValue, (c, v) => c.ZSetMaxListpackValue = v, 0, int.MaxValue, "zset-max-ziplist-value"),
             Memory("stream-node-max-bytes", c => c.StreamNodeMaxBytes, (c, v) => c.StreamNodeMaxBytes = v, 0, long.MaxValue),

@@ -63,8 +63,6 @@ public sealed class ServerConfig
     public int HashMaxListpackEntries = 512;
     public int HashMaxListpackValue = 64;
     public int SetMaxIntsetEntries = 512;
-    public int SetMaxListpackEntries = 128;
-    public int SetMaxListpackValue = 64;
     public int ZSetMaxListpackEntries = 128;
     public int ZSetMaxListpackValue = 64;
     public long StreamNodeMaxBytes = 4096;
