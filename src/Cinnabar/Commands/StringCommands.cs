@@ -6,7 +6,7 @@ using A = Cinnabar.Commands.AclCategories;
 namespace Cinnabar.Commands;
 
 /// <summary>String commands. Values are byte[]; counters are stored as their decimal text, as Redis replies.</summary>
-public static class StringCommands
+public static partial class StringCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
@@ -33,6 +33,11 @@ public static class StringCommands
         yield return new("substr", 4, F.ReadOnly, A.Read | A.String | A.Slow, 1, 1, 1, GetRange, G);
         yield return new("setrange", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, SetRange, G);
         yield return new("lcs", -3, F.ReadOnly, A.Read | A.String | A.Slow, 1, 2, 1, Lcs, G);
+        const string B = "bitmap";
+        yield return new("setbit", 4, F.Write | F.DenyOom, A.Write | A.Bitmap | A.Slow, 1, 1, 1, SetBit, B);
+        yield return new("getbit", 3, F.ReadOnly | F.Fast, A.Read | A.Bitmap | A.Fast, 1, 1, 1, GetBit, B);
+        yield return new("bitcount", -2, F.ReadOnly, A.Read | A.Bitmap | A.Slow, 1, 1, 1, BitCount, B);
+        yield return new("bitpos", -3, F.ReadOnly, A.Read | A.Bitmap | A.Slow, 1, 1, 1, BitPos, B);
     }
 
     private const string MaxSizeError = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
