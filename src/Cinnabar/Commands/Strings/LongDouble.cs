@@ -67,35 +67,37 @@ public readonly struct LongDouble
     internal static LongDouble Round(bool neg, BigInteger num, BigInteger den, long exp2)
     {
         if (num.IsZero) return Zero(neg);
-        // Scale so the integer quotient has at least 66 bits: 64 kept plus guard bits; the remainder is sticky.
+        // Scale so the integer quotient has 66-68 bits: 64 kept plus guard bits; the remainder is sticky.
         long scale = 66 - ((long)num.GetBitLength() - (long)den.GetBitLength()) + 1;
         BigInteger q, r;
         if (scale >= 0) q = BigInteger.DivRem(num << (int)scale, den, out r);
         else q = BigInteger.DivRem(num, den << (int)-scale, out r);
-        bool sticky = !r.IsZero;
-        long e = exp2 - scale;
-        long shift = (long)q.GetBitLength() - 64;
+        return RoundCore(neg, (UInt128)q, !r.IsZero, exp2 - scale);
+    }
+
+    /// <summary>
+    /// Rounds (-1)^neg * (q + f) * 2^e to a 64-bit significand, where 0 &lt;= f &lt; 1 and <paramref name="sticky"/>
+    /// tells whether f is non-zero. Ties go to even; below 2^-16382 precision is lost gradually (subnormals).
+    /// </summary>
+    internal static LongDouble RoundCore(bool neg, UInt128 q, bool sticky, long e)
+    {
+        if (q == UInt128.Zero) return Zero(neg);
+        int bits = 128 - (int)UInt128.LeadingZeroCount(q);
+        long shift = bits - 64;
         if (e + shift < MinExponent) shift = MinExponent - e; // subnormal: keep fewer bits
-        e += shift;
-        BigInteger kept;
-        if (shift > 0)
+        UInt128 kept;
+        if (shift > bits) kept = UInt128.Zero; // below half of the smallest step
+        else if (shift > 0)
         {
-            if (shift > q.GetBitLength() + 1)
-            {
-                kept = BigInteger.Zero; // far below half the smallest subnormal
-            }
-            else
-            {
-                kept = q >> (int)shift;
-                BigInteger rem = q - (kept << (int)shift);
-                BigInteger half = BigInteger.One << (int)(shift - 1);
-                int cmp = rem.CompareTo(half);
-                if (cmp > 0 || (cmp == 0 && (sticky || !kept.IsEven))) kept += 1;
-            }
+            kept = q >> (int)shift;
+            UInt128 rem = q - (kept << (int)shift);
+            UInt128 half = UInt128.One << (int)(shift - 1);
+            if (rem > half || (rem == half && (sticky || (kept & UInt128.One) != UInt128.Zero))) kept++;
         }
-        else kept = q << (int)-shift; // only when q is short, never inexact
-        if (kept.GetBitLength() > 64) { kept >>= 1; e++; }
-        if (kept.IsZero) return Zero(neg);
+        else kept = q << (int)-shift; // short exact values
+        e += shift;
+        if (kept >> 64 != UInt128.Zero) { kept >>= 1; e++; }
+        if (kept == UInt128.Zero) return Zero(neg);
         if (e > MaxExponent) return Infinity(neg);
         return new LongDouble(neg, (ulong)kept, (int)e, Kind.Finite);
     }
@@ -112,12 +114,22 @@ public readonly struct LongDouble
         if (a.IsZero && b.IsZero) return Zero(a.Negative && b.Negative);
         if (a.IsZero) return b;
         if (b.IsZero) return a;
-        int e = Math.Min(a.Exponent, b.Exponent);
-        BigInteger x = new BigInteger(a.Significand) << (a.Exponent - e);
-        BigInteger y = new BigInteger(b.Significand) << (b.Exponent - e);
-        if (a.Negative) x = -x;
-        if (b.Negative) y = -y;
-        BigInteger sum = x + y;
+        if (a.Exponent < b.Exponent) (a, b) = (b, a);
+        int diff = a.Exponent - b.Exponent;
+        if (diff <= 63)
+        {
+            // Both fit one 128-bit integer at b's exponent: the exact sum, rounded once.
+            UInt128 x = (UInt128)a.Significand << diff, y = b.Significand;
+            if (a.Negative == b.Negative) return RoundCore(a.Negative, x + y, false, b.Exponent);
+            if (x == y) return Zero(false);
+            return x > y ? RoundCore(a.Negative, x - y, false, b.Exponent) : RoundCore(b.Negative, y - x, false, b.Exponent);
+        }
+        int e = b.Exponent;
+        BigInteger big = new BigInteger(a.Significand) << diff;
+        BigInteger small = new BigInteger(b.Significand);
+        if (a.Negative) big = -big;
+        if (b.Negative) small = -small;
+        BigInteger sum = big + small;
         if (sum.IsZero) return Zero(false);
         return Round(sum.Sign < 0, BigInteger.Abs(sum), BigInteger.One, e);
     }
@@ -183,6 +195,16 @@ public readonly struct LongDouble
         long magnitude = nsig + exp10; // value < 10^magnitude, >= 10^(magnitude-1)
         if (magnitude - 1 >= 4933) return false;   // > LDBL_MAX (1.19e4932): ERANGE, HUGE_VAL
         if (magnitude < -4952) return false;       // < half the smallest subnormal (3.6e-4951): rounds to 0
+        if (nsig <= 19 && exp10 >= -18 && exp10 <= 19)
+        {
+            // Fast exact path: the digits fit a ulong and the power of ten a 64-bit divisor or factor.
+            ulong digitsValue = 0;
+            for (int k = 0; k < nsig; k++) digitsValue = digitsValue * 10 + (ulong)(sig[k] - '0');
+            value = exp10 >= 0
+                ? RoundCore(neg, (UInt128)digitsValue * Pow10((int)exp10), false, 0)
+                : DivideRounded(neg, digitsValue, Pow10((int)-exp10));
+            return true;
+        }
         BigInteger d = ParseDigits(sig[..nsig]);
         LongDouble r = exp10 >= 0
             ? Round(neg, d * BigInteger.Pow(10, (int)exp10), BigInteger.One, 0)
@@ -229,6 +251,18 @@ public readonly struct LongDouble
         if (!r.IsFinite || r.IsZero) return false;
         value = r;
         return true;
+    }
+
+    /// <summary>n / d correctly rounded, for n &lt; 2^64 and d &lt;= 10^18 (&lt; 2^60).</summary>
+    private static LongDouble DivideRounded(bool neg, ulong n, ulong d)
+    {
+        int nBits = 64 - System.Numerics.BitOperations.LeadingZeroCount(n);
+        int dBits = 64 - System.Numerics.BitOperations.LeadingZeroCount(d);
+        int scale = 67 - nBits + dBits; // quotient of at least 66 bits; n << scale stays below 2^128
+        UInt128 num = (UInt128)n << scale;
+        UInt128 q = num / d;
+        bool sticky = num - q * d != UInt128.Zero;
+        return RoundCore(neg, q, sticky, -scale);
     }
 
     /// <summary>[sign] digits, saturating (huge exponents only matter as "very large").</summary>
@@ -289,6 +323,7 @@ public readonly struct LongDouble
     {
         if (IsInfinity) return Negative ? "-inf"u8.ToArray() : "inf"u8.ToArray();
         if (IsNaN) return Negative ? "-nan"u8.ToArray() : "nan"u8.ToArray();
+        if (Exponent >= -127 && Exponent <= 63) return FormatSmall();
         BigInteger scaled; // round(|value| * 10^17)
         BigInteger m = new(Significand);
         if (Exponent >= 0) scaled = (m << Exponent) * Pow10(17);
@@ -321,6 +356,41 @@ public readonly struct LongDouble
             for (int k = intLen; k < fracEnd; k++) result[p++] = (byte)digits[k];
         }
         return result;
+    }
+
+    /// <summary>"%.17Lf" for values whose scaled form fits 128 bits (the everyday magnitudes).</summary>
+    private byte[] FormatSmall()
+    {
+        Span<byte> buf = stackalloc byte[64];
+        int p = 0;
+        UInt128 intPart;
+        ulong frac = 0;
+        if (Exponent >= 0) intPart = (UInt128)Significand << Exponent;
+        else
+        {
+            // round(m * 10^17 / 2^d), ties to even; m * 10^17 < 2^121.
+            int d = -Exponent;
+            UInt128 n = (UInt128)Significand * Pow10(17);
+            UInt128 q = n >> d;
+            UInt128 rem = n - (q << d);
+            UInt128 half = UInt128.One << (d - 1);
+            if (rem > half || (rem == half && (q & UInt128.One) != UInt128.Zero)) q++;
+            intPart = q / Pow10(17);
+            frac = (ulong)(q % Pow10(17));
+        }
+        bool neg = Negative && (intPart != UInt128.Zero || frac != 0); // "-0" is printed as "0"
+        if (neg) buf[p++] = (byte)'-';
+        intPart.TryFormat(buf[p..], out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+        p += written;
+        if (frac != 0)
+        {
+            buf[p++] = (byte)'.';
+            int digits = 17;
+            while (frac % 10 == 0) { frac /= 10; digits--; }
+            for (int k = digits - 1; k >= 0; k--) { buf[p + k] = (byte)('0' + (int)(frac % 10)); frac /= 10; }
+            p += digits;
+        }
+        return buf[..p].ToArray();
     }
 
     public override string ToString() => System.Text.Encoding.ASCII.GetString(ToHumanString());
