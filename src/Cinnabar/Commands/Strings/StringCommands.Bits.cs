@@ -33,8 +33,10 @@ public static partial class StringCommands
         int byteIndex = (int)(offset >> 3);
         int i = db.Find(key);
         byte[] bytes;
+        bool grown = false; // created or extended: a write even when the bit keeps its value
         if (i < 0)
         {
+            grown = true;
             bytes = new byte[byteIndex + 1];
             db.Add(key, bytes);
         }
@@ -48,14 +50,18 @@ public static partial class StringCommands
                 bytes = new byte[byteIndex + 1];
                 old.CopyTo(bytes, 0);
                 e.Value = bytes;
+                grown = true;
             }
         }
         int mask = 1 << (7 - (int)(offset & 7));
         bool was = (bytes[byteIndex] & mask) != 0;
-        bytes[byteIndex] = (byte)(on != 0 ? bytes[byteIndex] | mask : bytes[byteIndex] & ~mask);
-        c.KeyModified(key);
-        c.Notify(NotifyFlags.String, "setbit", key);
-        c.Dirty();
+        if (grown || was != (on != 0))
+        {
+            bytes[byteIndex] = (byte)(on != 0 ? bytes[byteIndex] | mask : bytes[byteIndex] & ~mask);
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.String, "setbit", key);
+            c.Dirty();
+        }
         c.Reply.Integer(was ? 1 : 0);
     }
 
