@@ -95,7 +95,7 @@ public static partial class StringCommands
             }
             return;
         }
-        int index = db.Set(key, c.ArgArray(valueArg), keepTtl: opts.KeepTtl);
+        int index = StoreString(c, existing, key, valueArg, opts.KeepTtl);
         if (expireAt != 0) db.SetExpire(index, expireAt);
         c.KeyModified(key);
         c.Dirty();
@@ -107,11 +107,33 @@ public static partial class StringCommands
         }
     }
 
+    /// <summary>
+    /// Stores argument <paramref name="valueArg"/> as the string value of <paramref name="key"/>, whose live
+    /// entry index is <paramref name="existing"/> (or -1). A string of the same length is overwritten in place
+    /// (values are owned by their key), so overwriting SETs allocate nothing. Clears the TTL unless kept.
+    /// </summary>
+    private static int StoreString(Client c, int existing, ReadOnlySpan<byte> key, int valueArg, bool keepTtl)
+    {
+        var db = c.Db;
+        var value = c.Arg(valueArg);
+        if (existing >= 0)
+        {
+            ref KeyEntry e = ref db.EntryAt(existing);
+            if (e.Value is byte[] old && old.Length == value.Length)
+            {
+                value.CopyTo(old);
+                if (!keepTtl) db.Persist(existing);
+                return existing;
+            }
+        }
+        return db.Set(key, value.ToArray(), keepTtl);
+    }
+
     private static void GetSet(Client c)
     {
         var key = c.Arg(1);
         if (!ReplyCurrentValue(c, key)) return;
-        c.Db.Set(key, c.ArgArray(2));
+        StoreString(c, c.Db.Find(key), key, 2, keepTtl: false);
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
@@ -197,7 +219,7 @@ public static partial class StringCommands
         for (int j = 1; j < c.ArgCount; j += 2)
         {
             var key = c.Arg(j);
-            db.Set(key, c.ArgArray(j + 1));
+            StoreString(c, db.Find(key), key, j + 1, keepTtl: false);
             c.KeyModified(key);
             c.Notify(NotifyFlags.String, "set", key);
         }
