@@ -19,9 +19,11 @@ public sealed class StringRandomStreamTests(DifferentialFixture f) : IClassFixtu
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public void RandomCommandStreamsMatchRedis(int seed)
     {
         using var p = f.Pair();
+        if (seed % 2 == 0) p.Both("HELLO", "3");
         var rnd = new Random(seed);
         string prefix = $"stream{seed}:";
         string K() => prefix + rnd.Next(6);
@@ -66,5 +68,24 @@ public sealed class StringRandomStreamTests(DifferentialFixture f) : IClassFixtu
             }
             p.Same([.. a]);
         }
+    }
+
+    [Fact]
+    public void PipelinedCommandsAnswerInOrder()
+    {
+        using var p = f.Pair();
+        var batch = new List<byte[][]>();
+        for (int i = 0; i < 200; i++)
+        {
+            string k = "pipe:" + (i % 7);
+            batch.Add([.. new[] { "INCR", k }.Select(RespClient.Latin1.GetBytes)]);
+            batch.Add([.. new[] { "APPEND", k, "x" }.Select(RespClient.Latin1.GetBytes)]);
+            batch.Add([.. new[] { "GETRANGE", k, "0", "-2" }.Select(RespClient.Latin1.GetBytes)]);
+            batch.Add([.. new[] { "INCRBYFLOAT", "pipe:f", "0.1" }.Select(RespClient.Latin1.GetBytes)]);
+        }
+        var raw = batch.SelectMany(RespClient.Encode).ToArray();
+        p.Redis.SendRaw(raw);
+        p.Ours.SendRaw(raw);
+        for (int i = 0; i < batch.Count; i++) Assert.Equal(p.Redis.ReadReply(), p.Ours.ReadReply());
     }
 }
