@@ -6,8 +6,9 @@ namespace Cinnabar.Commands.Strings;
 /// A software model of the x87 80-bit <c>long double</c> that Redis uses for INCRBYFLOAT: a 64-bit
 /// significand, exponents down to the subnormal limit 2^-16445, round-to-nearest-even on every operation.
 /// Only what INCRBYFLOAT needs exists: strtold-compatible parsing, addition and glibc's "%.17Lf".
-/// Arithmetic is done exactly with <see cref="BigInteger"/> and rounded once, which is what the hardware
-/// (and glibc's correctly rounded strtold/printf) does, so results are bit-identical.
+/// Every result is computed exactly (128-bit integers for everyday magnitudes, <see cref="BigInteger"/>
+/// otherwise) and rounded once, which is what the hardware and glibc's correctly rounded strtold/printf do,
+/// so results are bit-identical.
 /// </summary>
 public readonly struct LongDouble
 {
@@ -46,20 +47,6 @@ public readonly struct LongDouble
     public static LongDouble FromLong(long v) =>
         v == 0 ? Zero(false) : Round(v < 0, BigInteger.Abs(v), BigInteger.One, 0);
 
-    /// <summary>The exactly representable value of a double (for tests and comparisons).</summary>
-    public static LongDouble FromDouble(double d)
-    {
-        if (double.IsNaN(d)) return NaN;
-        if (double.IsInfinity(d)) return Infinity(d < 0);
-        bool neg = double.IsNegative(d);
-        if (d == 0) return Zero(neg);
-        long bits = BitConverter.DoubleToInt64Bits(d);
-        int exp = (int)((bits >> 52) & 0x7FF);
-        long frac = bits & 0xFFFFFFFFFFFFFL;
-        if (exp == 0) exp = 1; else frac |= 1L << 52;
-        return Round(neg, frac, BigInteger.One, exp - 1075);
-    }
-
     /// <summary>
     /// Rounds (-1)^neg * num/den * 2^exp2 (num &gt; 0, den &gt; 0) to the nearest long double, ties to even,
     /// with gradual underflow to subnormals and overflow to infinity.
@@ -86,7 +73,9 @@ public readonly struct LongDouble
         long shift = bits - 64;
         if (e + shift < MinExponent) shift = MinExponent - e; // subnormal: keep fewer bits
         UInt128 kept;
-        if (shift > bits) kept = UInt128.Zero; // below half of the smallest step
+        // Below half of the smallest step. (shift == 128 would need a full 128-bit q that is already subnormal,
+        // which no caller produces: operands are never below 2^MinExponent and quotients have under 70 bits.)
+        if (shift > bits || shift >= 128) kept = UInt128.Zero;
         else if (shift > 0)
         {
             kept = q >> (int)shift;
