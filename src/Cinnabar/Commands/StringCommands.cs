@@ -1,3 +1,4 @@
+using Cinnabar.Commands.Strings;
 using Cinnabar.Keyspace;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
@@ -5,13 +6,93 @@ using A = Cinnabar.Commands.AclCategories;
 namespace Cinnabar.Commands;
 
 /// <summary>String commands. Values are byte[]; counters are stored as their decimal text, as Redis replies.</summary>
-public static class StringCommands
+public static partial class StringCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
-        yield return new("get", 2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, 1, 1, Get, "string");
-        yield return new("set", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, Set, "string");
+        const string G = "string";
+        yield return new("get", 2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, 1, 1, Get, G,
+            "Get the value of a key")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("set", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, Set, G,
+            "Set the string value of a key")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("setnx", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, SetNx, G,
+            "Set the value of a key, only if the key does not exist")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("setex", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, SetEx, G,
+            "Set the value and expiration of a key")
+            { Since = "2.0.0", Complexity = "O(1)" };
+        yield return new("psetex", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, PSetEx, G,
+            "Set the value and expiration in milliseconds of a key")
+            { Since = "2.6.0", Complexity = "O(1)" };
+        yield return new("getset", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, GetSet, G,
+            "Set the string value of a key and return its old value")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("getdel", 2, F.Write | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, GetDel, G,
+            "Get the value of a key and delete the key")
+            { Since = "6.2.0", Complexity = "O(1)" };
+        yield return new("getex", -2, F.Write | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, GetEx, G,
+            "Get the value of a key and optionally set its expiration")
+            { Since = "6.2.0", Complexity = "O(1)" };
+        yield return new("mget", -2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, -1, 1, MGet, G,
+            "Get the values of all the given keys")
+            { Since = "1.0.0", Complexity = "O(N) where N is the number of keys to retrieve." };
+        yield return new("mset", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, -1, 2, MSet, G,
+            "Set multiple keys to multiple values")
+            { Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set." };
+        yield return new("msetnx", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, -1, 2, MSetNx, G,
+            "Set multiple keys to multiple values, only if none of the keys exist")
+            { Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set." };
+        yield return new("append", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, Append, G,
+            "Append a value to a key")
+            { Since = "2.0.0", Complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation." };
+        yield return new("strlen", 2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, 1, 1, StrLen, G,
+            "Get the length of the value stored in a key")
+            { Since = "2.2.0", Complexity = "O(1)" };
+        yield return new("incr", 2, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, Incr, G,
+            "Increment the integer value of a key by one")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("decr", 2, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, Decr, G,
+            "Decrement the integer value of a key by one")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("incrby", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, IncrBy, G,
+            "Increment the integer value of a key by the given amount")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("decrby", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, DecrBy, G,
+            "Decrement the integer value of a key by the given number")
+            { Since = "1.0.0", Complexity = "O(1)" };
+        yield return new("incrbyfloat", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, IncrByFloat, G,
+            "Increment the float value of a key by the given amount")
+            { Since = "2.6.0", Complexity = "O(1)" };
+        yield return new("getrange", 4, F.ReadOnly, A.Read | A.String | A.Slow, 1, 1, 1, GetRange, G,
+            "Get a substring of the string stored at a key")
+            { Since = "2.4.0", Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings." };
+        yield return new("substr", 4, F.ReadOnly, A.Read | A.String | A.Slow, 1, 1, 1, GetRange, G,
+            "Get a substring of the string stored at a key")
+            { Since = "1.0.0", Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings." };
+        yield return new("setrange", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, SetRange, G,
+            "Overwrite part of a string at key starting at the specified offset")
+            { Since = "2.2.0", Complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument." };
+        yield return new("lcs", -3, F.ReadOnly, A.Read | A.String | A.Slow, 1, 2, 1, Lcs, G,
+            "Find longest common substring")
+            { Since = "7.0.0", Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively" };
+        const string B = "bitmap";
+        yield return new("setbit", 4, F.Write | F.DenyOom, A.Write | A.Bitmap | A.Slow, 1, 1, 1, SetBit, B,
+            "Sets or clears the bit at offset in the string value stored at key")
+            { Since = "2.2.0", Complexity = "O(1)" };
+        yield return new("getbit", 3, F.ReadOnly | F.Fast, A.Read | A.Bitmap | A.Fast, 1, 1, 1, GetBit, B,
+            "Returns the bit value at offset in the string value stored at key")
+            { Since = "2.2.0", Complexity = "O(1)" };
+        yield return new("bitcount", -2, F.ReadOnly, A.Read | A.Bitmap | A.Slow, 1, 1, 1, BitCount, B,
+            "Count set bits in a string")
+            { Since = "2.6.0", Complexity = "O(N)" };
+        yield return new("bitpos", -3, F.ReadOnly, A.Read | A.Bitmap | A.Slow, 1, 1, 1, BitPos, B,
+            "Find first bit set or clear in a string")
+            { Since = "2.8.7", Complexity = "O(N)" };
     }
+
+    private const string MaxSizeError = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
     private static void Get(Client c)
     {
@@ -21,37 +102,420 @@ public static class StringCommands
         else c.WrongType();
     }
 
+    /// <summary>Redis' getGenericCommand: replies the value or null; false (after WRONGTYPE) for other types.</summary>
+    private static bool ReplyCurrentValue(Client c, ReadOnlySpan<byte> key)
+    {
+        int i = c.Db.FindForRead(key);
+        if (i < 0) { c.Reply.Null(); return true; }
+        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return false; }
+        c.Reply.Bulk(v);
+        return true;
+    }
+
+    private enum SetReply { Ok, OneZero }
+
     private static void Set(Client c)
     {
         if (!ExtendedStringArgs.TryParse(c, 3, ExtendedStringArgs.CommandType.Set, out var opts)) return;
+        SetGeneric(c, 2, opts, SetReply.Ok);
+    }
+
+    private static void SetNx(Client c) =>
+        SetGeneric(c, 2, new ExtendedStringArgs.Options { Nx = true, ExpireArg = -1 }, SetReply.OneZero);
+
+    private static void SetEx(Client c) =>
+        SetGeneric(c, 3, new ExtendedStringArgs.Options { Unit = ExtendedStringArgs.Unit.Ex, ExpireArg = 2 }, SetReply.Ok);
+
+    private static void PSetEx(Client c) =>
+        SetGeneric(c, 3, new ExtendedStringArgs.Options { Unit = ExtendedStringArgs.Unit.Px, ExpireArg = 2 }, SetReply.Ok);
+
+    /// <summary>Redis' setGenericCommand: the shared core of SET, SETNX, SETEX and PSETEX.</summary>
+    private static void SetGeneric(Client c, int valueArg, in ExtendedStringArgs.Options opts, SetReply reply)
+    {
         long expireAt = 0;
         if (opts.ExpireArg >= 0 && !ExtendedStringArgs.TryGetExpireAt(c, opts, out expireAt)) return;
 
         var db = c.Db;
         var key = c.Arg(1);
-        if (opts.Get)
-        {
-            int old = db.FindForRead(key);
-            if (old >= 0)
-            {
-                if (db.EntryAt(old).Value is not byte[] oldValue) { c.WrongType(); return; }
-                c.Reply.Bulk(oldValue);
-            }
-            else c.Reply.Null();
-        }
+        if (opts.Get && !ReplyCurrentValue(c, key)) return;
         int existing = db.Find(key);
         if ((opts.Nx && existing >= 0) || (opts.Xx && existing < 0))
         {
-            if (!opts.Get) c.Reply.Null();
+            if (!opts.Get)
+            {
+                if (reply == SetReply.OneZero) c.Reply.Integer(0); else c.Reply.Null();
+            }
             return;
         }
-        int index = db.Set(key, c.ArgArray(2), keepTtl: opts.KeepTtl);
+        int index = StoreString(c, existing, key, valueArg, opts.KeepTtl);
         if (expireAt != 0) db.SetExpire(index, expireAt);
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
         if (expireAt != 0) c.Notify(NotifyFlags.Generic, "expire", key);
-        if (!opts.Get) c.Reply.Ok();
+        if (!opts.Get)
+        {
+            if (reply == SetReply.OneZero) c.Reply.Integer(1); else c.Reply.Ok();
+        }
+    }
+
+    /// <summary>
+    /// Stores argument <paramref name="valueArg"/> as the string value of <paramref name="key"/>, whose live
+    /// entry index is <paramref name="existing"/> (or -1). A string of the same length is overwritten in place
+    /// (values are owned by their key), so overwriting SETs allocate nothing. Clears the TTL unless kept.
+    /// </summary>
+    private static int StoreString(Client c, int existing, ReadOnlySpan<byte> key, int valueArg, bool keepTtl)
+    {
+        var db = c.Db;
+        var value = c.Arg(valueArg);
+        if (existing >= 0)
+        {
+            ref KeyEntry e = ref db.EntryAt(existing);
+            if (e.Value is byte[] old && old.Length == value.Length)
+            {
+                value.CopyTo(old);
+                if (!keepTtl) db.Persist(existing);
+                return existing;
+            }
+        }
+        return db.Set(key, value.ToArray(), keepTtl);
+    }
+
+    private static void GetSet(Client c)
+    {
+        var key = c.Arg(1);
+        if (!ReplyCurrentValue(c, key)) return;
+        StoreString(c, c.Db.Find(key), key, 2, keepTtl: false);
+        c.KeyModified(key);
+        c.Dirty();
+        c.Notify(NotifyFlags.String, "set", key);
+    }
+
+    private static void GetDel(Client c)
+    {
+        var key = c.Arg(1);
+        if (!ReplyCurrentValue(c, key)) return;
+        if (c.Db.Delete(key))
+        {
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Generic, "del", key);
+            c.Dirty();
+        }
+    }
+
+    private static void GetEx(Client c)
+    {
+        // Options are checked first, then the key; the expiry value only once the key exists.
+        if (!ExtendedStringArgs.TryParse(c, 2, ExtendedStringArgs.CommandType.Get, out var opts)) return;
+        var db = c.Db;
+        var key = c.Arg(1);
+        int i = db.FindForRead(key);
+        if (i < 0) { c.Reply.Null(); return; }
+        if (db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        long expireAt = 0;
+        if (opts.ExpireArg >= 0 && !ExtendedStringArgs.TryGetExpireAt(c, opts, out expireAt)) return;
+        c.Reply.Bulk(v);
+
+        bool absolute = opts.Unit is ExtendedStringArgs.Unit.ExAt or ExtendedStringArgs.Unit.PxAt;
+        if (absolute && expireAt <= c.Server.KeyspaceState.NowMs && !c.Server.KeyspaceState.IsReplica)
+        {
+            // A timestamp already in the past deletes the key (Redis' checkAlreadyExpired).
+            db.RemoveAt(i);
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Generic, "del", key);
+            c.Dirty();
+        }
+        else if (opts.ExpireArg >= 0)
+        {
+            db.SetExpire(i, expireAt);
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Generic, "expire", key);
+            c.Dirty();
+        }
+        else if (opts.Persist && db.Persist(i))
+        {
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Generic, "persist", key);
+            c.Dirty();
+        }
+    }
+
+    private static void MGet(Client c)
+    {
+        var db = c.Db;
+        int n = c.ArgCount - 1;
+        c.Reply.ArrayHeader(n);
+        for (int j = 1; j <= n; j++)
+        {
+            int i = db.FindForRead(c.Arg(j));
+            if (i >= 0 && db.EntryAt(i).Value is byte[] v) c.Reply.Bulk(v);
+            else c.Reply.Null();
+        }
+    }
+
+    private static void MSet(Client c) => MSetGeneric(c, nx: false);
+
+    private static void MSetNx(Client c) => MSetGeneric(c, nx: true);
+
+    private static void MSetGeneric(Client c, bool nx)
+    {
+        if (c.ArgCount % 2 == 0) { c.Reply.Error(Errors.WrongArgs(c.CurrentCommand!.FullName)); return; }
+        var db = c.Db;
+        if (nx)
+        {
+            for (int j = 1; j < c.ArgCount; j += 2)
+            {
+                if (db.Find(c.Arg(j)) >= 0) { c.Reply.Integer(0); return; }
+            }
+        }
+        for (int j = 1; j < c.ArgCount; j += 2)
+        {
+            var key = c.Arg(j);
+            StoreString(c, db.Find(key), key, j + 1, keepTtl: false);
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.String, "set", key);
+        }
+        c.Dirty((c.ArgCount - 1) / 2);
+        if (nx) c.Reply.Integer(1); else c.Reply.Ok();
+    }
+
+    /// <summary>Redis' checkStringLength: the result may not exceed proto-max-bulk-len (the master link is exempt).</summary>
+    private static bool CheckStringLength(Client c, long size, long append)
+    {
+        if ((c.Flags & ClientFlags.Master) != 0) return true;
+        long total = unchecked(size + append);
+        if (total > c.Server.Config.ProtoMaxBulkLen || total < size || total < append || total > Array.MaxLength)
+        {
+            c.Reply.Error(MaxSizeError);
+            return false;
+        }
+        return true;
+    }
+
+    private static void Append(Client c)
+    {
+        var db = c.Db;
+        var key = c.Arg(1);
+        var suffix = c.Arg(2);
+        int i = db.Find(key);
+        long total;
+        if (i < 0)
+        {
+            db.Add(key, c.ArgArray(2));
+            total = suffix.Length;
+        }
+        else
+        {
+            ref KeyEntry e = ref db.EntryAt(i);
+            if (e.Value is not byte[] old) { c.WrongType(); return; }
+            if (!CheckStringLength(c, old.Length, suffix.Length)) return;
+            if (suffix.Length > 0)
+            {
+                var grown = new byte[old.Length + suffix.Length];
+                old.CopyTo(grown, 0);
+                suffix.CopyTo(grown.AsSpan(old.Length));
+                e.Value = grown;
+            }
+            total = old.Length + suffix.Length;
+        }
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.String, "append", key);
+        c.Dirty();
+        c.Reply.Integer(total);
+    }
+
+    private static void StrLen(Client c)
+    {
+        int i = c.Db.FindForRead(c.Arg(1));
+        if (i < 0) { c.Reply.Integer(0); return; }
+        if (c.Db.EntryAt(i).Value is byte[] v) c.Reply.Integer(v.Length);
+        else c.WrongType();
+    }
+
+    private static void Incr(Client c) => IncrDecr(c, 1);
+
+    private static void Decr(Client c) => IncrDecr(c, -1);
+
+    private static void IncrBy(Client c)
+    {
+        if (!c.TryGetLong(2, out long by)) return;
+        IncrDecr(c, by);
+    }
+
+    private static void DecrBy(Client c)
+    {
+        if (!c.TryGetLong(2, out long by)) return;
+        if (by == long.MinValue) { c.Reply.Error("ERR decrement would overflow"); return; }
+        IncrDecr(c, -by);
+    }
+
+    /// <summary>
+    /// INCR/DECR/INCRBY/DECRBY. The counter is kept as its decimal text; when the new value has as many
+    /// digits as the old one the digits are rewritten in place, so the common case allocates nothing.
+    /// </summary>
+    private static void IncrDecr(Client c, long by)
+    {
+        var db = c.Db;
+        var key = c.Arg(1);
+        int i = db.Find(key);
+        long value = 0;
+        byte[]? old = null;
+        if (i >= 0)
+        {
+            old = db.EntryAt(i).Value as byte[];
+            if (old is null) { c.WrongType(); return; }
+            if (!Protocol.RespNumbers.TryParseInt64(old, out value)) { c.Reply.Error(Errors.NotInteger); return; }
+        }
+        if ((by < 0 && value < 0 && by < long.MinValue - value) || (by > 0 && value > 0 && by > long.MaxValue - value))
+        {
+            c.Reply.Error(Errors.Overflow);
+            return;
+        }
+        value += by;
+        int len = Protocol.RespNumbers.CountDigits(value);
+        if (old is not null && old.Length == len)
+        {
+            Protocol.RespNumbers.FormatInt64(value, old);
+        }
+        else
+        {
+            var text = new byte[len];
+            Protocol.RespNumbers.FormatInt64(value, text);
+            if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL, as Redis does
+            else db.Add(key, text);
+        }
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.String, "incrby", key);
+        c.Dirty();
+        c.Reply.Integer(value);
+    }
+
+    /// <summary>INCRBYFLOAT in emulated x87 long double precision, formatted as Redis' "%.17Lf" human form.</summary>
+    private static void IncrByFloat(Client c)
+    {
+        var db = c.Db;
+        var key = c.Arg(1);
+        int i = db.Find(key);
+        LongDouble value = LongDouble.Zero(false);
+        if (i >= 0)
+        {
+            if (db.EntryAt(i).Value is not byte[] old) { c.WrongType(); return; }
+            if (!LongDouble.TryParse(old, out value)) { c.Reply.Error(Errors.NotFloat); return; }
+        }
+        if (!LongDouble.TryParse(c.Arg(2), out var by)) { c.Reply.Error(Errors.NotFloat); return; }
+        value += by;
+        if (!value.IsFinite)
+        {
+            c.Reply.Error("ERR increment would produce NaN or Infinity");
+            return;
+        }
+        var text = value.ToHumanString();
+        if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL
+        else db.Add(key, text);
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.String, "incrbyfloat", key);
+        c.Dirty();
+        c.Reply.Bulk(text);
+    }
+
+    /// <summary>GETRANGE and its old name SUBSTR: inclusive indexes, negative from the end, clamped.</summary>
+    private static void GetRange(Client c)
+    {
+        if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
+        int i = c.Db.FindForRead(c.Arg(1));
+        if (i < 0) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
+        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        long len = v.Length;
+        if (start < 0 && end < 0 && start > end) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
+        if (start < 0) start = len + start;
+        if (end < 0) end = len + end;
+        if (start < 0) start = 0;
+        if (end < 0) end = 0;
+        if (end >= len) end = len - 1;
+        if (start > end || len == 0) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
+        c.Reply.Bulk(v.AsSpan((int)start, (int)(end - start + 1)));
+    }
+
+    private static void SetRange(Client c)
+    {
+        if (!c.TryGetLong(2, out long offset)) return;
+        if (offset < 0) { c.Reply.Error("ERR offset is out of range"); return; }
+        var db = c.Db;
+        var key = c.Arg(1);
+        var patch = c.Arg(3);
+        int i = db.Find(key);
+        if (i < 0)
+        {
+            // Writing nothing on a missing key creates nothing.
+            if (patch.Length == 0) { c.Reply.Integer(0); return; }
+            if (!CheckStringLength(c, offset, patch.Length)) return;
+            var created = new byte[offset + patch.Length];
+            patch.CopyTo(created.AsSpan((int)offset));
+            db.Add(key, created);
+            SetRangeDone(c, key, created.Length);
+            return;
+        }
+        ref KeyEntry e = ref db.EntryAt(i);
+        if (e.Value is not byte[] old) { c.WrongType(); return; }
+        if (patch.Length == 0) { c.Reply.Integer(old.Length); return; }
+        if (!CheckStringLength(c, offset, patch.Length)) return;
+        long needed = offset + patch.Length;
+        byte[] target = old;
+        if (needed > old.Length)
+        {
+            target = new byte[needed];
+            old.CopyTo(target, 0);
+            e.Value = target;
+        }
+        patch.CopyTo(target.AsSpan((int)offset));
+        SetRangeDone(c, key, target.Length);
+    }
+
+    private static void SetRangeDone(Client c, ReadOnlySpan<byte> key, long length)
+    {
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.String, "setrange", key);
+        c.Dirty();
+        c.Reply.Integer(length);
+    }
+
+    private static void Lcs(Client c)
+    {
+        var db = c.Db;
+        int ia = db.FindForRead(c.Arg(1));
+        int ib = db.FindForRead(c.Arg(2));
+        object? oa = ia >= 0 ? db.EntryAt(ia).Value : null;
+        object? ob = ib >= 0 ? db.EntryAt(ib).Value : null;
+        if ((oa is not null && oa is not byte[]) || (ob is not null && ob is not byte[]))
+        {
+            c.Reply.Error("ERR The specified keys must contain string values");
+            return;
+        }
+        byte[] a = oa as byte[] ?? [];
+        byte[] b = ob as byte[] ?? [];
+
+        bool getLen = false, getIdx = false, withMatchLen = false;
+        long minMatchLen = 0;
+        for (int j = 3; j < c.ArgCount; j++)
+        {
+            bool more = j < c.ArgCount - 1;
+            if (c.ArgIs(j, "idx"u8)) getIdx = true;
+            else if (c.ArgIs(j, "len"u8)) getLen = true;
+            else if (c.ArgIs(j, "withmatchlen"u8)) withMatchLen = true;
+            else if (c.ArgIs(j, "minmatchlen"u8) && more)
+            {
+                if (!c.TryGetLong(j + 1, out minMatchLen)) return;
+                if (minMatchLen < 0) minMatchLen = 0;
+                j++;
+            }
+            else { c.SyntaxError(); return; }
+        }
+        if (getIdx && getLen)
+        {
+            c.Reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+            return;
+        }
+        LcsAlgorithm.Reply(c, a, b, getLen, getIdx, withMatchLen, minMatchLen);
     }
 }
 
