@@ -20,6 +20,8 @@ public sealed class MasterLink
     private string? _psyncReplId;
     private long _psyncOffset;
     private long _lastAckMs;
+    /// <summary>The database the previous master client had selected: a +CONTINUE resumes in it.</summary>
+    private int _masterDb;
 
     public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string replId, long offset)
     {
@@ -104,8 +106,10 @@ public sealed class MasterLink
             var reply = await io.CommandAsync(cancel, "PSYNC", replId, offset.ToString());
             // A master may send empty lines to keep the link alive before it answers.
             while (reply.Length == 0) reply = await io.ReadLineAsync(cancel);
+            bool continued;
             if (reply.StartsWith("+FULLRESYNC", StringComparison.Ordinal))
             {
+                continued = false;
                 var parts = reply.Split(' ');
                 if (parts.Length < 3 || !long.TryParse(parts[2], out long masterOffset))
                     throw new ReplicationHandshakeException($"Bad FULLRESYNC reply '{reply}'");
@@ -116,14 +120,18 @@ public sealed class MasterLink
             }
             else if (reply.StartsWith("+CONTINUE", StringComparison.Ordinal))
             {
+                continued = true;
                 var parts = reply.Split(' ');
                 lock (_server.ExecLock) _replication.OnContinue(parts.Length > 1 ? parts[1] : null);
                 _server.Log.Info("Successful partial resynchronization with master.");
             }
             else throw new ReplicationHandshakeException($"Unexpected reply to PSYNC from master: {reply}");
 
-            var master = new ClientConnection(_server, socket, io.TakeBuffered()) { };
+            var master = new ClientConnection(_server, socket, io.TakeBuffered());
             master.Flags |= ClientFlags.Master;
+            // A continued stream goes on in the database the previous link had selected; a full sync
+            // starts in database 0 (the master sends SELECT before its first command anyway).
+            master.Db = _server.Databases[continued ? _masterDb : 0];
             if (!_server.TryRegister(master, force: true)) throw new ReplicationHandshakeException("could not register the master client");
             lock (_server.ExecLock)
             {
@@ -159,6 +167,7 @@ public sealed class MasterLink
     /// <summary>The master client closed: remember our position for a partial resync. Under the lock.</summary>
     internal void OnMasterClientClosed()
     {
+        if (MasterClient is not null) _masterDb = MasterClient.DbIndex;
         MasterClient = null;
         _psyncReplId = _replication.ReplId;
         _psyncOffset = _replication.MasterReplOffset;
