@@ -255,6 +255,7 @@ public static class HashCommands
         byte[] text = HashLongDouble.FormatHuman(sum);
         hash.Set(c.Arg(2), text, c.Server.Config);
         c.Reply.Bulk(text);
+        c.Propagate("HSET"u8.ToArray(), key.ToArray(), c.ArgArray(2), text); // the result, not the increment
         c.KeyModified(key);
         c.Notify(NotifyFlags.Hash, "hincrbyfloat", key);
         c.Dirty();

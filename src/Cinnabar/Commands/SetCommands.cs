@@ -170,6 +170,7 @@ public static class SetCommands
         var member = set.MemberArrayAt(pos);
         set.Remove(member);
         c.Reply.Bulk(member);
+        c.Propagate("SREM"u8.ToArray(), key.ToArray(), member); // replicas remove the member chosen here
         c.Notify(NotifyFlags.Set, "spop", key);
         if (set.Count == 0)
         {
@@ -205,6 +206,7 @@ public static class SetCommands
             c.Reply.SetHeader(union.Count);
             WriteMembers(c.Reply, union);
             c.Db.Delete(key);
+            c.Propagate(c.Server.Config.LazyFreeLazyServerDel ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), key.ToArray());
             c.Notify(NotifyFlags.Generic, "del", key);
             c.KeyModified(key);
             c.Dirty();
@@ -219,6 +221,10 @@ public static class SetCommands
             set.Remove(m);
             c.Reply.Bulk(m);
         }
+        // Replicas remove exactly these members, in SREMs of at most 1024 as Redis sends them.
+        var keyBytes = key.ToArray();
+        foreach (var chunk in members.Chunk(1024))
+            c.Propagate([ "SREM"u8.ToArray(), keyBytes, .. chunk ]);
         c.KeyModified(key);
         c.Dirty(count);
     }

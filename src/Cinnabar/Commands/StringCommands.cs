@@ -149,6 +149,9 @@ public static partial class StringCommands
         }
         int index = StoreString(c, existing, key, valueArg, opts.KeepTtl);
         if (expireAt != 0) db.SetExpire(index, expireAt);
+        // Replicas get an absolute expiry, so they agree however late the command reaches them.
+        if (expireAt != 0 && opts.Unit != ExtendedStringArgs.Unit.PxAt)
+            c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(valueArg), "PXAT"u8.ToArray(), Ascii(expireAt));
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
@@ -197,11 +200,17 @@ public static partial class StringCommands
         if (!ReplyCurrentValue(c, key)) return;
         if (c.Db.Delete(key))
         {
+            c.Propagate(DelCommand(c), key.ToArray());
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "del", key);
             c.Dirty();
         }
     }
+
+    /// <summary>DEL, or UNLINK when lazyfree-lazy-user-del is on, as the command replicas receive.</summary>
+    private static byte[] DelCommand(Client c) => c.Server.Config.LazyFreeLazyUserDel ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray();
+
+    private static byte[] Ascii(long v) => System.Text.Encoding.ASCII.GetBytes(v.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static void GetEx(Client c)
     {
@@ -221,6 +230,7 @@ public static partial class StringCommands
         {
             // A timestamp already in the past deletes the key (Redis' checkAlreadyExpired).
             db.RemoveAt(i);
+            c.Propagate(c.Server.Config.LazyFreeLazyExpire ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), key.ToArray());
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "del", key);
             c.Dirty();
@@ -228,12 +238,14 @@ public static partial class StringCommands
         else if (opts.ExpireArg >= 0)
         {
             db.SetExpire(i, expireAt);
+            if (opts.Unit != ExtendedStringArgs.Unit.PxAt) c.Propagate("PEXPIREAT"u8.ToArray(), key.ToArray(), Ascii(expireAt));
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "expire", key);
             c.Dirty();
         }
         else if (opts.Persist && db.Persist(i))
         {
+            c.Propagate("PERSIST"u8.ToArray(), key.ToArray());
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "persist", key);
             c.Dirty();
@@ -412,6 +424,8 @@ public static partial class StringCommands
         var text = value.ToHumanString();
         if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL
         else db.Add(key, text);
+        // The exact result, not the increment: replicas must not redo floating-point arithmetic.
+        c.Propagate("SET"u8.ToArray(), key.ToArray(), text, "KEEPTTL"u8.ToArray());
         c.KeyModified(key);
         c.Notify(NotifyFlags.String, "incrbyfloat", key);
         c.Dirty();
