@@ -1,15 +1,16 @@
 using Cinnabar.Keyspace;
+using Cinnabar.Networking;
 
 namespace Cinnabar.Blocking;
 
 /// <summary>
 /// What a blocked client is waiting to do. When one of its keys is signalled ready, <see cref="TryServe"/>
 /// runs under the execution lock; it returns true when it could complete the command (having written the
-/// reply into the client's buffer and performed the pop/move/read), which unblocks the client.
+/// reply into the client's buffer, performed the pop/move/read and propagated its effect), which unblocks
+/// the client. It returns false to keep waiting (the key holds nothing for it).
 /// </summary>
 public abstract class BlockedOperation
 {
-    /// <summary>Tries to complete the command now. Return false to keep waiting.</summary>
     public abstract bool TryServe(Client client, byte[] readyKey);
 
     /// <summary>Writes the timeout reply (the protocol's null, as the command defines).</summary>
@@ -18,35 +19,161 @@ public abstract class BlockedOperation
 
 /// <summary>
 /// Parks clients of blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...) per (db, key), serves them in FIFO
-/// order when a write makes a key ready, and times them out. Nothing polls: waiting costs no CPU.
-/// All members are called under the server's execution lock.
+/// order when a write makes a key ready, and times them out with timers: nothing polls, so a waiting client
+/// costs no CPU. All members are called under the server's execution lock.
 /// </summary>
-public sealed partial class BlockingManager
+public sealed class BlockingManager
 {
-    private readonly CinnabarServer _server;
+    private sealed class Waiter
+    {
+        public required Client Client { get; init; }
+        public required BlockedOperation Operation { get; init; }
+        public required int Db { get; init; }
+        public required byte[][] Keys { get; init; }
+        public Timer? Timer;
+        public bool Done;
+    }
 
-    public BlockingManager(CinnabarServer server) => _server = server;
+    private readonly CinnabarServer _server;
+    private readonly Dictionary<(int Db, byte[] Key), LinkedList<Waiter>> _byKey = new(new DbKeyComparer());
+    private readonly Dictionary<Client, Waiter> _byClient = new(ReferenceEqualityComparer.Instance);
+    private readonly List<(int Db, byte[] Key)> _ready = new();
+    private readonly HashSet<(int Db, byte[] Key)> _readySet = new(new DbKeyComparer());
+
+    public BlockingManager(CinnabarServer server)
+    {
+        _server = server;
+        server.ClientClosed += c => Remove(c);
+    }
+
+    /// <summary>Clients currently blocked (INFO blocked_clients).</summary>
+    public int BlockedClientCount => _byClient.Count;
+
+    public bool IsBlocked(Client c) => _byClient.ContainsKey(c);
 
     /// <summary>
-    /// Parks <paramref name="client"/> on <paramref name="keys"/> of its current database until one is
-    /// served, <paramref name="timeoutAtMs"/> (Unix ms; 0 = forever) passes, it disconnects or CLIENT UNBLOCK.
+    /// Parks <paramref name="client"/> on <paramref name="keys"/> of its current database until one is served,
+    /// <paramref name="timeoutAtMs"/> (Unix ms; 0 = forever) passes, it disconnects, or CLIENT UNBLOCK.
     /// The command handler writes no reply itself.
     /// </summary>
     public void Block(Client client, IReadOnlyList<byte[]> keys, long timeoutAtMs, BlockedOperation operation)
-        => throw new NotImplementedException("blocking operations arrive with the lists issue");
+    {
+        var w = new Waiter { Client = client, Operation = operation, Db = client.DbIndex, Keys = keys.ToArray() };
+        _byClient[client] = w;
+        foreach (var key in w.Keys)
+        {
+            if (!_byKey.TryGetValue((w.Db, key), out var list)) _byKey[(w.Db, key)] = list = new LinkedList<Waiter>();
+            if (!list.Contains(w)) list.AddLast(w);
+        }
+        client.Flags |= ClientFlags.Blocked;
+        if (timeoutAtMs > 0)
+        {
+            long due = Math.Max(0, timeoutAtMs - KeyspaceState.WallClockMs());
+            w.Timer = new Timer(_ => _server.RunLocked(() => TimeOut(w)), null, Math.Min(due, uint.MaxValue - 1L), Timeout.Infinite);
+        }
+    }
 
     /// <summary>
     /// Call after a write that may satisfy blocked clients (push, add, XADD). Cheap when nobody waits.
     /// Ready keys are only recorded here; <see cref="ServeReadyKeys"/> serves them after the command.
     /// </summary>
-    public void SignalKeyReady(Database db, ReadOnlySpan<byte> key) { }
+    public void SignalKeyReady(Database db, ReadOnlySpan<byte> key)
+    {
+        if (_byKey.Count == 0) return;
+        // Only keys somebody waits on are worth remembering.
+        var k = (db.Id, key.ToArray());
+        if (_byKey.ContainsKey(k) && _readySet.Add(k)) _ready.Add(k);
+    }
 
     /// <summary>True when a write since the last command made a key with waiters ready.</summary>
-    public bool HasReadyKeys => false;
+    public bool HasReadyKeys => _ready.Count > 0;
 
-    /// <summary>Serves clients waiting on ready keys, FIFO per key. Called by the dispatcher after each top-level command.</summary>
-    public void ServeReadyKeys() { }
+    /// <summary>
+    /// Serves clients waiting on ready keys, FIFO per key, until each key holds nothing more for them.
+    /// Serving can make other keys ready (BLMOVE pushes), so this loops until nothing is left.
+    /// </summary>
+    public void ServeReadyKeys()
+    {
+        while (_ready.Count > 0)
+        {
+            var batch = _ready.ToArray();
+            _ready.Clear();
+            _readySet.Clear();
+            foreach (var (db, key) in batch)
+            {
+                while (_byKey.TryGetValue((db, key), out var list) && list.First is { } node)
+                {
+                    var w = node.Value;
+                    var database = _server.Databases[db];
+                    _server.Persistence.BeforeWriteKey(database, key);
+                    bool served;
+                    if (w.Client is ClientConnection conn)
+                    {
+                        lock (conn.OutputLock) served = w.Operation.TryServe(w.Client, key);
+                    }
+                    else served = w.Operation.TryServe(w.Client, key);
+                    if (!served) break;
+                    _server.Replication.FlushPending(w.Client);
+                    Finish(w);
+                }
+            }
+        }
+    }
 
-    /// <summary>Unblocks a client (CLIENT UNBLOCK, disconnect): with an error (-UNBLOCKED) or the timeout reply.</summary>
-    public bool Unblock(Client client, bool withError) => false;
+    /// <summary>Unblocks a client (CLIENT UNBLOCK): with an error (-UNBLOCKED) or the timeout reply.</summary>
+    public bool Unblock(Client client, bool withError)
+    {
+        if (!_byClient.TryGetValue(client, out var w)) return false;
+        WriteTo(w.Client, r =>
+        {
+            if (withError) r.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            else w.Operation.ReplyTimeout(w.Client);
+        });
+        Finish(w);
+        return true;
+    }
+
+    private void TimeOut(Waiter w)
+    {
+        if (w.Done) return;
+        WriteTo(w.Client, _ => w.Operation.ReplyTimeout(w.Client));
+        Finish(w);
+    }
+
+    private static void WriteTo(Client c, Action<Protocol.ReplyBuffer> write)
+    {
+        if (c is ClientConnection conn) conn.TryWriteFromOutside(write, static (r, f) => f(r));
+        else write(c.Reply);
+    }
+
+    /// <summary>The client's command is complete: forget it everywhere and let its connection go on.</summary>
+    private void Finish(Waiter w)
+    {
+        Remove(w.Client);
+        w.Client.Flags &= ~ClientFlags.Blocked;
+        if (w.Client is ClientConnection conn)
+        {
+            _server.RequestFlush(conn);
+            conn.Resume();
+        }
+    }
+
+    private void Remove(Client c)
+    {
+        if (!_byClient.Remove(c, out var w)) return;
+        w.Done = true;
+        w.Timer?.Dispose();
+        foreach (var key in w.Keys)
+        {
+            if (!_byKey.TryGetValue((w.Db, key), out var list)) continue;
+            list.Remove(w);
+            if (list.Count == 0) _byKey.Remove((w.Db, key));
+        }
+    }
+
+    private sealed class DbKeyComparer : IEqualityComparer<(int Db, byte[] Key)>
+    {
+        public bool Equals((int Db, byte[] Key) x, (int Db, byte[] Key) y) => x.Db == y.Db && x.Key.AsSpan().SequenceEqual(y.Key);
+        public int GetHashCode((int Db, byte[] Key) obj) => HashCode.Combine(obj.Db, KeyTable.HashOf(obj.Key));
+    }
 }

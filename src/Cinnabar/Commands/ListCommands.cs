@@ -1,13 +1,612 @@
+using Cinnabar.Blocking;
+using Cinnabar.DataTypes;
+using Cinnabar.Protocol;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
-/// <summary>List commands (LPUSH, LPOP, LRANGE, BLPOP...).</summary>
+/// <summary>List commands, including the blocking ones, with Redis 7.0's replies, errors and argument order.</summary>
 public static class ListCommands
 {
+    private const F W = F.Write | F.DenyOom;
+    private const A WA = A.Write | A.List;
+    private const A RA = A.Read | A.List;
+
     public static IEnumerable<CommandDef> Commands()
     {
-        yield break;
+        yield return new("lpush", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: true, onlyIfExists: false), "list");
+        yield return new("rpush", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: false, onlyIfExists: false), "list");
+        yield return new("lpushx", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: true, onlyIfExists: true), "list");
+        yield return new("rpushx", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: false, onlyIfExists: true), "list");
+        yield return new("lpop", -2, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, c => Pop(c, head: true), "list");
+        yield return new("rpop", -2, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, c => Pop(c, head: false), "list");
+        yield return new("llen", 2, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, LLen, "list");
+        yield return new("lrange", 4, F.ReadOnly, RA | A.Slow, 1, 1, 1, LRange, "list");
+        yield return new("lindex", 3, F.ReadOnly, RA | A.Slow, 1, 1, 1, LIndex, "list");
+        yield return new("lset", 4, W, WA | A.Slow, 1, 1, 1, LSet, "list");
+        yield return new("linsert", 5, W, WA | A.Slow, 1, 1, 1, LInsert, "list");
+        yield return new("lrem", 4, F.Write, WA | A.Slow, 1, 1, 1, LRem, "list");
+        yield return new("ltrim", 4, F.Write, WA | A.Slow, 1, 1, 1, LTrim, "list");
+        yield return new("lpos", -3, F.ReadOnly, RA | A.Slow, 1, 1, 1, LPos, "list");
+        yield return new("lmove", 5, W, WA | A.Slow, 1, 2, 1, LMove, "list");
+        yield return new("rpoplpush", 3, W, WA | A.Slow, 1, 2, 1, RPopLPush, "list");
+        yield return new("lmpop", -4, F.Write | F.MovableKeys, WA | A.Slow, 0, 0, 0, c => MPop(c, 1, blocking: false), "list") { Keys = NumKeysAt(1) };
+        yield return new("blpop", -3, F.Write | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, -2, 1, c => BPop(c, head: true), "list");
+        yield return new("brpop", -3, F.Write | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, -2, 1, c => BPop(c, head: false), "list");
+        yield return new("blmove", 6, W | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, 2, 1, BLMove, "list");
+        yield return new("brpoplpush", 4, W | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, 2, 1, BRPopLPush, "list");
+        yield return new("blmpop", -5, F.Write | F.Blocking | F.MovableKeys, WA | A.Slow | A.Blocking, 0, 0, 0, c => MPop(c, 2, blocking: true), "list") { Keys = NumKeysAt(2) };
+    }
+
+    /// <summary>Key positions of commands with "numkeys key [key ...]" at <paramref name="numKeysIndex"/>.</summary>
+    internal static KeyFinder NumKeysAt(int numKeysIndex) => (c, keys) =>
+    {
+        if (numKeysIndex >= c.ArgCount || !RespNumbers.TryParseInt64(c.Arg(numKeysIndex), out long n) || n <= 0) return;
+        for (long i = 0; i < n && numKeysIndex + 1 + i < c.ArgCount; i++) keys.Add((int)(numKeysIndex + 1 + i));
+    };
+
+    // ---- lookups --------------------------------------------------------------------------------------
+
+    /// <summary>The list at <paramref name="key"/>, null when missing; false (after WRONGTYPE) for another type.</summary>
+    private static bool TryGet(Client c, ReadOnlySpan<byte> key, bool forRead, out ListValue? list)
+    {
+        int i = forRead ? c.Db.FindForRead(key) : c.Db.Find(key);
+        list = null;
+        if (i < 0) return true;
+        if (c.Db.EntryAt(i).Value is ListValue l) { list = l; return true; }
+        c.WrongType();
+        return false;
+    }
+
+    /// <summary>Bookkeeping after elements left a list: event, deletion when empty, WATCH, dirty.</summary>
+    private static void ElementsRemoved(Client c, ReadOnlySpan<byte> key, bool head, ListValue list, long count)
+    {
+        c.Notify(NotifyFlags.List, head ? "lpop" : "rpop", key);
+        if (list.Count == 0)
+        {
+            c.Db.Delete(key);
+            c.Notify(NotifyFlags.Generic, "del", key);
+        }
+        c.KeyModified(key);
+        c.Dirty(count);
+    }
+
+    private static void AfterPush(Client c, ReadOnlySpan<byte> key, bool head, long count)
+    {
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.List, head ? "lpush" : "rpush", key);
+        c.Dirty(count);
+        c.Server.Blocking.SignalKeyReady(c.Db, key);
+    }
+
+    private static ListValue GetOrCreate(Client c, ReadOnlySpan<byte> key, ListValue? list)
+    {
+        if (list is not null) return list;
+        list = new ListValue();
+        c.Db.Add(key, list);
+        return list;
+    }
+
+    /// <summary>Redis' addListRangeReply: inclusive indexes, negative from the end, clamped; reversed for the tail.</summary>
+    private static void ReplyRange(Client c, ListValue list, long start, long end, bool reverse)
+    {
+        long len = list.Count;
+        if (start < 0) start = len + start;
+        if (end < 0) end = len + end;
+        if (start < 0) start = 0;
+        if (start > end || start >= len)
+        {
+            c.Reply.WriteRaw("*0\r\n"u8);
+            return;
+        }
+        if (end >= len) end = len - 1;
+        long n = end - start + 1;
+        c.Reply.ArrayHeader(n);
+        if (!reverse) for (long i = start; i <= end; i++) c.Reply.Bulk(list[(int)i]);
+        else for (long i = end; i >= start; i--) c.Reply.Bulk(list[(int)i]);
+    }
+
+    private static bool TryParseWhere(Client c, int i, out bool head)
+    {
+        head = c.ArgIs(i, "left"u8);
+        if (head || c.ArgIs(i, "right"u8)) return true;
+        c.SyntaxError();
+        return false;
+    }
+
+    /// <summary>Redis' getTimeoutFromObjectOrReply in seconds: a long double, to ms; 0 = forever.</summary>
+    internal static bool TryGetTimeout(Client c, int i, out long timeoutAtMs)
+    {
+        timeoutAtMs = 0;
+        if (!Strings.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
+        {
+            c.Reply.Error("ERR timeout is not a float or out of range");
+            return false;
+        }
+        // C's (long long) conversion of an out-of-range value (inf, huge) gives LLONG_MIN: "negative".
+        double ms = value.ToDouble() * 1000.0;
+        long t = double.IsFinite(ms) && ms < 9.2233720368547758e18 && ms > -9.2233720368547758e18 ? (long)ms : long.MinValue;
+        if (t < 0)
+        {
+            c.Reply.Error("ERR timeout is negative");
+            return false;
+        }
+        if (t > 0)
+        {
+            long now = c.Server.KeyspaceState.NowMs;
+            if (t > long.MaxValue - now)
+            {
+                c.Reply.Error("ERR timeout is out of range");
+                return false;
+            }
+            t += now;
+        }
+        timeoutAtMs = t;
+        return true;
+    }
+
+    private static byte[] PopName(bool head) => head ? "LPOP"u8.ToArray() : "RPOP"u8.ToArray();
+    private static byte[] Num(long v) => System.Text.Encoding.ASCII.GetBytes(v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    private static byte[] Side(bool head) => head ? "LEFT"u8.ToArray() : "RIGHT"u8.ToArray();
+
+    // ---- commands ---------------------------------------------------------------------------------------
+
+    private static void Push(Client c, bool head, bool onlyIfExists)
+    {
+        var key = c.Arg(1);
+        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (list is null && onlyIfExists)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        list = GetOrCreate(c, key, list);
+        for (int j = 2; j < c.ArgCount; j++) list.Push(c.ArgArray(j), head);
+        c.Reply.Integer(list.Count);
+        AfterPush(c, key, head, c.ArgCount - 2);
+    }
+
+    private static void Pop(Client c, bool head)
+    {
+        if (c.ArgCount > 3)
+        {
+            c.Reply.Error(Errors.WrongArgs(c.CurrentCommand!.FullName));
+            return;
+        }
+        bool hasCount = c.ArgCount == 3;
+        long count = 0;
+        if (hasCount && (!RespNumbers.TryParseInt64(c.Arg(2), out count) || count < 0))
+        {
+            c.Reply.Error("ERR value is out of range, must be positive");
+            return;
+        }
+        var key = c.Arg(1);
+        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (list is null)
+        {
+            if (hasCount) c.Reply.NullArray(); else c.Reply.Null();
+            return;
+        }
+        if (hasCount && count == 0)
+        {
+            c.Reply.WriteRaw("*0\r\n"u8);
+            return;
+        }
+        if (!hasCount)
+        {
+            c.Reply.Bulk(list.Pop(head));
+            ElementsRemoved(c, key, head, list, 1);
+            return;
+        }
+        long n = Math.Min(count, list.Count);
+        c.Reply.ArrayHeader(n);
+        for (long i = 0; i < n; i++) c.Reply.Bulk(list.Pop(head));
+        ElementsRemoved(c, key, head, list, n);
+    }
+
+    private static void LLen(Client c)
+    {
+        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        c.Reply.Integer(list?.Count ?? 0);
+    }
+
+    private static void LRange(Client c)
+    {
+        if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
+        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (list is null) { c.Reply.WriteRaw("*0\r\n"u8); return; }
+        ReplyRange(c, list, start, end, reverse: false);
+    }
+
+    private static void LIndex(Client c)
+    {
+        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (list is null) { c.Reply.Null(); return; }
+        if (!c.TryGetLong(2, out long index)) return;
+        if (index < 0) index += list.Count;
+        if (index < 0 || index >= list.Count) c.Reply.Null();
+        else c.Reply.Bulk(list[(int)index]);
+    }
+
+    private static void LSet(Client c)
+    {
+        var key = c.Arg(1);
+        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (list is null) { c.Reply.Error(Errors.NoSuchKey); return; }
+        if (!c.TryGetLong(2, out long index)) return;
+        if (index < 0) index += list.Count;
+        if (index < 0 || index >= list.Count)
+        {
+            c.Reply.Error("ERR index out of range");
+            return;
+        }
+        list[(int)index] = c.ArgArray(3);
+        c.Reply.Ok();
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.List, "lset", key);
+        c.Dirty();
+    }
+
+    private static void LInsert(Client c)
+    {
+        bool after;
+        if (c.ArgIs(2, "after"u8)) after = true;
+        else if (c.ArgIs(2, "before"u8)) after = false;
+        else { c.SyntaxError(); return; }
+        var key = c.Arg(1);
+        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (list is null) { c.Reply.Integer(0); return; }
+        var pivot = c.Arg(3);
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (!list[i].AsSpan().SequenceEqual(pivot)) continue;
+            list.InsertAt(after ? i + 1 : i, c.ArgArray(4));
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.List, "linsert", key);
+            c.Dirty();
+            c.Reply.Integer(list.Count);
+            return;
+        }
+        c.Reply.Integer(-1);
+    }
+
+    private static void LRem(Client c)
+    {
+        if (!c.TryGetLong(2, out long toRemove)) return;
+        var key = c.Arg(1);
+        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (list is null) { c.Reply.Integer(0); return; }
+        var element = c.ArgArray(3);
+        var remove = new bool[list.Count];
+        long removed = 0;
+        if (toRemove >= 0)
+        {
+            for (int i = 0; i < list.Count && (toRemove == 0 || removed < toRemove); i++)
+                if (list[i].AsSpan().SequenceEqual(element)) { remove[i] = true; removed++; }
+        }
+        else
+        {
+            for (int i = list.Count - 1; i >= 0 && removed < -toRemove; i--)
+                if (list[i].AsSpan().SequenceEqual(element)) { remove[i] = true; removed++; }
+        }
+        if (removed > 0)
+        {
+            list.RemoveWhere(i => remove[i]);
+            c.Notify(NotifyFlags.List, "lrem", key);
+            if (list.Count == 0)
+            {
+                c.Db.Delete(key);
+                c.Notify(NotifyFlags.Generic, "del", key);
+            }
+            c.KeyModified(key);
+            c.Dirty(removed);
+        }
+        c.Reply.Integer(removed);
+    }
+
+    private static void LTrim(Client c)
+    {
+        if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
+        var key = c.Arg(1);
+        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (list is null) { c.Reply.Ok(); return; }
+        long len = list.Count, ltrim, rtrim;
+        if (start < 0) start = len + start;
+        if (end < 0) end = len + end;
+        if (start < 0) start = 0;
+        if (start > end || start >= len)
+        {
+            ltrim = len;
+            rtrim = 0;
+        }
+        else
+        {
+            if (end >= len) end = len - 1;
+            ltrim = start;
+            rtrim = len - end - 1;
+        }
+        list.Trim((int)ltrim, (int)rtrim);
+        c.Notify(NotifyFlags.List, "ltrim", key);
+        if (list.Count == 0)
+        {
+            c.Db.Delete(key);
+            c.Notify(NotifyFlags.Generic, "del", key);
+        }
+        c.KeyModified(key);
+        c.Dirty(ltrim + rtrim);
+        c.Reply.Ok();
+    }
+
+    private static void LPos(Client c)
+    {
+        long rank = 1, count = -1, maxLen = 0;
+        for (int j = 3; j < c.ArgCount; j++)
+        {
+            bool more = c.ArgCount - 1 - j > 0;
+            if (c.ArgIs(j, "rank"u8) && more)
+            {
+                j++;
+                if (!c.TryGetLong(j, out rank)) return;
+                if (rank == 0)
+                {
+                    c.Reply.Error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+                    return;
+                }
+            }
+            else if (c.ArgIs(j, "count"u8) && more)
+            {
+                j++;
+                if (!RespNumbers.TryParseInt64(c.Arg(j), out count) || count < 0) { c.Reply.Error("ERR COUNT can't be negative"); return; }
+            }
+            else if (c.ArgIs(j, "maxlen"u8) && more)
+            {
+                j++;
+                if (!RespNumbers.TryParseInt64(c.Arg(j), out maxLen) || maxLen < 0) { c.Reply.Error("ERR MAXLEN can't be negative"); return; }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        bool fromTail = rank < 0;
+        // As in C, negating the most negative rank leaves it negative: every match then qualifies.
+        if (fromTail) rank = unchecked(-rank);
+
+        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (list is null)
+        {
+            if (count != -1) c.Reply.WriteRaw("*0\r\n"u8); else c.Reply.Null();
+            return;
+        }
+        var element = c.Arg(2);
+        long len = list.Count, matches = 0;
+        List<long>? found = count != -1 ? new List<long>() : null;
+        long single = -1;
+        for (long index = 0; index < len && (maxLen == 0 || index < maxLen); index++)
+        {
+            long pos = fromTail ? len - index - 1 : index;
+            if (!list[(int)pos].AsSpan().SequenceEqual(element)) continue;
+            matches++;
+            if (matches < rank) continue;
+            if (found is null) { single = pos; break; }
+            found.Add(pos);
+            if (count != 0 && unchecked(matches - rank + 1) >= count) break;
+        }
+        if (found is not null)
+        {
+            c.Reply.ArrayHeader(found.Count);
+            foreach (var p in found) c.Reply.Integer(p);
+        }
+        else if (single >= 0) c.Reply.Integer(single);
+        else c.Reply.Null();
+    }
+
+    private static void LMove(Client c)
+    {
+        if (!TryParseWhere(c, 3, out bool fromHead) || !TryParseWhere(c, 4, out bool toHead)) return;
+        MoveGeneric(c, fromHead, toHead);
+    }
+
+    private static void RPopLPush(Client c) => MoveGeneric(c, fromHead: false, toHead: true);
+
+    /// <summary>LMOVE/RPOPLPUSH (and their blocking forms when data is there).</summary>
+    private static void MoveGeneric(Client c, bool fromHead, bool toHead)
+    {
+        var src = c.Arg(1);
+        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (list is null || list.Count == 0) { c.Reply.Null(); return; }
+        if (!TryGet(c, c.Arg(2), forRead: false, out var dst)) return;
+        var value = list.Pop(fromHead);
+        PushMoved(c, c.Arg(2), dst, value, toHead);
+        c.Notify(NotifyFlags.List, fromHead ? "lpop" : "rpop", src);
+        if (list.Count == 0)
+        {
+            c.Db.Delete(src);
+            c.Notify(NotifyFlags.Generic, "del", src);
+        }
+        c.KeyModified(src);
+        c.Dirty();
+    }
+
+    private static void PushMoved(Client c, ReadOnlySpan<byte> dstKey, ListValue? dst, byte[] value, bool toHead)
+    {
+        dst = GetOrCreate(c, dstKey, dst);
+        c.KeyModified(dstKey);
+        dst.Push(value, toHead);
+        c.Notify(NotifyFlags.List, toHead ? "lpush" : "rpush", dstKey);
+        c.Server.Blocking.SignalKeyReady(c.Db, dstKey);
+        c.Reply.Bulk(value);
+    }
+
+    /// <summary>LMPOP numkeys key... LEFT|RIGHT [COUNT n] and BLMPOP timeout numkeys ...</summary>
+    private static void MPop(Client c, int numKeysIndex, bool blocking)
+    {
+        if (!RespNumbers.TryParseInt64(c.Arg(numKeysIndex), out long numKeys) || numKeys < 1)
+        {
+            c.Reply.Error("ERR numkeys should be greater than 0");
+            return;
+        }
+        long whereIndex = numKeysIndex + numKeys + 1;
+        if (whereIndex >= c.ArgCount) { c.SyntaxError(); return; }
+        if (!TryParseWhere(c, (int)whereIndex, out bool head)) return;
+        long count = -1;
+        for (int j = (int)whereIndex + 1; j < c.ArgCount; j++)
+        {
+            bool more = c.ArgCount - 1 - j > 0;
+            if (count == -1 && c.ArgIs(j, "count"u8) && more)
+            {
+                j++;
+                if (!RespNumbers.TryParseInt64(c.Arg(j), out count) || count < 1)
+                {
+                    c.Reply.Error("ERR count should be greater than 0");
+                    return;
+                }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        if (count == -1) count = 1;
+        var keys = new byte[numKeys][];
+        for (int k = 0; k < numKeys; k++) keys[k] = c.ArgArray(numKeysIndex + 1 + k);
+        if (blocking) BlockingPop(c, keys, head, 1, count);
+        else
+        {
+            if (!TryPopFirstNonEmpty(c, keys, head, count, out bool done)) return;
+            if (!done) c.Reply.NullArray();
+        }
+    }
+
+    /// <summary>Pops from the first non-empty list of <paramref name="keys"/>, replying [key, [elements]].</summary>
+    private static bool TryPopFirstNonEmpty(Client c, byte[][] keys, bool head, long count, out bool done)
+    {
+        done = false;
+        foreach (var key in keys)
+        {
+            if (!TryGet(c, key, forRead: false, out var list)) return false;
+            if (list is null || list.Count == 0) continue;
+            PopRangeWithKey(c, key, list, head, count);
+            done = true;
+            return true;
+        }
+        return true;
+    }
+
+    private static void PopRangeWithKey(Client c, byte[] key, ListValue list, bool head, long count)
+    {
+        long n = Math.Min(count, list.Count);
+        c.Reply.ArrayHeader(2);
+        c.Reply.Bulk(key);
+        c.Reply.ArrayHeader(n);
+        for (long i = 0; i < n; i++) c.Reply.Bulk(list.Pop(head));
+        ElementsRemoved(c, key, head, list, n);
+        c.Propagate(PopName(head), key, Num(n)); // replicas pop exactly this many
+    }
+
+    private static void BPop(Client c, bool head)
+    {
+        var keys = new byte[c.ArgCount - 2][];
+        for (int k = 0; k < keys.Length; k++) keys[k] = c.ArgArray(1 + k);
+        BlockingPop(c, keys, head, c.ArgCount - 1, count: -1);
+    }
+
+    /// <summary>BLPOP/BRPOP (count -1) and BLMPOP: pop now if any list has data, else block.</summary>
+    private static void BlockingPop(Client c, byte[][] keys, bool head, int timeoutIndex, long count)
+    {
+        if (!TryGetTimeout(c, timeoutIndex, out long timeoutAt)) return;
+        foreach (var key in keys)
+        {
+            if (!TryGet(c, key, forRead: false, out var list)) return;
+            if (list is null || list.Count == 0) continue;
+            if (count != -1) PopRangeWithKey(c, key, list, head, count);
+            else PopOneWithKey(c, key, list, head);
+            return;
+        }
+        if (c.DenyBlocking)
+        {
+            c.Reply.NullArray();
+            return;
+        }
+        c.Server.Blocking.Block(c, keys, timeoutAt, new BlockedPop(head, count));
+    }
+
+    private static void PopOneWithKey(Client c, byte[] key, ListValue list, bool head)
+    {
+        var value = list.Pop(head);
+        c.Reply.ArrayHeader(2);
+        c.Reply.Bulk(key);
+        c.Reply.Bulk(value);
+        ElementsRemoved(c, key, head, list, 1);
+        c.Propagate(PopName(head), key);
+    }
+
+    private static void BLMove(Client c)
+    {
+        if (!TryParseWhere(c, 3, out bool fromHead) || !TryParseWhere(c, 4, out bool toHead)) return;
+        if (!TryGetTimeout(c, 5, out long timeoutAt)) return;
+        BlockingMove(c, fromHead, toHead, timeoutAt, isBRPopLPush: false);
+    }
+
+    private static void BRPopLPush(Client c)
+    {
+        if (!TryGetTimeout(c, 3, out long timeoutAt)) return;
+        BlockingMove(c, fromHead: false, toHead: true, timeoutAt, isBRPopLPush: true);
+    }
+
+    private static void BlockingMove(Client c, bool fromHead, bool toHead, long timeoutAt, bool isBRPopLPush)
+    {
+        var src = c.Arg(1);
+        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (list is null)
+        {
+            if (c.DenyBlocking) c.Reply.Null();
+            else c.Server.Blocking.Block(c, [c.ArgArray(1)], timeoutAt, new BlockedMove(c.ArgArray(2), fromHead, toHead, isBRPopLPush));
+            return;
+        }
+        MoveGeneric(c, fromHead, toHead);
+        // Replicas run the non-blocking form.
+        if (isBRPopLPush) c.Propagate("RPOPLPUSH"u8.ToArray(), c.ArgArray(1), c.ArgArray(2));
+        else c.Propagate("LMOVE"u8.ToArray(), c.ArgArray(1), c.ArgArray(2), Side(fromHead), Side(toHead));
+    }
+
+    // ---- served later -----------------------------------------------------------------------------------
+
+    /// <summary>A parked BLPOP/BRPOP/BLMPOP.</summary>
+    private sealed class BlockedPop(bool head, long count) : BlockedOperation
+    {
+        public override bool TryServe(Client c, byte[] key)
+        {
+            int i = c.Db.Find(key);
+            if (i < 0 || c.Db.EntryAt(i).Value is not ListValue list || list.Count == 0) return false;
+            if (count != -1) PopRangeWithKey(c, key, list, head, count);
+            else PopOneWithKey(c, key, list, head);
+            return true;
+        }
+
+        public override void ReplyTimeout(Client c) => c.Reply.NullArray();
+    }
+
+    /// <summary>A parked BLMOVE/BRPOPLPUSH.</summary>
+    private sealed class BlockedMove(byte[] destination, bool fromHead, bool toHead, bool isBRPopLPush) : BlockedOperation
+    {
+        public override bool TryServe(Client c, byte[] key)
+        {
+            int i = c.Db.Find(key);
+            if (i < 0 || c.Db.EntryAt(i).Value is not ListValue list || list.Count == 0) return false;
+            // A destination of another type fails the waiting command with WRONGTYPE (it is still answered).
+            if (!TryGet(c, destination, forRead: false, out var dst)) return true;
+            c.Server.Persistence.BeforeWriteKey(c.Db, destination);
+            var value = list.Pop(fromHead);
+            PushMoved(c, destination, dst, value, toHead);
+            c.Notify(NotifyFlags.List, fromHead ? "lpop" : "rpop", key);
+            if (list.Count == 0)
+            {
+                c.Db.Delete(key);
+                c.Notify(NotifyFlags.Generic, "del", key);
+            }
+            c.KeyModified(key);
+            c.Dirty();
+            if (isBRPopLPush) c.Propagate("RPOPLPUSH"u8.ToArray(), key, destination);
+            else c.Propagate("LMOVE"u8.ToArray(), key, destination, Side(fromHead), Side(toHead));
+            return true;
+        }
+
+        public override void ReplyTimeout(Client c) => c.Reply.NullArray();
     }
 }

@@ -76,6 +76,11 @@ public sealed class ClientConnection : Client
     public async Task RunAsync()
     {
         _sendLoop = SendLoopAsync();
+        // While a blocking command parks this client, the socket is still read (input is buffered, not
+        // executed) so that a disconnect is noticed at once, as Redis does; the parked command then frees
+        // its place for the next waiter.
+        Task<int>? pendingReceive = null;
+        Task? pendingResume = null;
         try
         {
             if (_inEnd > 0 && !ProcessInput()) return;
@@ -83,16 +88,44 @@ public sealed class ClientConnection : Client
             {
                 if ((Flags & ClientFlags.Blocked) != 0)
                 {
-                    // A blocking command parked this client; commands behind it wait in the buffer.
-                    await _resume.WaitAsync();
-                    if (_closed != 0) break;
+                    if (pendingReceive is null)
+                    {
+                        EnsureReceiveSpace();
+                        pendingReceive = _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None).AsTask();
+                    }
+                    pendingResume ??= _resume.WaitAsync().AsTask();
+                    if (await Task.WhenAny(pendingReceive, pendingResume) == pendingReceive)
+                    {
+                        int got = await pendingReceive;
+                        pendingReceive = null;
+                        if (got == 0) break;
+                        _inEnd += got;
+                        Server.Stats.AddNetInput(got);
+                        if (_inEnd - _commandStart > Server.Config.ClientQueryBufferLimit)
+                        {
+                            Server.Log.QueryBufferLimit(this);
+                            break;
+                        }
+                        continue;
+                    }
+                    pendingResume = null;
+                    if (_closed != 0 || (Flags & ClientFlags.CloseAfterReply) != 0) break;
                     if ((Flags & ClientFlags.Blocked) != 0) continue;
                     if (!ProcessInput()) break;
                     continue;
                 }
 
-                EnsureReceiveSpace();
-                int n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
+                int n;
+                if (pendingReceive is not null)
+                {
+                    n = await pendingReceive;
+                    pendingReceive = null;
+                }
+                else
+                {
+                    EnsureReceiveSpace();
+                    n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
+                }
                 if (n == 0) break;
                 _inEnd += n;
                 Server.Stats.AddNetInput(n);
@@ -112,6 +145,7 @@ public sealed class ClientConnection : Client
         {
             if ((Flags & ClientFlags.CloseAfterReply) != 0 && _closed == 0) await FlushAndWaitAsync();
             Close();
+            if (pendingReceive is not null) try { await pendingReceive; } catch { }
             if (_sendLoop is not null) await _sendLoop;
             ArrayPool<byte>.Shared.Return(_in);
             _in = [];

@@ -28,9 +28,13 @@ public sealed class CollectionsRdbTests : IDisposable
         args = new List<string> { "SADD", "s:manyints" };
         for (int i = 0; i < 1000; i++) args.Add(i.ToString());
         c.Call(args.ToArray());
+        c.Call("RPUSH", "l:small", "a", "b", "123", "-5", "bin\0\r\n");
+        args = new List<string> { "RPUSH", "l:large" };
+        for (int i = 0; i < 3000; i++) args.Add($"element-{i}");
+        c.Call(args.ToArray());
     }
 
-    private static readonly string[] Keys = ["h:small", "h:large", "h:longvalue", "s:ints", "s:strs", "s:large", "s:manyints"];
+    private static readonly string[] Keys = ["h:small", "h:large", "h:longvalue", "s:ints", "s:strs", "s:large", "s:manyints", "l:small", "l:large"];
 
     /// <summary>Type-aware, order-independent description of a key's value.</summary>
     private static string Describe(RespClient c, string key)
@@ -38,6 +42,7 @@ public sealed class CollectionsRdbTests : IDisposable
         var type = c.Call("TYPE", key);
         if (type == "+hash\r\n") return "hash:" + string.Join("|", Split(c.Call("HGETALL", key)).Chunk(2).Select(p => p[0] + "=" + p[1]).Order());
         if (type == "+set\r\n") return "set:" + string.Join("|", Split(c.Call("SMEMBERS", key)).Order());
+        if (type == "+list\r\n") return "list:" + string.Join("|", Split(c.Call("LRANGE", key, "0", "-1")));
         return type + c.Call("GET", key);
     }
 
@@ -69,7 +74,7 @@ public sealed class CollectionsRdbTests : IDisposable
         using var c = s.Raw();
         Populate(r);
         Populate(c);
-        foreach (var key in new[] { "h:small", "s:ints", "h:longvalue" })
+        foreach (var key in new[] { "h:small", "s:ints", "h:longvalue", "l:small" })
             Assert.Equal(Payload(r.Call("DUMP", key)), Payload(c.Call("DUMP", key)));
         foreach (var key in Keys)
         {

@@ -44,6 +44,14 @@ public readonly struct LongDouble
     public bool IsInfinity => _kind == Kind.Infinity;
     public bool IsZero => _kind == Kind.Finite && Significand == 0;
 
+    /// <summary>The nearest double (blocking timeouts need no more precision).</summary>
+    public double ToDouble() => _kind switch
+    {
+        Kind.Infinity => Negative ? double.NegativeInfinity : double.PositiveInfinity,
+        Kind.NaN => double.NaN,
+        _ => (Negative ? -1 : 1) * Math.ScaleB(Significand, Exponent),
+    };
+
     public static LongDouble FromLong(long v) =>
         v == 0 ? Zero(false) : Round(v < 0, BigInteger.Abs(v), BigInteger.One, 0);
 
