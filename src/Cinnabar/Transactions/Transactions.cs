@@ -1,12 +1,230 @@
 using Cinnabar.Commands;
+using Cinnabar.Keyspace;
+using Cinnabar.Protocol;
 
 namespace Cinnabar;
 
+public partial class Client
+{
+    /// <summary>Commands queued since MULTI, with their own copies of the arguments.</summary>
+    internal List<(CommandDef Command, byte[] Buffer, ArgSlice[] Slices)>? MultiQueue;
+
+    /// <summary>Keys this client WATCHes: (db, key, whether it was already expired when watched).</summary>
+    internal List<(int Db, byte[] Key, bool ExpiredWhenWatched)>? WatchedKeys;
+}
+
+/// <summary>
+/// MULTI/EXEC/DISCARD and WATCH, as Redis' multi.c: commands queue with copies of their arguments; EXEC runs
+/// them back to back under the execution lock (so no other client's command can interleave), with blocking
+/// commands answering at once; a write to a watched key, a flush or swap touching it, or its expiry makes
+/// EXEC answer the null array.
+/// </summary>
 public sealed partial class CinnabarServer
 {
-    /// <summary>Queues a command inside MULTI and answers +QUEUED (transactions issue).</summary>
-    internal void QueueMultiCommand(Client c, CommandDef cmd) => c.Reply.Error("ERR MULTI is not supported yet");
+    private readonly Dictionary<(int Db, byte[] Key), List<Client>> _watchers = new(new WatchKeyComparer());
+    private bool _transactionsWired;
+
+    private void WireTransactions()
+    {
+        if (_transactionsWired) return;
+        _transactionsWired = true;
+        KeyModifiedHandlers += TouchWatchedKey;
+        KeyExpired += (db, key) => TouchWatchedKey(db, key);
+        ClientClosed += c =>
+        {
+            UnwatchAll(c);
+            c.MultiQueue = null;
+        };
+    }
+
+    /// <summary>Queues a command inside MULTI and answers +QUEUED.</summary>
+    internal void QueueMultiCommand(Client c, CommandDef cmd)
+    {
+        // A transaction that will fail anyway keeps nothing (the client may not read replies in a pipeline).
+        if ((c.Flags & (ClientFlags.DirtyCas | ClientFlags.DirtyExec)) == 0)
+        {
+            var (buffer, slices) = c.CopyArgs();
+            (c.MultiQueue ??= new()).Add((cmd, buffer, slices));
+        }
+        c.Reply.WriteRaw("+QUEUED\r\n"u8);
+    }
 
     /// <summary>Commands that run immediately even inside MULTI.</summary>
     internal static bool IsTransactionControl(CommandDef cmd) => cmd.Name is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
+
+    internal void Multi(Client c)
+    {
+        WireTransactions();
+        if ((c.Flags & ClientFlags.Multi) != 0)
+        {
+            c.Reply.Error("ERR MULTI calls can not be nested");
+            return;
+        }
+        c.Flags |= ClientFlags.Multi;
+        c.Reply.Ok();
+    }
+
+    internal void Exec(Client c)
+    {
+        if ((c.Flags & ClientFlags.Multi) == 0)
+        {
+            c.Reply.Error("ERR EXEC without MULTI");
+            return;
+        }
+        if (IsWatchedKeyExpired(c)) c.Flags |= ClientFlags.DirtyCas;
+        if ((c.Flags & (ClientFlags.DirtyCas | ClientFlags.DirtyExec)) != 0)
+        {
+            if ((c.Flags & ClientFlags.DirtyExec) != 0) c.Reply.Error("EXECABORT Transaction discarded because of previous errors.");
+            else c.Reply.NullArray();
+            DiscardTransaction(c);
+            return;
+        }
+        bool denied = c.DenyBlocking;
+        c.DenyBlocking = true;
+        UnwatchAll(c);
+        var queue = c.MultiQueue;
+        c.MultiQueue = null;
+        c.Reply.ArrayHeader(queue?.Count ?? 0);
+        if (queue is not null)
+        {
+            foreach (var (cmd, buffer, slices) in queue)
+            {
+                c.SetArgs(buffer, slices, 0, slices.Length);
+                Call(c, cmd);
+            }
+        }
+        c.DenyBlocking = denied;
+        DiscardTransaction(c);
+    }
+
+    internal void Discard(Client c)
+    {
+        if ((c.Flags & ClientFlags.Multi) == 0)
+        {
+            c.Reply.Error("ERR DISCARD without MULTI");
+            return;
+        }
+        DiscardTransaction(c);
+        c.Reply.Ok();
+    }
+
+    /// <summary>Forgets MULTI state and watches (EXEC, DISCARD, RESET).</summary>
+    internal void DiscardTransaction(Client c)
+    {
+        c.MultiQueue = null;
+        c.Flags &= ~(ClientFlags.Multi | ClientFlags.DirtyCas | ClientFlags.DirtyExec);
+        UnwatchAll(c);
+    }
+
+    internal void Watch(Client c)
+    {
+        WireTransactions();
+        if ((c.Flags & ClientFlags.Multi) != 0)
+        {
+            c.Reply.Error("ERR WATCH inside MULTI is not allowed");
+            return;
+        }
+        // No point in watching if the client is already dirty.
+        if ((c.Flags & ClientFlags.DirtyCas) == 0)
+        {
+            for (int i = 1; i < c.ArgCount; i++)
+            {
+                var copy = c.ArgArray(i);
+                var watched = c.WatchedKeys ??= new();
+                if (IndexOfWatched(watched, c.DbIndex, copy) >= 0) continue;
+                var key = c.Arg(i);
+                int index = c.Db.Table.Find(key);
+                bool expired = index >= 0 && c.Db.IsExpired(c.Db.EntryAt(index));
+                watched.Add((c.DbIndex, copy, expired));
+                if (!_watchers.TryGetValue((c.DbIndex, copy), out var clients)) _watchers[(c.DbIndex, copy)] = clients = new();
+                clients.Add(c);
+            }
+        }
+        c.Reply.Ok();
+    }
+
+    internal void Unwatch(Client c)
+    {
+        UnwatchAll(c);
+        c.Flags &= ~ClientFlags.DirtyCas;
+        c.Reply.Ok();
+    }
+
+    private void UnwatchAll(Client c)
+    {
+        if (c.WatchedKeys is null) return;
+        foreach (var (db, key, _) in c.WatchedKeys)
+        {
+            if (!_watchers.TryGetValue((db, key), out var clients)) continue;
+            clients.Remove(c);
+            if (clients.Count == 0) _watchers.Remove((db, key));
+        }
+        c.WatchedKeys = null;
+    }
+
+    /// <summary>Redis' touchWatchedKey: every client watching the key will fail its EXEC. Free when nobody watches.</summary>
+    private void TouchWatchedKey(Database db, ReadOnlySpan<byte> key)
+    {
+        if (_watchers.Count == 0) return;
+        if (!_watchers.TryGetValue((db.Id, key.ToArray()), out var clients)) return;
+        foreach (var c in clients)
+        {
+            // A key already expired when watched, and now deleted, has not logically changed.
+            int i = IndexOfWatched(c.WatchedKeys!, db.Id, key);
+            if (i >= 0 && c.WatchedKeys[i].ExpiredWhenWatched)
+            {
+                if (db.Table.Find(key) < 0)
+                {
+                    c.WatchedKeys[i] = (db.Id, c.WatchedKeys[i].Key, false);
+                    continue;
+                }
+            }
+            c.Flags |= ClientFlags.DirtyCas;
+        }
+    }
+
+    /// <summary>
+    /// FLUSHDB/FLUSHALL (<paramref name="replacedWith"/> null) and SWAPDB: watched keys that existed in the
+    /// emptied database, or exist in the one swapped in, count as modified (Redis' touchAllWatchedKeysInDb).
+    /// Call before the database is emptied or swapped.
+    /// </summary>
+    public void TouchAllWatchedKeysInDb(Database emptied, Database? replacedWith)
+    {
+        if (_watchers.Count == 0) return;
+        foreach (var ((db, key), clients) in _watchers)
+        {
+            if (db != emptied.Id) continue;
+            bool existsInEmptied = emptied.Table.Find(key) >= 0;
+            bool existsInReplacement = replacedWith is not null && replacedWith.Table.Find(key) >= 0;
+            if (!existsInEmptied && !existsInReplacement) continue;
+            foreach (var c in clients) c.Flags |= ClientFlags.DirtyCas;
+        }
+    }
+
+    private static int IndexOfWatched(List<(int Db, byte[] Key, bool ExpiredWhenWatched)> watched, int db, ReadOnlySpan<byte> key)
+    {
+        for (int i = 0; i < watched.Count; i++)
+            if (watched[i].Db == db && watched[i].Key.AsSpan().SequenceEqual(key)) return i;
+        return -1;
+    }
+
+    /// <summary>A watched key that expired since WATCH (even if not yet deleted) fails EXEC.</summary>
+    private static bool IsWatchedKeyExpired(Client c)
+    {
+        if (c.WatchedKeys is null) return false;
+        foreach (var (dbId, key, expiredWhenWatched) in c.WatchedKeys)
+        {
+            if (expiredWhenWatched) continue;
+            var db = c.Server.Databases[dbId];
+            int i = db.Table.Find(key);
+            if (i >= 0 && db.IsExpired(db.EntryAt(i))) return true;
+        }
+        return false;
+    }
+
+    private sealed class WatchKeyComparer : IEqualityComparer<(int Db, byte[] Key)>
+    {
+        public bool Equals((int Db, byte[] Key) x, (int Db, byte[] Key) y) => x.Db == y.Db && x.Key.AsSpan().SequenceEqual(y.Key);
+        public int GetHashCode((int Db, byte[] Key) obj) => HashCode.Combine(obj.Db, KeyTable.HashOf(obj.Key));
+    }
 }
