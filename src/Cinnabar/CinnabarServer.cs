@@ -202,6 +202,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
                 }
             }
             c.LastInteractionMs = KeyspaceState.NowMs;
+            c.CheckOutputLimits();
             if (_toFlush.Count == 0) return done;
             flush = _toFlush;
             _toFlush = _flushing;

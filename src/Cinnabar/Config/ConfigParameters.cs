@@ -327,6 +327,22 @@ public static class ClientOutputBufferLimits
         return string.Join(' ', new[] { "normal", "slave", "pubsub" }.Select(k => $"{k} {cur[k].Hard} {cur[k].Soft} {cur[k].Seconds}"));
     }
 
+    /// <summary>The parsed limits of each client class, cached until the setting changes.</summary>
+    public sealed record Limits((long Hard, long Soft, long Seconds) Normal, (long Hard, long Soft, long Seconds) Replica, (long Hard, long Soft, long Seconds) PubSub);
+
+    private static (string Text, Limits Parsed)? _cache;
+
+    public static Limits Get(ServerConfig config)
+    {
+        var text = config.ClientOutputBufferLimit;
+        var cache = _cache;
+        if (cache is { } c && ReferenceEquals(c.Text, text)) return c.Parsed;
+        var d = Parse(text)!;
+        var parsed = new Limits(d.GetValueOrDefault("normal"), d.GetValueOrDefault("slave"), d.GetValueOrDefault("pubsub"));
+        _cache = (text, parsed);
+        return parsed;
+    }
+
     public static Dictionary<string, (long Hard, long Soft, long Seconds)>? Parse(string s)
     {
         var parts = s.Split(' ', StringSplitOptions.RemoveEmptyEntries);

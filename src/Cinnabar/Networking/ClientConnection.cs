@@ -248,10 +248,10 @@ public sealed class ClientConnection : Client
     {
         lock (_outLock)
         {
-            if (_closed != 0) return false;
+            if (_closed != 0 || (Flags & ClientFlags.Closing) != 0) return false;
             write(Reply, state);
         }
-        return true;
+        return CheckOutputLimits();
     }
 
     /// <summary>Taken by the executing thread around a batch so the send loop does not swap buffers under it.</summary>
@@ -274,7 +274,8 @@ public sealed class ClientConnection : Client
                 {
                     lock (_outLock)
                     {
-                        if (Reply.Length == 0 || _closed != 0) break;
+                        // A client dropped for its output limit gets none of its backlog, as in Redis.
+                        if (Reply.Length == 0 || _closed != 0 || (Flags & ClientFlags.Closing) != 0) break;
                         Reply.SwapStorage(_sending);
                         Interlocked.Exchange(ref _bytesInFlight, _sending.Length);
                     }
@@ -331,6 +332,37 @@ public sealed class ClientConnection : Client
     }
 
     public bool IsClosed => _closed != 0;
+
+    private long _softLimitSinceMs;
+
+    /// <summary>
+    /// client-output-buffer-limit for this client's class (normal, replica, pubsub): past the hard limit,
+    /// or past the soft limit for longer than its seconds, the client is disconnected so that a slow
+    /// reader can never hold unbounded memory or stall anybody. Call under the execution lock after
+    /// writing to the client. Returns false when the client is being closed.
+    /// </summary>
+    internal bool CheckOutputLimits()
+    {
+        if ((Flags & ClientFlags.Master) != 0 || _closed != 0) return true;
+        var limits = Config.ClientOutputBufferLimits.Get(Server.Config);
+        var (hard, soft, seconds) = (Flags & ClientFlags.Replica) != 0 ? limits.Replica : IsSubscribed ? limits.PubSub : limits.Normal;
+        if (hard == 0 && soft == 0) return true;
+        long pending = PendingOutput;
+        bool exceeded = hard > 0 && pending >= hard;
+        if (!exceeded && soft > 0 && pending >= soft)
+        {
+            long now = Server.KeyspaceState.NowMs;
+            if (_softLimitSinceMs == 0) _softLimitSinceMs = now;
+            else if ((now - _softLimitSinceMs) / 1000 > seconds) exceeded = true;
+        }
+        else if (!exceeded) _softLimitSinceMs = 0;
+        if (!exceeded) return true;
+        Server.Log.Warning($"Client {this} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        // Closing takes the execution lock, which the caller holds: do it right after.
+        Flags |= ClientFlags.Closing;
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.Close(), this, preferLocal: false);
+        return false;
+    }
 
     /// <summary>Asks the connection to close once pending replies are written (CLIENT KILL, SHUTDOWN).</summary>
     public void CloseSoon()
