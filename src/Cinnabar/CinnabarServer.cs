@@ -389,11 +389,10 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     void IKeyspaceObserver.OnKeyExpired(Database db, byte[] key)
     {
         Replication.PropagateExpired(db.Id, key);
+        NotifyKeyspaceEvent(NotifyFlags.Expired, "expired", key, db.Id);
         KeyExpired?.Invoke(db, key);
     }
 
-    public void NotifyKeyspaceEvent(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
-        => KeyspaceEventHandlers?.Invoke(type, @event, key, db);
 
     /// <summary>Extra periodic work of later subsystems (replication acks...), raised by the cron under the lock.</summary>
     public event Action? CronTick;

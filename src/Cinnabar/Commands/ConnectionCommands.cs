@@ -22,6 +22,14 @@ public static class ConnectionCommands
             c.Reply.Error(Errors.WrongArgs("ping"));
             return;
         }
+        if (c.IsSubscribed && c.Protocol == 2)
+        {
+            // In RESP2 subscribe mode replies must look like messages: [pong, argument or ""].
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("pong"u8);
+            c.Reply.Bulk(c.ArgCount == 1 ? ReadOnlySpan<byte>.Empty : c.Arg(1));
+            return;
+        }
         if (c.ArgCount == 1) c.Reply.WriteRaw("+PONG\r\n"u8);
         else c.Reply.Bulk(c.Arg(1));
     }

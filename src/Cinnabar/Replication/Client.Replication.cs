@@ -16,6 +16,13 @@ public partial class Client
     /// <summary>What a replica told us with REPLCONF before its PSYNC.</summary>
     internal ReplicaInfo? PendingReplicaInfo;
 
+    /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
+    public void PropagateVerbatim()
+    {
+        PropagateOverride = true;
+        Server.Replication.PropagateVerbatim(this);
+    }
+
     /// <summary>Propagates <paramref name="argv"/> as this command's effect instead of the command itself.</summary>
     public void Propagate(params byte[][] argv)
     {

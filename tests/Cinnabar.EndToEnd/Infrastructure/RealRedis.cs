@@ -109,6 +109,15 @@ public sealed class DiffPair(RespClient redis, RespClient ours) : IDisposable
         return actual;
     }
 
+    /// <summary>Reads the next reply (a pushed message) from both and asserts they are identical.</summary>
+    public string SameNext()
+    {
+        var expected = Redis.ReadReply();
+        var actual = Ours.ReadReply();
+        Assert.True(expected == actual, $"next reply differs\n  redis:    {Escape(expected)}\n  cinnabar: {Escape(actual)}");
+        return actual;
+    }
+
     /// <summary>Runs a command on both without comparing (for set-up that is expected to match anyway).</summary>
     public void Both(params string[] args)
     {
