@@ -386,6 +386,16 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Raised under the execution lock when a key expired and was deleted (notifications listen here).</summary>
     public event Action<Database, byte[]>? KeyExpired;
 
+    void IKeyspaceObserver.OnKeyAdded(Database db, ReadOnlySpan<byte> key)
+    {
+        if (Config.NotifyKeyspaceEvents.Length != 0) NotifyKeyspaceEvent(NotifyFlags.New, "new", key, db.Id);
+    }
+
+    void IKeyspaceObserver.OnKeyMiss(Database db, ReadOnlySpan<byte> key)
+    {
+        if (Config.NotifyKeyspaceEvents.Length != 0) NotifyKeyspaceEvent(NotifyFlags.KeyMiss, "keymiss", key, db.Id);
+    }
+
     void IKeyspaceObserver.OnKeyExpired(Database db, byte[] key)
     {
         Replication.PropagateExpired(db.Id, key);

@@ -7,6 +7,12 @@ public interface IKeyspaceObserver
 {
     /// <summary>A key was found expired (lazily or by the active cycle) and deleted.</summary>
     void OnKeyExpired(Database db, byte[] key);
+
+    /// <summary>A key was created (the "new" keyspace event).</summary>
+    void OnKeyAdded(Database db, ReadOnlySpan<byte> key);
+
+    /// <summary>A read command looked for a key that does not exist (the "keymiss" event).</summary>
+    void OnKeyMiss(Database db, ReadOnlySpan<byte> key);
 }
 
 /// <summary>
@@ -64,7 +70,12 @@ public sealed class Database
     public int FindForRead(ReadOnlySpan<byte> key)
     {
         int i = Find(key);
-        if (i >= 0) _keyspace.Hits++; else _keyspace.Misses++;
+        if (i >= 0) _keyspace.Hits++;
+        else
+        {
+            _keyspace.Misses++;
+            _keyspace.Observer?.OnKeyMiss(this, key);
+        }
         return i;
     }
 
@@ -99,7 +110,9 @@ public sealed class Database
             e.Value = value;
             return i;
         }
-        return _table.Add(key.ToArray(), hash, value);
+        i = _table.Add(key.ToArray(), hash, value);
+        _keyspace.Observer?.OnKeyAdded(this, key);
+        return i;
     }
 
     /// <summary>Adds a key that <see cref="Find"/> just reported missing.</summary>
@@ -109,7 +122,9 @@ public sealed class Database
         // An expired entry may still sit in the table if the caller did not look it up; drop it first.
         int old = _table.Find(key, hash);
         if (old >= 0) RemoveAt(old);
-        return _table.Add(key.ToArray(), hash, value);
+        int i = _table.Add(key.ToArray(), hash, value);
+        _keyspace.Observer?.OnKeyAdded(this, key);
+        return i;
     }
 
     /// <summary>Adds a key reusing an existing byte array (RENAME, MOVE, loading).</summary>
@@ -120,6 +135,7 @@ public sealed class Database
         if (old >= 0) RemoveAt(old);
         int i = _table.Add(key, hash, value, expireAt);
         if (expireAt != 0) ExpiresCount++;
+        _keyspace.Observer?.OnKeyAdded(this, key);
         return i;
     }
 

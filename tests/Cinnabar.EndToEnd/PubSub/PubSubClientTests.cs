@@ -103,4 +103,19 @@ public sealed class PubSubClientTests
         Assert.Contains("__keyspace@0__:kn:gone", expiredSpace);
         Assert.EndsWith("$7\r\nexpired\r\n", expiredSpace);
     }
+
+    [Fact]
+    public async Task NewKeyAndKeyMissEventsOnlyWhenAskedFor()
+    {
+        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = "Enm");
+        using var sub = s.Raw();
+        sub.Call("SUBSCRIBE", "__keyevent@0__:new", "__keyevent@0__:keymiss");
+        sub.ReadReply();
+        using var c = s.Raw();
+        c.Call("SET", "kn:fresh", "1");
+        c.Call("SET", "kn:fresh", "2"); // not new any more
+        c.Call("GET", "kn:missing");
+        Assert.Equal("*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:new\r\n$8\r\nkn:fresh\r\n", sub.ReadReply());
+        Assert.Equal("*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:keymiss\r\n$10\r\nkn:missing\r\n", sub.ReadReply());
+    }
 }
