@@ -98,7 +98,17 @@ public static class RespNumbers
         if (!double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
                 CultureInfo.InvariantCulture, out value))
             return false;
-        return !double.IsNaN(value);
+        if (double.IsNaN(value) || double.IsInfinity(value)) return false; // ERANGE overflow in strtod
+        if (value == 0)
+        {
+            // ERANGE underflow: a non-zero mantissa that rounds to zero ("1e-400") is refused as Redis does.
+            foreach (byte c in rest)
+            {
+                if (c is (byte)'e' or (byte)'E') break;
+                if (c is >= (byte)'1' and <= (byte)'9') return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>

@@ -54,6 +54,11 @@ public class RespNumbersTests
     [InlineData("1 ", false, 0.0)]
     [InlineData("abc", false, 0.0)]
     [InlineData("", false, 0.0)]
+    [InlineData("1e400", false, 0.0)]
+    [InlineData("-1e400", false, 0.0)]
+    [InlineData("1e-400", false, 0.0)]
+    [InlineData("0e-400", true, 0.0)]
+    [InlineData("4.9e-324", true, 4.9e-324)]
     public void ParsesDoublesLikeStrtod(string text, bool ok, double value)
     {
         Assert.Equal(ok, RespNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out double v));

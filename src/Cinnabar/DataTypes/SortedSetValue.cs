@@ -1,0 +1,319 @@
+using Cinnabar.Config;
+using Cinnabar.Keyspace;
+
+namespace Cinnabar.DataTypes;
+
+/// <summary>
+/// A sorted set: a skip list ordered by (score, member bytes) whose links carry spans, so rank lookups and
+/// the start of a range are O(log n) (Redis' zskiplist), plus a member table for O(1) score lookups by span.
+/// OBJECT ENCODING reports "listpack" until the set outgrows zset-max-listpack-entries/-value, then
+/// "skiplist" for good, as Redis converts.
+/// </summary>
+public sealed class SortedSetValue : IRedisObject
+{
+    private const int MaxLevel = 32;
+    private const double LevelProbability = 0.25;
+
+    public sealed class Node
+    {
+        public readonly byte[] Member;
+        public double Score;
+        public Node? Backward;
+        public readonly Node?[] Forward;
+        public readonly long[] Span;
+
+        public Node(int level, double score, byte[] member)
+        {
+            Member = member;
+            Score = score;
+            Forward = new Node?[level];
+            Span = new long[level];
+        }
+
+        public Node? Next => Forward[0];
+    }
+
+    private readonly Node _header = new(MaxLevel, 0, []);
+    private Node? _tail;
+    private int _level = 1;
+    private readonly Dictionary<byte[], Node> _members = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<byte[], Node>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+
+    public SortedSetValue(bool listpack = true)
+    {
+        IsListpack = listpack;
+        _lookup = _members.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    /// <summary>Redis' zsetTypeCreate: listpack when the expected size and first member fit.</summary>
+    public static SortedSetValue Create(long sizeHint, long memberLengthHint, ServerConfig config) =>
+        new(sizeHint <= config.ZSetMaxListpackEntries && memberLengthHint <= config.ZSetMaxListpackValue);
+
+    public bool IsListpack { get; private set; }
+    public int Count => _members.Count;
+    public string TypeName => "zset";
+    public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
+    public Node? First => _header.Forward[0];
+    public Node? Last => _tail;
+
+    public IRedisObject DeepClone()
+    {
+        var clone = new SortedSetValue(IsListpack);
+        for (var n = First; n is not null; n = n.Next) clone.Insert(n.Score, n.Member);
+        return clone;
+    }
+
+    /// <summary>zsetTypeMaybeConvert: about to add up to <paramref name="sizeHint"/> elements.</summary>
+    public void MaybeConvert(long sizeHint, ServerConfig config)
+    {
+        if (IsListpack && sizeHint > config.ZSetMaxListpackEntries) IsListpack = false;
+    }
+
+    /// <summary>Converts back to the compact encoding when small enough (results of STORE operations).</summary>
+    public void ConvertToListpackIfSmall(ServerConfig config)
+    {
+        if (IsListpack || Count > config.ZSetMaxListpackEntries) return;
+        for (var n = First; n is not null; n = n.Next)
+            if (n.Member.Length > config.ZSetMaxListpackValue) return;
+        IsListpack = true;
+    }
+
+    public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
+    {
+        if (_lookup.TryGetValue(member, out var node)) { score = node.Score; return true; }
+        score = 0;
+        return false;
+    }
+
+    public Node? Find(ReadOnlySpan<byte> member) => _lookup.TryGetValue(member, out var n) ? n : null;
+
+    /// <summary>Adds a member that is not present (converting the encoding first when it would outgrow it).</summary>
+    public Node Add(byte[] member, double score, ServerConfig config)
+    {
+        if (IsListpack && (Count + 1 > config.ZSetMaxListpackEntries || member.Length > config.ZSetMaxListpackValue)) IsListpack = false;
+        return Insert(score, member);
+    }
+
+    /// <summary>Changes the score of an existing member, keeping the order.</summary>
+    public void UpdateScore(Node node, double newScore)
+    {
+        // In place when the node stays between its neighbours (Redis' zslUpdateScore fast path).
+        if ((node.Backward is null || Compare(node.Backward.Score, node.Backward.Member, newScore, node.Member) < 0) &&
+            (node.Forward[0] is null || Compare(node.Forward[0]!.Score, node.Forward[0]!.Member, newScore, node.Member) > 0))
+        {
+            node.Score = newScore;
+            return;
+        }
+        Delete(node.Score, node.Member);
+        Insert(newScore, node.Member);
+    }
+
+    public bool Remove(ReadOnlySpan<byte> member)
+    {
+        if (!_lookup.TryGetValue(member, out var node)) return false;
+        Delete(node.Score, node.Member);
+        return true;
+    }
+
+    private static int Compare(double s1, byte[] m1, double s2, byte[] m2)
+    {
+        if (s1 < s2) return -1;
+        if (s1 > s2) return 1;
+        return m1.AsSpan().SequenceCompareTo(m2);
+    }
+
+    private static int RandomLevel()
+    {
+        int level = 1;
+        while (level < MaxLevel && Random.Shared.NextDouble() < LevelProbability) level++;
+        return level;
+    }
+
+    private Node Insert(double score, byte[] member)
+    {
+        var update = new Node[MaxLevel];
+        var rank = new long[MaxLevel];
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+        {
+            rank[i] = i == _level - 1 ? 0 : rank[i + 1];
+            while (x.Forward[i] is { } f && Compare(f.Score, f.Member, score, member) < 0)
+            {
+                rank[i] += x.Span[i];
+                x = f;
+            }
+            update[i] = x;
+        }
+        int level = RandomLevel();
+        if (level > _level)
+        {
+            for (int i = _level; i < level; i++)
+            {
+                rank[i] = 0;
+                update[i] = _header;
+                update[i].Span[i] = Count;
+            }
+            _level = level;
+        }
+        var node = new Node(level, score, member);
+        for (int i = 0; i < level; i++)
+        {
+            node.Forward[i] = update[i].Forward[i];
+            update[i].Forward[i] = node;
+            node.Span[i] = update[i].Span[i] - (rank[0] - rank[i]);
+            update[i].Span[i] = rank[0] - rank[i] + 1;
+        }
+        for (int i = level; i < _level; i++) update[i].Span[i]++;
+        node.Backward = update[0] == _header ? null : update[0];
+        if (node.Forward[0] is { } next) next.Backward = node; else _tail = node;
+        _members[member] = node;
+        return node;
+    }
+
+    private void Delete(double score, byte[] member)
+    {
+        var update = new Node[MaxLevel];
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+        {
+            while (x.Forward[i] is { } f && Compare(f.Score, f.Member, score, member) < 0) x = f;
+            update[i] = x;
+        }
+        var node = x.Forward[0]!;
+        for (int i = 0; i < _level; i++)
+        {
+            if (update[i].Forward[i] == node)
+            {
+                update[i].Span[i] += node.Span[i] - 1;
+                update[i].Forward[i] = node.Forward[i];
+            }
+            else update[i].Span[i]--;
+        }
+        if (node.Forward[0] is { } next) next.Backward = node.Backward; else _tail = node.Backward;
+        while (_level > 1 && _header.Forward[_level - 1] is null) _level--;
+        _members.Remove(member);
+    }
+
+    /// <summary>0-based rank of a member (ascending), or -1.</summary>
+    public long RankOf(ReadOnlySpan<byte> member)
+    {
+        if (!_lookup.TryGetValue(member, out var target)) return -1;
+        long rank = 0;
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+        {
+            while (x.Forward[i] is { } f && Compare(f.Score, f.Member, target.Score, target.Member) <= 0)
+            {
+                rank += x.Span[i];
+                x = f;
+            }
+            if (x == target) return rank - 1;
+        }
+        return -1;
+    }
+
+    /// <summary>The node at 0-based ascending <paramref name="rank"/>, or null.</summary>
+    public Node? AtRank(long rank)
+    {
+        if (rank < 0 || rank >= Count) return null;
+        long traversed = 0;
+        var x = _header;
+        rank++;
+        for (int i = _level - 1; i >= 0; i--)
+        {
+            while (x.Forward[i] is not null && traversed + x.Span[i] <= rank)
+            {
+                traversed += x.Span[i];
+                x = x.Forward[i]!;
+            }
+            if (traversed == rank) return x;
+        }
+        return null;
+    }
+
+    /// <summary>First node whose score is within the range (from the low end), or null.</summary>
+    public Node? FirstInRange(in ScoreRange range)
+    {
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+            while (x.Forward[i] is { } f && !range.GteMin(f.Score)) x = f;
+        var n = x.Forward[0];
+        return n is not null && range.LteMax(n.Score) ? n : null;
+    }
+
+    /// <summary>Last node whose score is within the range, or null.</summary>
+    public Node? LastInRange(in ScoreRange range)
+    {
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+            while (x.Forward[i] is { } f && range.LteMax(f.Score)) x = f;
+        return x != _header && range.GteMin(x.Score) ? x : null;
+    }
+
+    public Node? FirstInLexRange(in LexRange range)
+    {
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+            while (x.Forward[i] is { } f && !range.GteMin(f.Member)) x = f;
+        var n = x.Forward[0];
+        return n is not null && range.LteMax(n.Member) ? n : null;
+    }
+
+    public Node? LastInLexRange(in LexRange range)
+    {
+        var x = _header;
+        for (int i = _level - 1; i >= 0; i--)
+            while (x.Forward[i] is { } f && range.LteMax(f.Member)) x = f;
+        return x != _header && range.GteMin(x.Member) ? x : null;
+    }
+
+    /// <summary>Number of elements whose 0-based rank is below that of <paramref name="node"/>.</summary>
+    public long RankOf(Node node) => RankOf(node.Member);
+
+    public IEnumerable<Node> Ascending()
+    {
+        for (var n = First; n is not null; n = n.Next) yield return n;
+    }
+}
+
+/// <summary>A score interval as ZRANGEBYSCORE takes it: "(" makes an end exclusive.</summary>
+public readonly record struct ScoreRange(double Min, double Max, bool MinExclusive, bool MaxExclusive)
+{
+    public bool GteMin(double v) => MinExclusive ? v > Min : v >= Min;
+    public bool LteMax(double v) => MaxExclusive ? v < Max : v <= Max;
+    public bool IsEmpty => Min > Max || (Min == Max && (MinExclusive || MaxExclusive));
+}
+
+/// <summary>A lexicographic interval ("[a", "(a", "-", "+") over raw member bytes.</summary>
+public readonly record struct LexRange(byte[]? Min, byte[]? Max, bool MinExclusive, bool MaxExclusive, bool MinIsNegInf, bool MinIsPosInf, bool MaxIsNegInf, bool MaxIsPosInf)
+{
+    private static int Cmp(byte[] a, bool aNeg, bool aPos, byte[] b) => aNeg ? -1 : aPos ? 1 : a.AsSpan().SequenceCompareTo(b);
+
+    public bool GteMin(byte[] v)
+    {
+        if (MinIsNegInf) return true;
+        if (MinIsPosInf) return false;
+        int c = v.AsSpan().SequenceCompareTo(Min);
+        return MinExclusive ? c > 0 : c >= 0;
+    }
+
+    public bool LteMax(byte[] v)
+    {
+        if (MaxIsPosInf) return true;
+        if (MaxIsNegInf) return false;
+        int c = v.AsSpan().SequenceCompareTo(Max);
+        return MaxExclusive ? c < 0 : c <= 0;
+    }
+
+    /// <summary>Redis' zslIsInLexRange pre-check: a range whose min is above its max holds nothing.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            if (MinIsPosInf || MaxIsNegInf) return true;
+            if (MinIsNegInf || MaxIsPosInf) return false;
+            int c = Min.AsSpan().SequenceCompareTo(Max);
+            return c > 0 || (c == 0 && (MinExclusive || MaxExclusive));
+        }
+    }
+}
