@@ -32,9 +32,13 @@ public sealed class CollectionsRdbTests : IDisposable
         args = new List<string> { "RPUSH", "l:large" };
         for (int i = 0; i < 3000; i++) args.Add($"element-{i}");
         c.Call(args.ToArray());
+        c.Call("ZADD", "z:small", "1", "a", "2.5", "b", "-inf", "c", "1.1", "bin\0\r\n", "100", "hundred");
+        args = new List<string> { "ZADD", "z:large" };
+        for (int i = 0; i < 500; i++) { args.Add((i * 0.37).ToString("R", System.Globalization.CultureInfo.InvariantCulture)); args.Add($"member-{i}"); }
+        c.Call(args.ToArray());
     }
 
-    private static readonly string[] Keys = ["h:small", "h:large", "h:longvalue", "s:ints", "s:strs", "s:large", "s:manyints", "l:small", "l:large"];
+    private static readonly string[] Keys = ["h:small", "h:large", "h:longvalue", "s:ints", "s:strs", "s:large", "s:manyints", "l:small", "l:large", "z:small", "z:large"];
 
     /// <summary>Type-aware, order-independent description of a key's value.</summary>
     private static string Describe(RespClient c, string key)
@@ -43,6 +47,7 @@ public sealed class CollectionsRdbTests : IDisposable
         if (type == "+hash\r\n") return "hash:" + string.Join("|", Split(c.Call("HGETALL", key)).Chunk(2).Select(p => p[0] + "=" + p[1]).Order());
         if (type == "+set\r\n") return "set:" + string.Join("|", Split(c.Call("SMEMBERS", key)).Order());
         if (type == "+list\r\n") return "list:" + string.Join("|", Split(c.Call("LRANGE", key, "0", "-1")));
+        if (type == "+zset\r\n") return "zset:" + string.Join("|", Split(c.Call("ZRANGE", key, "0", "-1", "WITHSCORES")));
         return type + c.Call("GET", key);
     }
 
@@ -74,7 +79,7 @@ public sealed class CollectionsRdbTests : IDisposable
         using var c = s.Raw();
         Populate(r);
         Populate(c);
-        foreach (var key in new[] { "h:small", "s:ints", "h:longvalue", "l:small" })
+        foreach (var key in new[] { "h:small", "s:ints", "h:longvalue", "l:small", "z:small", "z:large" })
             Assert.Equal(Payload(r.Call("DUMP", key)), Payload(c.Call("DUMP", key)));
         foreach (var key in Keys)
         {

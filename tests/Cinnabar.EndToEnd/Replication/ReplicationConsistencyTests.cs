@@ -16,7 +16,7 @@ public sealed class ReplicationConsistencyTests
     private static string[] RandomWrite(Random rng)
     {
         string k = "k" + rng.Next(40), m = "m" + rng.Next(30), v = rng.Next(3) == 0 ? "v\0\r\n" + rng.Next(100) : rng.Next(1000).ToString();
-        return rng.Next(24) switch
+        return rng.Next(34) switch
         {
             0 => ["SET", "s" + k, v],
             1 => ["SET", "s" + k, v, "EX", rng.Next(100, 1000).ToString()],
@@ -41,6 +41,16 @@ public sealed class ReplicationConsistencyTests
             20 => ["MSET", "s" + k, v, "s" + "k" + rng.Next(40), v],
             21 => ["SETEX", "s" + k, rng.Next(100, 1000).ToString(), v],
             22 => ["SELECT", rng.Next(3).ToString()],
+            23 => ["RPUSH", "l" + k, v, m],
+            24 => ["LPOP", "l" + k],
+            25 => ["LMOVE", "l" + k, "l" + "k" + rng.Next(40), "LEFT", "RIGHT"],
+            26 => ["LTRIM", "l" + k, "0", rng.Next(5).ToString()],
+            27 => ["LMPOP", "2", "l" + k, "l" + "k" + rng.Next(40), "RIGHT", "COUNT", "2"],
+            28 => ["ZADD", "z" + k, rng.Next(100).ToString(), m],
+            29 => ["ZINCRBY", "z" + k, "0.5", m],
+            30 => ["ZPOPMIN", "z" + k],
+            31 => ["ZUNIONSTORE", "z" + k, "2", "z" + k, "z" + "k" + rng.Next(40)],
+            32 => ["ZREMRANGEBYSCORE", "z" + k, "0", rng.Next(50).ToString()],
             _ => ["DEL", "s" + k, "h" + k],
         };
     }
@@ -60,6 +70,8 @@ public sealed class ReplicationConsistencyTests
                     "string" => Bulks("*1\r\n" + c.Call("GET", key)).Single(),
                     "hash" => string.Join("|", Bulks(c.Call("HGETALL", key)).Chunk(2).Select(p => p[0] + "=" + p[1]).Order(StringComparer.Ordinal)),
                     "set" => string.Join("|", Bulks(c.Call("SMEMBERS", key)).Order(StringComparer.Ordinal)),
+                    "list" => string.Join("|", Bulks(c.Call("LRANGE", key, "0", "-1"))),
+                    "zset" => string.Join("|", Bulks(c.Call("ZRANGE", key, "0", "-1", "WITHSCORES"))),
                     _ => "?",
                 };
                 var expire = c.Call("PEXPIRETIME", key)[1..^2];
@@ -86,6 +98,8 @@ public sealed class ReplicationConsistencyTests
                         byte[] s => L.GetString(s),
                         HashValue h => string.Join("|", Enumerable.Range(0, h.PositionEnd).Where(h.IsLive).Select(p => L.GetString(h.FieldAt(p)) + "=" + L.GetString(h.ValueAt(p))).Order(StringComparer.Ordinal)),
                         SetValue s => string.Join("|", Enumerable.Range(0, s.PositionEnd).Where(s.IsLive).Select(p => L.GetString(s.MemberArrayAt(p))).Order(StringComparer.Ordinal)),
+                        ListValue l => string.Join("|", l.Elements().Select(x => L.GetString(x))),
+                        SortedSetValue z => string.Join("|", z.Ascending().Select(n => L.GetString(n.Member) + "|" + Score(n.Score))),
                         _ => "?",
                     };
                     result[$"{db}:{L.GetString(e.Key)}"] = $"{RedisValue.TypeName(e.Value!)}:{value}@{(e.ExpireAt == 0 ? "" : e.ExpireAt.ToString())}";
@@ -93,6 +107,13 @@ public sealed class ReplicationConsistencyTests
             }
         }
         return result;
+    }
+
+    private static string Score(double d)
+    {
+        Span<byte> buf = stackalloc byte[32];
+        int n = Cinnabar.Protocol.RespNumbers.FormatDouble(d, buf);
+        return Encoding.ASCII.GetString(buf[..n]);
     }
 
     private static List<string> Bulks(string array)
