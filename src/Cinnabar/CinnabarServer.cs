@@ -204,6 +204,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             c.LastInteractionMs = KeyspaceState.NowMs;
             c.CheckOutputLimits();
             if (_toFlush.Count == 0) return done;
+            foreach (var queued in _toFlush) queued.FlushQueued = false;
             flush = _toFlush;
             _toFlush = _flushing;
             _flushing = flush;
@@ -356,6 +357,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             KeyspaceState.NowMs = KeyspaceState.WallClockMs();
             action();
             if (_toFlush.Count == 0) return;
+            foreach (var queued in _toFlush) queued.FlushQueued = false;
             flush = _toFlush;
             _toFlush = _flushing;
             _flushing = flush;
@@ -367,7 +369,9 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Schedules a send for a client that received output from another client's command.</summary>
     public void RequestFlush(ClientConnection c)
     {
-        if (!_toFlush.Contains(c)) _toFlush.Add(c);
+        if (c.FlushQueued) return;
+        c.FlushQueued = true;
+        _toFlush.Add(c);
     }
 
     // ---- keyspace hooks ---------------------------------------------------------------------------

@@ -333,6 +333,9 @@ public sealed class ClientConnection : Client
 
     public bool IsClosed => _closed != 0;
 
+    /// <summary>Already in the server's list of clients to flush after the current command (under the lock).</summary>
+    internal bool FlushQueued;
+
     private long _softLimitSinceMs;
 
     /// <summary>

@@ -136,7 +136,9 @@ public sealed partial class CinnabarServer
         {
             var ch = channel.ToArray();
             var msg = message.ToArray();
-            foreach (var sub in list.ToArray())
+            // Delivery never unsubscribes anyone (a client over its limit is closed afterwards), so the
+            // lists can be walked as they are.
+            foreach (var sub in list)
             {
                 Deliver(sub, new Message(shard ? Kind.SMessage : Kind.Message, null, ch, msg));
                 receivers++;
@@ -144,12 +146,12 @@ public sealed partial class CinnabarServer
         }
         if (shard || _patterns.Count == 0) return receivers;
         byte[]? chCopy = null, msgCopy = null;
-        foreach (var (pattern, clients) in _patterns.ToArray())
+        foreach (var (pattern, clients) in _patterns)
         {
             if (!Glob.Match(pattern, channel)) continue;
             chCopy ??= channel.ToArray();
             msgCopy ??= message.ToArray();
-            foreach (var sub in clients.ToArray())
+            foreach (var sub in clients)
             {
                 Deliver(sub, new Message(Kind.PMessage, pattern, chCopy, msgCopy));
                 receivers++;

@@ -14,13 +14,13 @@ public sealed class RealRedis : IDisposable
         if (!File.Exists("/usr/bin/redis-server"))
             throw new InvalidOperationException("redis-server is required for differential tests: apt-get install -y redis-server");
         Port = FreePort();
-        var psi = new ProcessStartInfo("/usr/bin/redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", Path.GetTempPath() })
+        // The log goes to a file, never to a pipe that could fill up and stall the server.
+        LogPath = Path.Combine(Path.GetTempPath(), $"cinnabar-test-redis-{Port}.log");
+        var psi = new ProcessStartInfo("/usr/bin/redis-server") { UseShellExecute = false };
+        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", Path.GetTempPath(), "--logfile", LogPath })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
@@ -34,6 +34,18 @@ public sealed class RealRedis : IDisposable
     }
 
     public int Port { get; }
+    public string LogPath { get; }
+
+    /// <summary>The end of the server's log, for failure messages.</summary>
+    public string LogTail(int chars = 3000)
+    {
+        try
+        {
+            var text = File.ReadAllText(LogPath);
+            return text.Length > chars ? text[^chars..] : text;
+        }
+        catch (IOException) { return ""; }
+    }
 
     public RespClient Connect() => new("127.0.0.1", Port);
 
@@ -50,6 +62,7 @@ public sealed class RealRedis : IDisposable
     {
         try { _process.Kill(); _process.WaitForExit(5000); } catch { }
         _process.Dispose();
+        try { File.Delete(LogPath); } catch { }
     }
 }
 
