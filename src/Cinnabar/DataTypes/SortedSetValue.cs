@@ -14,23 +14,29 @@ public sealed class SortedSetValue : IRedisObject
     private const int MaxLevel = 32;
     private const double LevelProbability = 0.25;
 
+    /// <summary>One level's link of a node: the next node at that level and how many elements it skips.</summary>
+    public struct Link
+    {
+        public Node? Forward;
+        public long Span;
+    }
+
     public sealed class Node
     {
         public readonly byte[] Member;
         public double Score;
         public Node? Backward;
-        public readonly Node?[] Forward;
-        public readonly long[] Span;
+        /// <summary>One array per node for all levels (a single allocation).</summary>
+        public readonly Link[] Levels;
 
         public Node(int level, double score, byte[] member)
         {
             Member = member;
             Score = score;
-            Forward = new Node?[level];
-            Span = new long[level];
+            Levels = new Link[level];
         }
 
-        public Node? Next => Forward[0];
+        public Node? Next => Levels[0].Forward;
     }
 
     private readonly Node _header = new(MaxLevel, 0, []);
@@ -53,7 +59,7 @@ public sealed class SortedSetValue : IRedisObject
     public int Count => _members.Count;
     public string TypeName => "zset";
     public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
-    public Node? First => _header.Forward[0];
+    public Node? First => _header.Levels[0].Forward;
     public Node? Last => _tail;
 
     public IRedisObject DeepClone()
@@ -99,7 +105,7 @@ public sealed class SortedSetValue : IRedisObject
     {
         // In place when the node stays between its neighbours (Redis' zslUpdateScore fast path).
         if ((node.Backward is null || Compare(node.Backward.Score, node.Backward.Member, newScore, node.Member) < 0) &&
-            (node.Forward[0] is null || Compare(node.Forward[0]!.Score, node.Forward[0]!.Member, newScore, node.Member) > 0))
+            (node.Levels[0].Forward is null || Compare(node.Levels[0].Forward!.Score, node.Levels[0].Forward!.Member, newScore, node.Member) > 0))
         {
             node.Score = newScore;
             return;
@@ -137,9 +143,9 @@ public sealed class SortedSetValue : IRedisObject
         for (int i = _level - 1; i >= 0; i--)
         {
             rank[i] = i == _level - 1 ? 0 : rank[i + 1];
-            while (x.Forward[i] is { } f && Compare(f.Score, f.Member, score, member) < 0)
+            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, score, member) < 0)
             {
-                rank[i] += x.Span[i];
+                rank[i] += x.Levels[i].Span;
                 x = f;
             }
             update[i] = x;
@@ -151,21 +157,21 @@ public sealed class SortedSetValue : IRedisObject
             {
                 rank[i] = 0;
                 update[i] = _header;
-                update[i].Span[i] = Count;
+                update[i].Levels[i].Span = Count;
             }
             _level = level;
         }
         var node = new Node(level, score, member);
         for (int i = 0; i < level; i++)
         {
-            node.Forward[i] = update[i].Forward[i];
-            update[i].Forward[i] = node;
-            node.Span[i] = update[i].Span[i] - (rank[0] - rank[i]);
-            update[i].Span[i] = rank[0] - rank[i] + 1;
+            node.Levels[i].Forward = update[i].Levels[i].Forward;
+            update[i].Levels[i].Forward = node;
+            node.Levels[i].Span = update[i].Levels[i].Span - (rank[0] - rank[i]);
+            update[i].Levels[i].Span = rank[0] - rank[i] + 1;
         }
-        for (int i = level; i < _level; i++) update[i].Span[i]++;
+        for (int i = level; i < _level; i++) update[i].Levels[i].Span++;
         node.Backward = update[0] == _header ? null : update[0];
-        if (node.Forward[0] is { } next) next.Backward = node; else _tail = node;
+        if (node.Levels[0].Forward is { } next) next.Backward = node; else _tail = node;
         _members[member] = node;
         return node;
     }
@@ -176,21 +182,21 @@ public sealed class SortedSetValue : IRedisObject
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Forward[i] is { } f && Compare(f.Score, f.Member, score, member) < 0) x = f;
+            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, score, member) < 0) x = f;
             update[i] = x;
         }
-        var node = x.Forward[0]!;
+        var node = x.Levels[0].Forward!;
         for (int i = 0; i < _level; i++)
         {
-            if (update[i].Forward[i] == node)
+            if (update[i].Levels[i].Forward == node)
             {
-                update[i].Span[i] += node.Span[i] - 1;
-                update[i].Forward[i] = node.Forward[i];
+                update[i].Levels[i].Span += node.Levels[i].Span - 1;
+                update[i].Levels[i].Forward = node.Levels[i].Forward;
             }
-            else update[i].Span[i]--;
+            else update[i].Levels[i].Span--;
         }
-        if (node.Forward[0] is { } next) next.Backward = node.Backward; else _tail = node.Backward;
-        while (_level > 1 && _header.Forward[_level - 1] is null) _level--;
+        if (node.Levels[0].Forward is { } next) next.Backward = node.Backward; else _tail = node.Backward;
+        while (_level > 1 && _header.Levels[_level - 1].Forward is null) _level--;
         _members.Remove(member);
     }
 
@@ -202,9 +208,9 @@ public sealed class SortedSetValue : IRedisObject
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Forward[i] is { } f && Compare(f.Score, f.Member, target.Score, target.Member) <= 0)
+            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, target.Score, target.Member) <= 0)
             {
-                rank += x.Span[i];
+                rank += x.Levels[i].Span;
                 x = f;
             }
             if (x == target) return rank - 1;
@@ -221,10 +227,10 @@ public sealed class SortedSetValue : IRedisObject
         rank++;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Forward[i] is not null && traversed + x.Span[i] <= rank)
+            while (x.Levels[i].Forward is not null && traversed + x.Levels[i].Span <= rank)
             {
-                traversed += x.Span[i];
-                x = x.Forward[i]!;
+                traversed += x.Levels[i].Span;
+                x = x.Levels[i].Forward!;
             }
             if (traversed == rank) return x;
         }
@@ -236,8 +242,8 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Forward[i] is { } f && !range.GteMin(f.Score)) x = f;
-        var n = x.Forward[0];
+            while (x.Levels[i].Forward is { } f && !range.GteMin(f.Score)) x = f;
+        var n = x.Levels[0].Forward;
         return n is not null && range.LteMax(n.Score) ? n : null;
     }
 
@@ -246,7 +252,7 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Forward[i] is { } f && range.LteMax(f.Score)) x = f;
+            while (x.Levels[i].Forward is { } f && range.LteMax(f.Score)) x = f;
         return x != _header && range.GteMin(x.Score) ? x : null;
     }
 
@@ -254,8 +260,8 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Forward[i] is { } f && !range.GteMin(f.Member)) x = f;
-        var n = x.Forward[0];
+            while (x.Levels[i].Forward is { } f && !range.GteMin(f.Member)) x = f;
+        var n = x.Levels[0].Forward;
         return n is not null && range.LteMax(n.Member) ? n : null;
     }
 
@@ -263,7 +269,7 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Forward[i] is { } f && range.LteMax(f.Member)) x = f;
+            while (x.Levels[i].Forward is { } f && range.LteMax(f.Member)) x = f;
         return x != _header && range.GteMin(x.Member) ? x : null;
     }
 
