@@ -320,6 +320,12 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public void Reject(Client c, string error)
     {
         if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        // A refused EXEC discards the transaction and says why (Redis' execCommandAbort).
+        if (c.ArgCount > 0 && Ascii.EqualsIgnoreCase(c.Arg(0), "exec"u8))
+        {
+            DiscardTransaction(c);
+            error = "EXECABORT Transaction discarded because of: " + (error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error);
+        }
         c.Reply.Error(error);
         var cmd = Commands.Find(c.Arg(0));
         if (cmd is not null) cmd.RejectedCalls++;

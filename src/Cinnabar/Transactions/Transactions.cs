@@ -95,6 +95,9 @@ public sealed partial class CinnabarServer
         }
         c.DenyBlocking = denied;
         DiscardTransaction(c);
+        // Each queued write propagated its own effect; EXEC itself must not go out (the client's
+        // arguments now point at the last queued command). Several effects get wrapped in MULTI/EXEC.
+        c.PropagateOverride = true;
     }
 
     internal void Discard(Client c)
@@ -195,9 +198,27 @@ public sealed partial class CinnabarServer
         {
             if (db != emptied.Id) continue;
             bool existsInEmptied = emptied.Table.Find(key) >= 0;
-            bool existsInReplacement = replacedWith is not null && replacedWith.Table.Find(key) >= 0;
-            if (!existsInEmptied && !existsInReplacement) continue;
-            foreach (var c in clients) c.Flags |= ClientFlags.DirtyCas;
+            int inReplacement = replacedWith is null ? -1 : replacedWith.Table.Find(key);
+            if (!existsInEmptied && inReplacement < 0) continue;
+            bool replacementExpired = inReplacement >= 0 && replacedWith!.IsExpired(replacedWith.EntryAt(inReplacement));
+            foreach (var c in clients)
+            {
+                int w = IndexOfWatched(c.WatchedKeys!, db, key);
+                if (w >= 0 && c.WatchedKeys![w].ExpiredWhenWatched)
+                {
+                    // Already expired when watched: deleted now is no logical change; an expired key
+                    // swapped in stays expired.
+                    if (inReplacement < 0) { c.WatchedKeys[w] = (db, key, false); continue; }
+                    if (replacementExpired) continue;
+                }
+                else if (!existsInEmptied && replacementExpired)
+                {
+                    // A missing key replaced by an already expired one is still logically missing.
+                    if (w >= 0) c.WatchedKeys![w] = (db, key, true);
+                    continue;
+                }
+                c.Flags |= ClientFlags.DirtyCas;
+            }
         }
     }
 

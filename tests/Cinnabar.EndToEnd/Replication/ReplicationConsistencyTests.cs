@@ -150,7 +150,17 @@ public sealed class ReplicationConsistencyTests
         using var r = replica.Connect();
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!r.Call("INFO", "replication").Contains("master_link_status:up") && DateTime.UtcNow < deadline) Thread.Sleep(50);
-        for (int i = 0; i < 3000; i++) m.Call(RandomWrite(rng));
+        for (int i = 0; i < 3000; i++)
+        {
+            if (i % 50 == 0)
+            {
+                // A transaction: its effects must reach the replica together and exactly once.
+                m.Call("MULTI");
+                for (int t = 0; t < 3; t++) m.Call(RandomWrite(rng));
+                m.Call("EXEC");
+            }
+            m.Call(RandomWrite(rng));
+        }
         Assert.Equal(":1\r\n", m.Call("WAIT", "1", "10000"));
         Thread.Sleep(5); // let the last PX 1 keys pass their time on both sides
         AssertSame(DumpCinnabar(master.Server), DumpRedis(r));

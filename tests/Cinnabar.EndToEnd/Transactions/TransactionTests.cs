@@ -44,6 +44,13 @@ public sealed class TransactionDifferentialTests(DifferentialFixture f) : IClass
         p.Same("EXEC");
         p.Same("UNWATCH");
         p.Same("WATCH");
+        // A refused EXEC discards the transaction and says why.
+        p.Same("EXEC", "extra");
+        p.Same("MULTI");
+        p.Same("SET", k, "queued");
+        p.Same("EXEC", "extra");
+        p.Same("EXEC");
+        p.Same("GET", k);
     }
 
     [Fact]
