@@ -1,0 +1,313 @@
+using Cinnabar.Blocking;
+using Cinnabar.DataTypes;
+
+namespace Cinnabar.Commands;
+
+/// <summary>XREAD and XREADGROUP, including blocking.</summary>
+public static partial class StreamCommands
+{
+    /// <summary>Parsed XREAD/XREADGROUP call; kept by a blocked client to retry when a key is signalled.</summary>
+    private sealed class ReadRequest
+    {
+        public bool Group;
+        public long Count;
+        public bool NoAck;
+        public byte[]? GroupName, ConsumerName;
+        public byte[][] Keys = [];
+        /// <summary>Entries must be greater than these; Max means "&gt;" for groups.</summary>
+        public StreamId[] Ids = [];
+    }
+
+    private static void XRead(Client c) => ReadCommand(c, false);
+    private static void XReadGroup(Client c) => ReadCommand(c, true);
+
+    private static void ReadCommand(Client c, bool xreadgroup)
+    {
+        long timeout = -1, count = 0;
+        int streamsArg = 0, streamsCount = 0;
+        bool noack = false;
+        int groupArg = -1, consumerArg = -1;
+        for (int i = 1; i < c.ArgCount; i++)
+        {
+            int more = c.ArgCount - i - 1;
+            if (c.ArgIs(i, "block"u8) && more > 0)
+            {
+                i++;
+                if (!c.TryGetLong(i, out timeout, "ERR timeout is not an integer or out of range")) return;
+                if (timeout < 0) { c.Reply.Error("ERR timeout is negative"); return; }
+            }
+            else if (c.ArgIs(i, "count"u8) && more > 0)
+            {
+                i++;
+                if (!c.TryGetLong(i, out count)) return;
+                if (count < 0) count = 0;
+            }
+            else if (c.ArgIs(i, "streams"u8) && more > 0)
+            {
+                streamsArg = i + 1;
+                streamsCount = c.ArgCount - streamsArg;
+                if (streamsCount % 2 != 0)
+                {
+                    var msg = new List<byte>();
+                    foreach (var b in "ERR Unbalanced "u8) msg.Add(b);
+                    AppendCString(msg, c.Arg(0));
+                    foreach (var b in xreadgroup ? " list of streams: for each stream key an ID or '>' must be specified."u8 : " list of streams: for each stream key an ID or '$' must be specified."u8) msg.Add(b);
+                    c.Reply.Error(msg.ToArray());
+                    return;
+                }
+                streamsCount /= 2;
+                break;
+            }
+            else if (c.ArgIs(i, "group"u8) && more >= 2)
+            {
+                if (!xreadgroup) { c.Reply.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."); return; }
+                groupArg = i + 1;
+                consumerArg = i + 2;
+                i += 2;
+            }
+            else if (c.ArgIs(i, "noack"u8))
+            {
+                if (!xreadgroup) { c.Reply.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."); return; }
+                noack = true;
+            }
+            else { c.SyntaxError(); return; }
+        }
+        if (streamsArg == 0) { c.SyntaxError(); return; }
+        if (xreadgroup && groupArg < 0) { c.Reply.Error("ERR Missing GROUP option for XREADGROUP"); return; }
+
+        var req = new ReadRequest
+        {
+            Group = xreadgroup, Count = count, NoAck = noack,
+            Keys = new byte[streamsCount][], Ids = new StreamId[streamsCount],
+        };
+        var groupName = groupArg >= 0 ? c.Arg(groupArg) : default;
+        for (int k = 0; k < streamsCount; k++)
+        {
+            int keyArg = streamsArg + k, idArg = streamsArg + streamsCount + k;
+            var key = c.Arg(keyArg);
+            if (!TryGetStream(c, key, true, out var s, out _)) return;
+            if (xreadgroup && (s is null || s.FindGroup(groupName) is null))
+            {
+                ErrorWith(c, "NOGROUP No such key '", keyArg, "' or consumer group '", groupArg, "' in XREADGROUP with GROUP option");
+                return;
+            }
+            var idText = c.Arg(idArg);
+            if (idText.Length == 1 && idText[0] == '$')
+            {
+                if (xreadgroup)
+                {
+                    c.Reply.Error("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.");
+                    return;
+                }
+                req.Ids[k] = s?.LastId ?? StreamId.Min;
+            }
+            else if (idText.Length == 1 && idText[0] == '>')
+            {
+                if (!xreadgroup)
+                {
+                    c.Reply.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+                    return;
+                }
+                req.Ids[k] = StreamId.Max;
+            }
+            else if (!TryParseId(c, idArg, 0, true, out req.Ids[k])) return;
+            req.Keys[k] = key.ToArray();
+        }
+        if (xreadgroup)
+        {
+            req.GroupName = groupName.ToArray();
+            req.ConsumerName = c.ArgArray(consumerArg);
+        }
+
+        if (TryServe(c, req, null)) return;
+
+        if (timeout != -1)
+        {
+            if (c.DenyBlocking) { c.Reply.NullArray(); return; }
+            // Blocking IDs are fixed now: "$" already resolved; ">" stays Max and follows the group.
+            long at = timeout == 0 ? 0 : Now(c) + timeout;
+            c.Server.Blocking.Block(c, req.Keys, at, new BlockedRead(req));
+            return;
+        }
+        c.Reply.NullArray();
+    }
+
+    /// <summary>
+    /// Serves every stream of the request that has something to return, as one reply (a map in RESP3).
+    /// Returns false, writing nothing, when no stream can be served.
+    /// </summary>
+    private static bool TryServe(Client c, ReadRequest req, byte[]? readyKey)
+    {
+        int n = req.Keys.Length;
+        long now = Now(c);
+        // First pass: which streams are served, and from where. No reply written yet.
+        Span<bool> serve = n <= 64 ? stackalloc bool[n] : new bool[n];
+        var starts = new StreamId[n];
+        int served = 0;
+        for (int k = 0; k < n; k++)
+        {
+            int idx = c.Db.FindForRead(req.Keys[k]);
+            if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
+            var gt = req.Ids[k];
+            bool history = false, sync = false;
+            if (req.Group)
+            {
+                var g = s.FindGroup(req.GroupName);
+                if (g is null) continue;
+                if (gt != StreamId.Max) { sync = true; history = true; }
+                else if (s.Length > 0 && s.LastEntryId > g.LastId) { sync = true; gt = g.LastId; }
+            }
+            else if (s.Length > 0 && s.LastEntryId > gt) sync = true;
+            if (!sync) continue;
+            serve[k] = true;
+            starts[k] = gt;
+            _ = history;
+            served++;
+        }
+        if (served == 0)
+        {
+            // XREADGROUP still creates the consumer and refreshes its seen time when nothing is served.
+            if (req.Group) TouchConsumers(c, req, now);
+            return false;
+        }
+
+        var r = c.Reply;
+        if (r.Resp3) r.MapHeader(served); else r.ArrayHeader(served);
+        for (int k = 0; k < n; k++)
+        {
+            int idx = c.Db.FindForRead(req.Keys[k]);
+            if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
+            StreamGroup? g = null;
+            StreamConsumer? consumer = null;
+            if (req.Group)
+            {
+                g = s.FindGroup(req.GroupName);
+                if (g is null) continue;
+                consumer = GetConsumer(c, g, req.ConsumerName!, req.Keys[k], now);
+                consumer.SeenTime = now;
+            }
+            if (!serve[k]) continue;
+            if (!r.Resp3) r.ArrayHeader(2);
+            r.Bulk(req.Keys[k]);
+            var gt = starts[k];
+            bool history = req.Group && req.Ids[k] != StreamId.Max;
+            if (!gt.TryIncrement(out var start)) { r.ArrayHeader(0); continue; }
+            if (history) ReplyFromConsumerPel(c, s, consumer!, start, req.Count, now);
+            else if (g is not null) ReplyNewForGroup(c, s, g, consumer!, start, req.Count, req.NoAck, now);
+            else ReplyRange(c, s, start, StreamId.Max, false, req.Count);
+            if (req.Group) c.Dirty();
+        }
+        return true;
+    }
+
+    private static void TouchConsumers(Client c, ReadRequest req, long now)
+    {
+        foreach (var key in req.Keys)
+        {
+            int idx = c.Db.FindForRead(key);
+            if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
+            var g = s.FindGroup(req.GroupName);
+            if (g is null) continue;
+            GetConsumer(c, g, req.ConsumerName!, key, now).SeenTime = now;
+        }
+    }
+
+    /// <summary>Finds or creates a consumer; creation counts as a write and emits xgroup-createconsumer.</summary>
+    private static StreamConsumer GetConsumer(Client c, StreamGroup g, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key, long now)
+    {
+        var consumer = g.GetOrCreateConsumer(name, now, out bool created);
+        if (created)
+        {
+            c.Dirty();
+            c.Notify(NotifyFlags.Stream, "xgroup-createconsumer", key);
+        }
+        return consumer;
+    }
+
+    /// <summary>XREADGROUP with an explicit ID: the consumer's own pending entries from <paramref name="start"/>.</summary>
+    private static void ReplyFromConsumerPel(Client c, StreamValue s, StreamConsumer consumer, StreamId start, long count, long now)
+    {
+        var view = StreamGroup.Between(consumer.Pending, start, StreamId.Max);
+        long n = count == 0 ? view.Count : Math.Min(count, view.Count);
+        c.Reply.ArrayHeader(n);
+        long i = 0;
+        foreach (var pe in view)
+        {
+            if (i++ >= n) break;
+            if (WriteEntryById(c.Reply, s, pe.Id))
+            {
+                pe.DeliveryTime = now;
+                pe.DeliveryCount++;
+            }
+            else
+            {
+                // Deleted from the stream but still pending: the ID with a null body.
+                c.Reply.ArrayHeader(2);
+                pe.Id.WriteBulk(c.Reply);
+                c.Reply.NullArray();
+            }
+        }
+    }
+
+    /// <summary>XREADGROUP "&gt;": new entries after <paramref name="start"/>, advancing the group and filling the PELs.</summary>
+    private static void ReplyNewForGroup(Client c, StreamValue s, StreamGroup g, StreamConsumer consumer, StreamId start, long count, bool noack, long now)
+    {
+        long n = CountRange(s, start, StreamId.Max, false, count);
+        c.Reply.ArrayHeader(n);
+        var it = s.Iterate(start, StreamId.Max, false);
+        for (long i = 0; i < n && it.MoveNext(); i++)
+        {
+            var id = it.Id;
+            s.GroupDelivered(g, id);
+            WriteEntry(c.Reply, it.Node, it.Index, id);
+            if (noack) continue;
+            var pe = g.FindPending(id);
+            if (pe is null)
+            {
+                pe = new PendingEntry(id) { Consumer = consumer, DeliveryTime = now, DeliveryCount = 1 };
+                g.Pending.Add(pe);
+                consumer.Pending.Add(pe);
+            }
+            else
+            {
+                // Already pending (the group's ID was moved back with SETID): hand it to this consumer.
+                pe.Consumer?.Pending.Remove(pe);
+                pe.Consumer = consumer;
+                pe.DeliveryTime = now;
+                pe.DeliveryCount = 1;
+                consumer.Pending.Add(pe);
+            }
+        }
+    }
+
+    /// <summary>A parked XREAD/XREADGROUP: retried when one of its streams gets new data.</summary>
+    private sealed class BlockedRead(ReadRequest req) : BlockedOperation
+    {
+        public override bool TryServe(Client client, byte[] readyKey)
+        {
+            if (req.Group)
+            {
+                // The key or group vanished while we waited: Redis answers -NOGROUP... no, it unblocks
+                // with the error below (blockedBeforeSleep / serveClientsBlockedOnStreamKey).
+                int idx = client.Db.Find(readyKey);
+                if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s || s.FindGroup(req.GroupName) is null)
+                {
+                    client.Reply.Error("NOGROUP the consumer group this client was blocked on no longer exists");
+                    return true;
+                }
+            }
+            else
+            {
+                int idx = client.Db.Find(readyKey);
+                if (idx >= 0 && client.Db.EntryAt(idx).Value is not StreamValue)
+                {
+                    client.Reply.Error(Errors.WrongType);
+                    return true;
+                }
+            }
+            return StreamCommands.TryServe(client, req, readyKey);
+        }
+
+        public override void ReplyTimeout(Client client) => client.Reply.NullArray();
+    }
+}

@@ -1,0 +1,382 @@
+using Cinnabar.EndToEnd.Infrastructure;
+
+namespace Cinnabar.EndToEnd.Streams;
+
+/// <summary>Stream commands compared byte for byte with Redis 7.0 (explicit IDs keep replies deterministic).</summary>
+public sealed class StreamDifferentialTests(DifferentialFixture f) : IClassFixture<DifferentialFixture>
+{
+    /// <summary>Compares with every integer masked: idle and delivery times differ between the two servers.</summary>
+    private static void SameMasked(DiffPair p, params string[] args)
+    {
+        static string Mask(string r) => System.Text.RegularExpressions.Regex.Replace(r, @":\d+\r\n", ":N\r\n");
+        var expected = Mask(p.Redis.Call(args));
+        var actual = Mask(p.Ours.Call(args));
+        Assert.True(expected == actual, $"reply differs for: {string.Join(' ', args)}\n  redis:    {DiffPair.Escape(expected)}\n  cinnabar: {DiffPair.Escape(actual)}");
+    }
+
+    private static void Fill(DiffPair p, string key, int n, int fieldsVariant = 0)
+    {
+        for (int i = 1; i <= n; i++)
+        {
+            if (fieldsVariant == 0 || i % 3 != 0) p.Same("XADD", key, $"{i}-1", "sensor", i.ToString(), "temp", "25.5");
+            else p.Same("XADD", key, $"{i}-1", "other", "x", "y", "z", "w", "v");
+        }
+    }
+
+    [Fact]
+    public void XAddIdsAndErrors()
+    {
+        using var p = f.Pair();
+        const string k = "sd:add";
+        p.Same("XADD", k, "1-1", "a", "1");
+        p.Same("XADD", k, "1-1", "a", "1");
+        p.Same("XADD", k, "1-0", "a", "1");
+        p.Same("XADD", k, "1-*", "a", "2");
+        p.Same("XADD", k, "1", "a", "2");
+        p.Same("XADD", k, "5", "a", "2");
+        p.Same("XADD", k, "5-*", "a", "3");
+        p.Same("XADD", k, "4-*", "a", "3");
+        p.Same("XADD", k, "0-0", "a", "3");
+        p.Same("XADD", "sd:add2", "0-0", "a", "3");
+        p.Same("XADD", "sd:add2", "0-*", "a", "3");
+        p.Same("XLEN", "sd:add2");
+        p.Same("XADD", k, "abc", "a", "3");
+        p.Same("XADD", k, "1-abc", "a", "3");
+        p.Same("XADD", k, "-1", "a", "3");
+        p.Same("XADD", k, "+", "a", "3");
+        p.Same("XADD", k, "-", "a", "3");
+        p.Same("XADD", k, "6-1", "a");
+        p.Same("XADD", k, "6-1", "a", "1", "b");
+        p.Same("XADD", k, "6-1");
+        p.Same("XADD", k);
+        p.Same("XADD", k, "18446744073709551615-18446744073709551615", "a", "1");
+        p.Same("XADD", k, "*", "a", "1");
+        p.Same("XADD", k, "18446744073709551615-*", "a", "1");
+        p.Same("XADD", k, "18446744073709551616-1", "a", "1");
+        p.Same("XADD", "sd:nomk", "NOMKSTREAM", "1-1", "a", "1");
+        p.Same("XLEN", "sd:nomk");
+        p.Same("XADD", k, "NOMKSTREAM", "MAXLEN", "x", "*", "a", "1");
+        p.Same("XADD", k, "MAXLEN", "-1", "*", "a", "1");
+        p.Same("XADD", k, "MAXLEN", "1", "MINID", "1", "*", "a", "1");
+        p.Same("XADD", k, "LIMIT", "10", "*", "a", "1");
+        p.Same("XADD", k, "MAXLEN", "10", "LIMIT", "10", "*", "a", "1");
+        p.Same("XADD", k, "MAXLEN", "~", "10", "LIMIT", "-1", "*", "a", "1");
+        p.Same("XADD", k, "MINID", "=", "abc", "*", "a", "1");
+        p.Same("XADD", k, "MAXLEN");
+        p.Same("XLEN", k);
+        p.Same("SET", "sd:str", "x");
+        p.Same("XADD", "sd:str", "1-1", "a", "1");
+        p.Same("XLEN", "sd:str");
+        p.Same("XLEN", "sd:none");
+        p.Same("XADD", "sd:bin", "1-1", "f\r\n\0", "v\0\xff");
+        p.Same("XRANGE", "sd:bin", "-", "+");
+    }
+
+    [Fact]
+    public void XRangeForms()
+    {
+        using var p = f.Pair();
+        const string k = "sd:range";
+        Fill(p, k, 30, 1);
+        p.Same("XRANGE", k, "-", "+");
+        p.Same("XREVRANGE", k, "+", "-");
+        p.Same("XRANGE", k, "5", "9");
+        p.Same("XRANGE", k, "5-1", "9-0");
+        p.Same("XRANGE", k, "(5-1", "(9-1");
+        p.Same("XREVRANGE", k, "(9-1", "(5-1");
+        p.Same("XRANGE", k, "-", "+", "COUNT", "3");
+        p.Same("XREVRANGE", k, "+", "-", "COUNT", "3");
+        p.Same("XRANGE", k, "-", "+", "COUNT", "0");
+        p.Same("XRANGE", k, "-", "+", "COUNT", "-5");
+        p.Same("XRANGE", k, "-", "+", "COUNT", "x");
+        p.Same("XRANGE", k, "-", "+", "COUNT");
+        p.Same("XRANGE", k, "-", "+", "LIMIT", "1");
+        p.Same("XRANGE", k, "(-", "+");
+        p.Same("XRANGE", k, "(0-0", "+", "COUNT", "1");
+        p.Same("XRANGE", k, "-", "(0-0");
+        p.Same("XRANGE", k, "(18446744073709551615-18446744073709551615", "+");
+        p.Same("XRANGE", k, "x", "+");
+        p.Same("XRANGE", k, "9", "5");
+        p.Same("XRANGE", "sd:none", "-", "+");
+        p.Same("XRANGE", "sd:none", "-", "+", "COUNT", "0");
+        p.Same("XRANGE", k, "-");
+        p.Same("XRANGE", k, "(", "+");
+        p.Same("XRANGE", k, "((5", "+");
+        p.Same("XRANGE", k, "+", "+");
+        p.Same("XRANGE", k, "-", "-");
+        p.Both("HELLO", "3");
+        p.Same("XRANGE", k, "-", "+", "COUNT", "2");
+        p.Same("XRANGE", k, "-", "+", "COUNT", "0");
+    }
+
+    [Fact]
+    public void XDelXTrimAndInfo()
+    {
+        using var p = f.Pair();
+        const string k = "sd:trim";
+        Fill(p, k, 350);
+        p.Same("XDEL", k, "1-1", "2-1", "2-1", "999-1");
+        p.Same("XDEL", k, "1-1", "bad");
+        p.Same("XDEL", "sd:none", "1-1");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XTRIM", k, "MAXLEN", "~", "300");
+        p.Same("XLEN", k);
+        p.Same("XTRIM", k, "MAXLEN", "~", "100", "LIMIT", "150");
+        p.Same("XLEN", k);
+        p.Same("XTRIM", k, "MAXLEN", "250");
+        p.Same("XTRIM", k, "MAXLEN", "=", "240");
+        p.Same("XTRIM", k, "MINID", "200");
+        p.Same("XTRIM", k, "MINID", "~", "250");
+        p.Same("XTRIM", k, "MINID", "~", "300", "LIMIT", "0");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XTRIM", k);
+        p.Same("XTRIM", k, "LIMIT", "10");
+        p.Same("XTRIM", k, "MAXLEN", "10", "LIMIT", "10");
+        p.Same("XTRIM", k, "FOO", "10");
+        p.Same("XTRIM", k, "MAXLEN", "-1");
+        p.Same("XTRIM", "sd:none", "FOO");
+        p.Same("XTRIM", k, "MAXLEN", "0");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XADD", k, "MAXLEN", "2", "1000-1", "a", "b");
+        p.Same("XADD", k, "MAXLEN", "2", "1001-1", "a", "b");
+        p.Same("XADD", k, "MAXLEN", "2", "1002-1", "a", "b");
+        p.Same("XINFO", "STREAM", k);
+        SameMasked(p, "XINFO", "STREAM", k, "FULL");
+        SameMasked(p, "XINFO", "STREAM", k, "FULL", "COUNT", "1");
+        p.Same("XINFO", "STREAM", k, "FULL", "COUNT");
+        p.Same("XINFO", "STREAM", k, "FOO");
+        p.Same("XINFO", "STREAM", "sd:none");
+        p.Same("XINFO", "STREAM", "sd:str2");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XINFO", "FOO", k);
+        p.Same("XINFO", "HELP");
+        p.Same("XINFO");
+        p.Both("HELLO", "3");
+        p.Same("XINFO", "STREAM", k);
+        SameMasked(p, "XINFO", "STREAM", k, "FULL");
+    }
+
+    [Fact]
+    public void RadixTreeNodesMatchForManyNodes()
+    {
+        using var p = f.Pair();
+        const string k = "sd:rax";
+        for (int i = 1; i <= 2500; i++) p.Both("XADD", k, $"{i * 7919}-{i % 5}", "f", "v");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XTRIM", k, "MAXLEN", "~", "1234");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XDEL", k, "7919000-0");
+        p.Same("XINFO", "STREAM", "sd:empty-none");
+    }
+
+    [Fact]
+    public void XSetIdAndEmptyStreams()
+    {
+        using var p = f.Pair();
+        const string k = "sd:setid";
+        p.Same("XSETID", k, "5-5");
+        p.Same("XADD", k, "5-5", "a", "1");
+        p.Same("XADD", k, "6-0", "a", "1");
+        p.Same("XSETID", k, "5-0");
+        p.Same("XSETID", k, "6-0");
+        p.Same("XSETID", k, "10-0", "ENTRIESADDED", "1");
+        p.Same("XSETID", k, "10-0", "ENTRIESADDED", "-1");
+        p.Same("XSETID", k, "10-0", "ENTRIESADDED", "5", "MAXDELETEDID", "11-0");
+        p.Same("XSETID", k, "10-0", "ENTRIESADDED", "5", "MAXDELETEDID", "3-0");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XSETID", k, "2-0");
+        p.Same("XSETID", k, "-");
+        p.Same("XSETID", k, "10-0", "FOO");
+        p.Same("XSETID", k, "10-0", "ENTRIESADDED");
+        p.Same("XDEL", k, "5-5", "6-0");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XSETID", k, "4-0");
+        p.Same("XSETID", k, "20-0");
+        p.Same("XADD", k, "15-0", "a", "1");
+        p.Same("XADD", k, "*", "a", "1").Length.ToString();
+        p.Same("XLEN", k);
+    }
+
+    [Fact]
+    public void XReadNonBlocking()
+    {
+        using var p = f.Pair();
+        Fill(p, "sd:r1", 5);
+        Fill(p, "sd:r2", 3);
+        p.Same("XREAD", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "COUNT", "2", "STREAMS", "sd:r1", "sd:r2", "0", "1-1");
+        p.Same("XREAD", "STREAMS", "sd:r1", "sd:r2", "$", "$");
+        p.Same("XREAD", "STREAMS", "sd:r1", "sd:none", "3", "0");
+        p.Same("XREAD", "STREAMS", "sd:none", "0");
+        p.Same("XREAD", "STREAMS", "sd:r1", "sd:r2", "0");
+        p.Same("XREAD", "STREAMS", "sd:r1", ">");
+        p.Same("XREAD", "STREAMS", "sd:r1", "bad");
+        p.Same("XREAD", "GROUP", "g", "c", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "NOACK", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "COUNT", "x", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "BLOCK", "-1", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "BLOCK", "x", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "BLOCK", "0", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "FOO", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "COUNT", "1", "sd:r1", "0");
+        p.Same("XREAD", "STREAMS");
+        p.Same("XREAD", "COUNT", "-3", "STREAMS", "sd:r1", "4");
+        p.Same("SET", "sd:rs", "x");
+        p.Same("XREAD", "STREAMS", "sd:rs", "0");
+        p.Both("HELLO", "3");
+        p.Same("XREAD", "COUNT", "1", "STREAMS", "sd:r1", "sd:r2", "0", "0");
+        p.Same("XREAD", "STREAMS", "sd:none", "0");
+    }
+
+    [Fact]
+    public void ConsumerGroupsLifecycle()
+    {
+        using var p = f.Pair();
+        const string k = "sd:cg";
+        Fill(p, k, 10);
+        p.Same("XGROUP", "CREATE", k, "g1", "0");
+        p.Same("XGROUP", "CREATE", k, "g1", "0");
+        p.Same("XGROUP", "CREATE", k, "g2", "$");
+        p.Same("XGROUP", "CREATE", k, "g3", "3-1", "ENTRIESREAD", "3");
+        p.Same("XGROUP", "CREATE", k, "g4", "3-1", "ENTRIESREAD", "-2");
+        p.Same("XGROUP", "CREATE", k, "g4", "bad");
+        p.Same("XGROUP", "CREATE", k, "g4", "0", "FOO");
+        p.Same("XGROUP", "CREATE", "sd:cgnone", "g", "$");
+        p.Same("XGROUP", "CREATE", "sd:cgnew", "g", "$", "MKSTREAM");
+        p.Same("XINFO", "STREAM", "sd:cgnew");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "3", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "2", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g1", "alice", "STREAMS", k, "0");
+        p.Same("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "1", "STREAMS", k, "1-1");
+        p.Same("XREADGROUP", "GROUP", "g1", "carol", "NOACK", "COUNT", "1", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g9", "alice", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g1", "alice", "STREAMS", k, "$");
+        p.Same("XREADGROUP", "GROUP", "g1", "alice", "STREAMS", k);
+        p.Same("XREADGROUP", "GROUP", "g1", "alice", "STREAMS", k, "sd:none", ">", ">");
+        p.Same("XREADGROUP", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g2", "alice", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g2", "alice", "BLOCK", "0", "STREAMS", k, "0");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XPENDING", k, "g1");
+        SameMasked(p, "XPENDING", k, "g1", "-", "+", "10");
+        SameMasked(p, "XPENDING", k, "g1", "-", "+", "10", "bob");
+        p.Same("XPENDING", k, "g1", "-", "+", "10", "nobody");
+        SameMasked(p, "XPENDING", k, "g1", "(1-1", "+", "2");
+        p.Same("XPENDING", k, "g1", "-", "+", "0");
+        p.Same("XPENDING", k, "g1", "-", "+", "x");
+        p.Same("XPENDING", k, "g1", "IDLE", "x", "-", "+", "10");
+        p.Same("XPENDING", k, "g1", "IDLE", "100000", "-", "+", "10");
+        p.Same("XPENDING", k, "g1", "IDLE", "10", "-", "+");
+        p.Same("XPENDING", k, "g1", "-", "+");
+        p.Same("XPENDING", k, "g9");
+        p.Same("XPENDING", "sd:none", "g1");
+        p.Same("XPENDING", k, "g2");
+        p.Same("XACK", k, "g1", "1-1", "2-1", "99-1");
+        p.Same("XACK", k, "g1", "1-1", "bad");
+        p.Same("XACK", k, "g9", "1-1");
+        p.Same("XACK", "sd:none", "g1", "1-1");
+        p.Same("XPENDING", k, "g1");
+        p.Same("XDEL", k, "4-1");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XGROUP", "CREATECONSUMER", k, "g1", "dave");
+        p.Same("XGROUP", "CREATECONSUMER", k, "g1", "dave");
+        p.Same("XGROUP", "CREATECONSUMER", k, "g9", "dave");
+        p.Same("XGROUP", "DELCONSUMER", k, "g1", "bob");
+        p.Same("XGROUP", "DELCONSUMER", k, "g1", "nobody");
+        p.Same("XPENDING", k, "g1");
+        p.Same("XGROUP", "SETID", k, "g1", "0");
+        p.Same("XGROUP", "SETID", k, "g1", "$", "ENTRIESREAD", "10");
+        p.Same("XGROUP", "SETID", k, "g1", "2-1", "ENTRIESREAD", "x");
+        p.Same("XGROUP", "SETID", k, "g1", "2-1", "FOO", "1");
+        p.Same("XGROUP", "SETID", k, "g1", "2-1", "FOO");
+        p.Same("XGROUP", "SETID", k, "g9", "0");
+        p.Same("XGROUP", "SETID", k, "g1", "0");
+        p.Same("XREADGROUP", "GROUP", "g1", "erin", "COUNT", "2", "STREAMS", k, ">");
+        p.Same("XPENDING", k, "g1");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XGROUP", "DESTROY", k, "g2");
+        p.Same("XGROUP", "DESTROY", k, "g2");
+        p.Same("XGROUP", "DESTROY", "sd:none", "g2");
+        p.Same("XGROUP", "HELP");
+        p.Same("XGROUP", "FOO");
+        p.Same("XGROUP", "CREATE", k);
+        p.Same("XGROUP");
+        p.Both("HELLO", "3");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XPENDING", k, "g1");
+        p.Same("XREADGROUP", "GROUP", "g1", "erin", "COUNT", "1", "STREAMS", k, "0");
+        p.Same("XREADGROUP", "GROUP", "g1", "erin", "COUNT", "1", "STREAMS", k, ">");
+    }
+
+    [Fact]
+    public void LagAndEntriesReadFollowRedis()
+    {
+        using var p = f.Pair();
+        const string k = "sd:lag";
+        p.Same("XGROUP", "CREATE", k, "g", "$", "MKSTREAM");
+        p.Same("XINFO", "GROUPS", k);
+        Fill(p, k, 6);
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", k, ">");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XDEL", k, "5-1");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", k, ">");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XREADGROUP", "GROUP", "g", "c", "STREAMS", k, ">");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XGROUP", "CREATE", k, "h", "0");
+        p.Same("XDEL", k, "1-1");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XGROUP", "SETID", k, "h", "2-1");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XTRIM", k, "MAXLEN", "0");
+        p.Same("XINFO", "GROUPS", k);
+        SameMasked(p, "XINFO", "STREAM", k, "FULL");
+    }
+
+    [Fact]
+    public void ClaimingErrorsAndDeletedEntries()
+    {
+        using var p = f.Pair();
+        const string k = "sd:claim";
+        Fill(p, k, 6);
+        p.Same("XGROUP", "CREATE", k, "g", "0");
+        p.Same("XREADGROUP", "GROUP", "g", "a", "STREAMS", k, ">");
+        p.Same("XDEL", k, "2-1");
+        p.Same("XCLAIM", k, "g", "b", "0", "1-1", "2-1", "JUSTID");
+        p.Same("XCLAIM", k, "g", "b", "100000000", "3-1");
+        p.Same("XCLAIM", k, "g", "b", "x", "3-1");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "IDLE", "x");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "TIME", "x");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "RETRYCOUNT", "x");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "LASTID", "x");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "BOGUS");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "RETRYCOUNT", "7", "JUSTID");
+        p.Same("XCLAIM", k, "g", "b", "0", "3-1", "4-1");
+        p.Same("XCLAIM", k, "g", "b", "0", "99-1", "FORCE");
+        p.Same("XCLAIM", k, "g", "b", "0", "6-1", "FORCE", "LASTID", "50-0");
+        p.Same("XCLAIM", k, "g9", "b", "0", "3-1");
+        p.Same("XCLAIM", "sd:none", "g", "b", "0", "3-1");
+        SameMasked(p, "XPENDING", k, "g", "-", "+", "10", "b");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XDEL", k, "5-1");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "0", "COUNT", "2");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "0", "COUNT", "2", "JUSTID");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "0");
+        p.Same("XAUTOCLAIM", k, "g", "c", "100000000", "0");
+        p.Same("XAUTOCLAIM", k, "g", "c", "x", "0");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "x");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "0", "COUNT", "0");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "0", "COUNT", "x");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "0", "FOO");
+        p.Same("XAUTOCLAIM", k, "g9", "c", "0", "0");
+        p.Same("XAUTOCLAIM", "sd:none", "g", "c", "0", "0");
+        p.Same("XAUTOCLAIM", k, "g", "c", "0", "(0-0");
+        p.Same("XREADGROUP", "GROUP", "g", "c", "STREAMS", k, "0");
+        p.Both("HELLO", "3");
+        p.Same("XAUTOCLAIM", k, "g", "d", "0", "-", "COUNT", "1");
+        p.Same("XCLAIM", k, "g", "d", "0", "3-1", "4-1");
+    }
+}
