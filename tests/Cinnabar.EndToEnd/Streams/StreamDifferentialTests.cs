@@ -380,3 +380,87 @@ public sealed class StreamDifferentialTests(DifferentialFixture f) : IClassFixtu
         p.Same("XCLAIM", k, "g", "d", "0", "3-1", "4-1");
     }
 }
+
+/// <summary>Error paths shared by every stream command: wrong type, arity, binary names in errors.</summary>
+public sealed class StreamErrorDifferentialTests(DifferentialFixture f) : IClassFixture<DifferentialFixture>
+{
+    [Fact]
+    public void WrongTypeAndArity()
+    {
+        using var p = f.Pair();
+        p.Same("SET", "se:str", "x");
+        foreach (var cmd in new[]
+        {
+            new[] { "XADD", "se:str", "*", "a", "1" }, ["XLEN", "se:str"], ["XRANGE", "se:str", "-", "+"],
+            ["XREVRANGE", "se:str", "+", "-"], ["XDEL", "se:str", "1-1"], ["XTRIM", "se:str", "MAXLEN", "1"],
+            ["XSETID", "se:str", "1-1"], ["XREAD", "STREAMS", "se:str", "0"],
+            ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "se:str", ">"], ["XACK", "se:str", "g", "1-1"],
+            ["XPENDING", "se:str", "g"], ["XCLAIM", "se:str", "g", "c", "0", "1-1"],
+            ["XAUTOCLAIM", "se:str", "g", "c", "0", "0"], ["XGROUP", "CREATE", "se:str", "g", "$"],
+            ["XGROUP", "CREATE", "se:str", "g", "$", "MKSTREAM"],
+            ["XINFO", "STREAM", "se:str"], ["XINFO", "GROUPS", "se:str"], ["XINFO", "CONSUMERS", "se:str", "g"],
+        })
+        {
+            p.Same(cmd);
+        }
+        foreach (var cmd in new[]
+        {
+            new[] { "XADD", "k", "*", "a" }, ["XLEN"], ["XLEN", "a", "b"], ["XRANGE", "k", "-"], ["XDEL", "k"],
+            ["XTRIM", "k", "MAXLEN"], ["XSETID", "k"], ["XREAD", "STREAMS", "k"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "k"],
+            ["XACK", "k", "g"], ["XPENDING", "k"], ["XCLAIM", "k", "g", "c", "0"], ["XAUTOCLAIM", "k", "g", "c", "0"],
+            ["XGROUP", "CREATE", "k", "g"], ["XGROUP", "DESTROY", "k"], ["XGROUP", "CREATECONSUMER", "k", "g"],
+            ["XGROUP", "DELCONSUMER", "k", "g", "c", "d"], ["XGROUP", "HELP", "x"], ["XINFO", "GROUPS"], ["XINFO", "CONSUMERS", "k"],
+            ["XINFO", "STREAM"], ["XINFO", "HELP", "x"], ["XINFO", "NOPE", "k"], ["XGROUP", "NOPE", "k"],
+        })
+        {
+            p.Same(cmd);
+        }
+    }
+
+    [Fact]
+    public void BinaryNamesInGroupErrorsAndReplies()
+    {
+        using var p = f.Pair();
+        p.Same("XADD", "se:bin\r\nx", "1-1", "f", "v");
+        p.Same("XPENDING", "se:bin\r\nx", "g\0hidden");
+        p.Same("XCLAIM", "se:bin\r\nx", "g\0hidden", "c", "0", "1-1");
+        p.Same("XREADGROUP", "GROUP", "g\nx", "c", "STREAMS", "se:bin\r\nx", ">");
+        p.Same("XINFO", "CONSUMERS", "se:bin\r\nx", "g\r\n");
+        p.Same("XGROUP", "SETID", "se:bin\r\nx", "g\0x", "0");
+        p.Same("XGROUP", "CREATE", "se:bin\r\nx", "g\0\xff", "0");
+        p.Same("XREADGROUP", "GROUP", "g\0\xff", "c\0\xfe", "STREAMS", "se:bin\r\nx", ">");
+        p.Same("XPENDING", "se:bin\r\nx", "g\0\xff");
+        p.Same("XINFO", "GROUPS", "se:bin\r\nx");
+        p.Same("XCLAIM", "se:bin\r\nx", "g\0\xff", "c", "0", "1-1", "J\0USTID");
+        p.Same("XGROUP", "CREATE", "se:bin\r\nx", "g", "0", "ENTRIESREAD");
+        p.Same("XGROUP", "SETID", "se:bin\r\nx", "g\0\xff", "-");
+        p.Same("XGROUP", "SETID", "se:bin\r\nx", "g\0\xff", "+");
+        p.Same("XINFO", "GROUPS", "se:bin\r\nx");
+        p.Same("XREAD", "STREAMS", "se:bin\r\nx", "1-0\0junk");
+    }
+
+    [Fact]
+    public void HistoryOfDeletedPendingEntryHasNullBody()
+    {
+        using var p = f.Pair();
+        const string k = "se:hist";
+        p.Same("XADD", k, "1-1", "a", "1");
+        p.Same("XADD", k, "2-1", "b", "2");
+        p.Same("XGROUP", "CREATE", k, "g", "0");
+        p.Same("XREADGROUP", "GROUP", "g", "c", "STREAMS", k, ">");
+        p.Same("XDEL", k, "1-1");
+        p.Same("XREADGROUP", "GROUP", "g", "c", "STREAMS", k, "0");
+        p.Same("XREADGROUP", "GROUP", "g", "c", "STREAMS", k, "1-1");
+        p.Same("XREADGROUP", "GROUP", "g", "other", "STREAMS", k, "0");
+        p.Same("XINFO", "GROUPS", k);
+        p.Same("XPENDING", k, "g");
+        p.Both("HELLO", "3");
+        p.Same("XREADGROUP", "GROUP", "g", "c", "STREAMS", k, "0");
+        p.Same("XPENDING", k, "g");
+        p.Same("XPENDING", "se:none", "g");
+        p.Same("XINFO", "STREAM", "se:empty-x");
+        p.Same("XGROUP", "CREATE", "se:empty", "g", "$", "MKSTREAM");
+        p.Same("XINFO", "STREAM", "se:empty");
+        p.Same("XINFO", "STREAM", "se:empty", "FULL");
+    }
+}
