@@ -119,7 +119,7 @@ public static partial class StreamCommands
             req.ConsumerName = c.ArgArray(consumerArg);
         }
 
-        if (TryServe(c, req, null)) return;
+        if (TryServe(c, req)) return;
 
         if (timeout != -1)
         {
@@ -136,7 +136,7 @@ public static partial class StreamCommands
     /// Serves every stream of the request that has something to return, as one reply (a map in RESP3).
     /// Returns false, writing nothing, when no stream can be served.
     /// </summary>
-    private static bool TryServe(Client c, ReadRequest req, byte[]? readyKey)
+    private static bool TryServe(Client c, ReadRequest req)
     {
         int n = req.Keys.Length;
         long now = Now(c);
@@ -149,19 +149,18 @@ public static partial class StreamCommands
             int idx = c.Db.FindForRead(req.Keys[k]);
             if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
             var gt = req.Ids[k];
-            bool history = false, sync = false;
+            bool sync = false;
             if (req.Group)
             {
                 var g = s.FindGroup(req.GroupName);
                 if (g is null) continue;
-                if (gt != StreamId.Max) { sync = true; history = true; }
+                if (gt != StreamId.Max) sync = true; // history: always answered, even if empty
                 else if (s.Length > 0 && s.LastEntryId > g.LastId) { sync = true; gt = g.LastId; }
             }
             else if (s.Length > 0 && s.LastEntryId > gt) sync = true;
             if (!sync) continue;
             serve[k] = true;
             starts[k] = gt;
-            _ = history;
             served++;
         }
         if (served == 0)
@@ -283,29 +282,44 @@ public static partial class StreamCommands
     /// <summary>A parked XREAD/XREADGROUP: retried when one of its streams gets new data.</summary>
     private sealed class BlockedRead(ReadRequest req) : BlockedOperation
     {
+        /// <summary>
+        /// As Redis' serveClientsBlockedOnStreamKey: only the ready key is served (a one-stream reply);
+        /// a group that disappeared (XGROUP DESTROY) unblocks the client with -NOGROUP.
+        /// </summary>
         public override bool TryServe(Client client, byte[] readyKey)
         {
+            int k = 0;
+            while (k < req.Keys.Length && !req.Keys[k].AsSpan().SequenceEqual(readyKey)) k++;
+            if (k == req.Keys.Length) return false;
+            int idx = client.Db.Find(readyKey);
+            if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s) return false;
+            StreamGroup? g = null;
+            var gt = req.Ids[k];
             if (req.Group)
             {
-                // The key or group vanished while we waited: Redis answers -NOGROUP... no, it unblocks
-                // with the error below (blockedBeforeSleep / serveClientsBlockedOnStreamKey).
-                int idx = client.Db.Find(readyKey);
-                if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s || s.FindGroup(req.GroupName) is null)
+                g = s.FindGroup(req.GroupName);
+                if (g is null)
                 {
                     client.Reply.Error("NOGROUP the consumer group this client was blocked on no longer exists");
                     return true;
                 }
+                gt = g.LastId;
             }
-            else
+            if (s.LastId <= gt || !gt.TryIncrement(out var start)) return false;
+            long now = Now(client);
+            var r = client.Reply;
+            if (r.Resp3) r.MapHeader(1);
+            else { r.ArrayHeader(1); r.ArrayHeader(2); }
+            r.Bulk(readyKey);
+            if (g is not null)
             {
-                int idx = client.Db.Find(readyKey);
-                if (idx >= 0 && client.Db.EntryAt(idx).Value is not StreamValue)
-                {
-                    client.Reply.Error(Errors.WrongType);
-                    return true;
-                }
+                var consumer = GetConsumer(client, g, req.ConsumerName!, readyKey, now);
+                consumer.SeenTime = now;
+                ReplyNewForGroup(client, s, g, consumer, start, req.Count, req.NoAck, now);
+                client.Dirty();
             }
-            return StreamCommands.TryServe(client, req, readyKey);
+            else ReplyRange(client, s, start, StreamId.Max, false, req.Count);
+            return true;
         }
 
         public override void ReplyTimeout(Client client) => client.Reply.NullArray();

@@ -26,6 +26,21 @@ public sealed class StreamNode
     public int Live { get; private set; }
     public int Bytes => _used;
 
+    // Size the same node would have as a Redis listpack, so nodes fill (stream-node-max-bytes) and
+    // approximate trims cut exactly where Redis' do. Master entry and header are added in LpBytes.
+    private long _lpEntryBytes;
+
+    /// <summary>lpBytes() of the equivalent Redis listpack node.</summary>
+    public long LpBytes
+    {
+        get
+        {
+            long size = 6 + 1 + ListpackSize.Int(Live) + ListpackSize.Int(Count - Live) + ListpackSize.Int(_masterFields.Length) + ListpackSize.Int(0);
+            foreach (var f in _masterFields) size += ListpackSize.String(f);
+            return size + _lpEntryBytes;
+        }
+    }
+
     public StreamNode(StreamId master, byte[][] masterFields, int capacityHint)
     {
         Master = master;
@@ -43,6 +58,7 @@ public sealed class StreamNode
         _offsets = other._offsets.AsSpan(0, other.Count).ToArray();
         Count = other.Count;
         Live = other.Live;
+        _lpEntryBytes = other._lpEntryBytes;
     }
 
     public StreamNode Clone() => new(this);
@@ -85,6 +101,7 @@ public sealed class StreamNode
     public void Append(StreamId id, ReadOnlySpan<byte[]> fieldsAndValues)
     {
         bool same = SameFieldsAsMaster(fieldsAndValues);
+        _lpEntryBytes += ListpackSize.Entry(id, Master, fieldsAndValues, same);
         int need = EstimateSize(fieldsAndValues);
         if (_used + need > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _used + need));
         if (Count == _offsets.Length) Array.Resize(ref _offsets, _offsets.Length * 2);

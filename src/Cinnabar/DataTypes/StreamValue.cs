@@ -83,8 +83,13 @@ public sealed class StreamValue : IRedisObject
         StreamNode? tail = _nodes.Count > _head ? _nodes[^1] : null;
         if (tail is not null)
         {
-            bool full = (nodeMaxEntries > 0 && tail.Count >= nodeMaxEntries)
-                        || (nodeMaxBytes > 0 && tail.Bytes + StreamNode.EstimateSize(fieldsAndValues) > nodeMaxBytes);
+            // Redis' rule: the listpack's bytes plus the raw field/value lengths reach the byte limit,
+            // or the node holds max-entries entries (deleted ones included).
+            long maxBytes = nodeMaxBytes <= 0 || nodeMaxBytes > (1L << 30) ? 1L << 30 : nodeMaxBytes;
+            long rawLength = 0;
+            foreach (var s in fieldsAndValues) rawLength += s.Length;
+            bool full = tail.LpBytes + rawLength >= maxBytes
+                        || (nodeMaxEntries > 0 && tail.Count >= nodeMaxEntries);
             if (full) { tail.Seal(); tail = null; }
         }
         if (tail is null)

@@ -170,6 +170,27 @@ public sealed class StreamDifferentialTests(DifferentialFixture f) : IClassFixtu
     }
 
     [Fact]
+    public void NodesFillByListpackBytesLikeRedis()
+    {
+        using var p = f.Pair();
+        const string k = "sd:bytes";
+        var rnd = new Random(7);
+        for (int i = 1; i <= 400; i++)
+        {
+            int len = rnd.Next(4) switch { 0 => rnd.Next(1, 10), 1 => rnd.Next(50, 70), 2 => rnd.Next(100, 300), _ => rnd.Next(1000, 5000) };
+            var value = new string((char)('a' + i % 26), len);
+            if (i % 7 == 0) p.Both("XADD", k, $"{i * 1000}-{i}", "field", value, "n", (i * 12345).ToString());
+            else if (i % 5 == 0) p.Both("XADD", k, $"{i * 1000}-{i}", "other", value);
+            else p.Both("XADD", k, $"{i * 1000}-{i}", "field", value, "n", "-" + i);
+            if (i % 50 == 0) p.Same("XINFO", "STREAM", k);
+        }
+        p.Same("XTRIM", k, "MAXLEN", "~", "200");
+        p.Same("XINFO", "STREAM", k);
+        p.Same("XTRIM", k, "MINID", "~", "300000");
+        p.Same("XINFO", "STREAM", k);
+    }
+
+    [Fact]
     public void XSetIdAndEmptyStreams()
     {
         using var p = f.Pair();
