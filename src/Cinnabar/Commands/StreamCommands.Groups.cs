@@ -112,10 +112,9 @@ public static partial class StreamCommands
                 c.Db.Add(key, s);
                 c.KeyModified(key);
             }
-            s.Groups ??= new SortedDictionary<byte[], StreamGroup>(ByteStringComparer.Instance);
-            var name = c.ArgArray(3);
-            if (s.Groups.ContainsKey(name)) { c.Reply.Error("BUSYGROUP Consumer Group name already exists"); return; }
-            s.Groups.Add(name, new StreamGroup(name, id, entriesRead));
+            s.Groups ??= new NamedSortedList<StreamGroup>();
+            if (s.Groups.Find(c.Arg(3)) is not null) { c.Reply.Error("BUSYGROUP Consumer Group name already exists"); return; }
+            s.Groups.Add(new StreamGroup(c.ArgArray(3), id, entriesRead));
             c.Reply.Ok();
             c.Dirty();
             c.Notify(NotifyFlags.Stream, "xgroup-create", key);
@@ -223,10 +222,10 @@ public static partial class StreamCommands
             g.Pending.Min!.Id.WriteBulk(r);
             g.Pending.Max!.Id.WriteBulk(r);
             int withPending = 0;
-            foreach (var cons in g.Consumers.Values) if (cons.Pending.Count > 0) withPending++;
+            foreach (var cons in g.Consumers) if (cons.Pending.Count > 0) withPending++;
             r.ArrayHeader(withPending);
             Span<byte> num = stackalloc byte[24];
-            foreach (var cons in g.Consumers.Values)
+            foreach (var cons in g.Consumers)
             {
                 if (cons.Pending.Count == 0) continue;
                 r.ArrayHeader(2);
@@ -457,7 +456,7 @@ public static partial class StreamCommands
             if (g is null) { ErrorWith(c, "NOGROUP No such consumer group '", 3, "' for key name '", 2, "'"); return; }
             long now = Now(c);
             r.ArrayHeader(g.Consumers.Count);
-            foreach (var cons in g.Consumers.Values)
+            foreach (var cons in g.Consumers)
             {
                 r.MapHeader(3);
                 r.Bulk("name"u8); r.Bulk(cons.Name);
@@ -469,7 +468,7 @@ public static partial class StreamCommands
         {
             if (s.Groups is null) { r.ArrayHeader(0); return; }
             r.ArrayHeader(s.Groups.Count);
-            foreach (var g in s.Groups.Values)
+            foreach (var g in s.Groups)
             {
                 r.MapHeader(6);
                 r.Bulk("name"u8); r.Bulk(g.Name);
@@ -531,7 +530,7 @@ public static partial class StreamCommands
         r.Bulk("groups"u8);
         if (s.Groups is null) { r.ArrayHeader(0); return; }
         r.ArrayHeader(s.Groups.Count);
-        foreach (var g in s.Groups.Values)
+        foreach (var g in s.Groups)
         {
             r.MapHeader(7);
             r.Bulk("name"u8); r.Bulk(g.Name);
@@ -552,7 +551,7 @@ public static partial class StreamCommands
             }
             r.Bulk("consumers"u8);
             r.ArrayHeader(g.Consumers.Count);
-            foreach (var cons in g.Consumers.Values)
+            foreach (var cons in g.Consumers)
             {
                 r.MapHeader(4);
                 r.Bulk("name"u8); r.Bulk(cons.Name);

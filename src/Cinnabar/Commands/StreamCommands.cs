@@ -184,6 +184,13 @@ public static partial class StreamCommands
 
     // ---------------------------------------------------------------- XADD / XTRIM
 
+    /// <summary>XADD's field/value arguments, read in place from the request.</summary>
+    private readonly struct ArgFields(Client c, int first, int count) : IStreamFields
+    {
+        public int Count => count;
+        public ReadOnlySpan<byte> this[int index] => c.Arg(first + index);
+    }
+
     private struct TrimArgs
     {
         public bool Maxlen, Minid, Approx, NoMkStream, IdGiven, SeqStar;
@@ -310,9 +317,7 @@ public static partial class StreamCommands
             c.Reply.Error("ERR The ID specified in XADD is equal or smaller than the target stream top item");
             return;
         }
-        var fv = new byte[nfv][];
-        for (int i = 0; i < nfv; i++) fv[i] = c.ArgArray(fieldPos + i);
-        s.Append(id, fv, c.Server.Config.StreamNodeMaxEntries, c.Server.Config.StreamNodeMaxBytes);
+        s.Append(id, new ArgFields(c, fieldPos, nfv), c.Server.Config.StreamNodeMaxEntries, c.Server.Config.StreamNodeMaxBytes);
         id.WriteBulk(c.Reply);
         Changed(c, key, "xadd");
         if (ApplyTrim(s, a) > 0) c.Notify(NotifyFlags.Stream, "xtrim", key);

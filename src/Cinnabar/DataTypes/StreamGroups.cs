@@ -19,25 +19,25 @@ public sealed class PendingEntry(StreamId id)
     public static readonly IComparer<PendingEntry> ById = Comparer<PendingEntry>.Create((a, b) => a.Id.CompareTo(b.Id));
 }
 
-public sealed class StreamConsumer(byte[] name, long seenTime)
+public sealed class StreamConsumer(byte[] name, long seenTime) : INamed
 {
-    public readonly byte[] Name = name;
+    public byte[] Name { get; } = name;
     /// <summary>Unix ms of the last read/claim by this consumer (XINFO "idle").</summary>
     public long SeenTime = seenTime;
     public readonly SortedSet<PendingEntry> Pending = new(PendingEntry.ById);
 }
 
 /// <summary>A consumer group: its last delivered ID, logical read counter, PEL and consumers.</summary>
-public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
+public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead) : INamed
 {
     /// <summary>Redis' SCG_INVALID_ENTRIES_READ.</summary>
     public const long InvalidEntriesRead = -1;
 
-    public readonly byte[] Name = name;
+    public byte[] Name { get; } = name;
     public StreamId LastId = lastId;
     public long EntriesRead = entriesRead;
     public readonly SortedSet<PendingEntry> Pending = new(PendingEntry.ById);
-    public readonly SortedDictionary<byte[], StreamConsumer> Consumers = new(ByteStringComparer.Instance);
+    public readonly NamedSortedList<StreamConsumer> Consumers = new();
 
     public PendingEntry? FindPending(StreamId id)
         => Pending.TryGetValue(new PendingEntry(id), out var pe) ? pe : null;
@@ -46,18 +46,14 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
     public static SortedSet<PendingEntry> Between(SortedSet<PendingEntry> pel, StreamId start, StreamId end)
         => start > end ? new SortedSet<PendingEntry>(PendingEntry.ById) : pel.GetViewBetween(new PendingEntry(start), new PendingEntry(end));
 
-    public StreamConsumer? FindConsumer(ReadOnlySpan<byte> name)
-    {
-        // SortedDictionary needs a byte[] key; consumer lookups are rare enough (per command) to copy.
-        return Consumers.TryGetValue(name.ToArray(), out var c) ? c : null;
-    }
+    public StreamConsumer? FindConsumer(ReadOnlySpan<byte> name) => Consumers.Find(name);
 
     public StreamConsumer GetOrCreateConsumer(ReadOnlySpan<byte> name, long now, out bool created)
     {
-        var key = name.ToArray();
-        if (Consumers.TryGetValue(key, out var c)) { created = false; return c; }
-        c = new StreamConsumer(key, now);
-        Consumers.Add(key, c);
+        var c = Consumers.Find(name);
+        if (c is not null) { created = false; return c; }
+        c = new StreamConsumer(name.ToArray(), now);
+        Consumers.Add(c);
         created = true;
         return c;
     }
@@ -66,10 +62,10 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
     {
         var g = new StreamGroup(Name, LastId, EntriesRead);
         var map = new Dictionary<StreamConsumer, StreamConsumer>();
-        foreach (var (k, c) in Consumers)
+        foreach (var c in Consumers)
         {
             var nc = new StreamConsumer(c.Name, c.SeenTime);
-            g.Consumers.Add(k, nc);
+            g.Consumers.Add(nc);
             map[c] = nc;
         }
         foreach (var pe in Pending)
@@ -83,5 +79,59 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
             g.Pending.Add(npe);
         }
         return g;
+    }
+}
+
+/// <summary>Something with a binary name (groups, consumers).</summary>
+public interface INamed
+{
+    byte[] Name { get; }
+}
+
+/// <summary>
+/// Items kept in byte order of their names (Redis' rax order), found by binary search over spans so a
+/// lookup by an argument allocates nothing.
+/// </summary>
+public sealed class NamedSortedList<T> where T : class, INamed
+{
+    private readonly List<T> _items = [];
+
+    public int Count => _items.Count;
+    public List<T>.Enumerator GetEnumerator() => _items.GetEnumerator();
+
+    private int Search(ReadOnlySpan<byte> name)
+    {
+        int lo = 0, hi = _items.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            int c = _items[mid].Name.AsSpan().SequenceCompareTo(name);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1; else hi = mid - 1;
+        }
+        return ~lo;
+    }
+
+    public T? Find(ReadOnlySpan<byte> name)
+    {
+        int i = Search(name);
+        return i >= 0 ? _items[i] : null;
+    }
+
+    /// <summary>Adds the item; false if one with the same name exists.</summary>
+    public bool Add(T item)
+    {
+        int i = Search(item.Name);
+        if (i >= 0) return false;
+        _items.Insert(~i, item);
+        return true;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> name)
+    {
+        int i = Search(name);
+        if (i < 0) return false;
+        _items.RemoveAt(i);
+        return true;
     }
 }

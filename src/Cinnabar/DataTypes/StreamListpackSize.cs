@@ -30,21 +30,21 @@ public static class ListpackSize
     }
 
     /// <summary>One stream entry: flags, ms and seq deltas, [num-fields, fields,] values, lp-count.</summary>
-    public static long Entry(StreamId id, StreamId master, ReadOnlySpan<byte[]> fieldsAndValues, bool sameFields)
+    public static long Entry<TFields>(StreamId id, StreamId master, in TFields fieldsAndValues, bool sameFields) where TFields : IStreamFields
     {
-        int numFields = fieldsAndValues.Length / 2;
+        int numFields = fieldsAndValues.Count / 2;
         long size = Int(sameFields ? 2 : 0)
                     + Int(unchecked((long)(id.Ms - master.Ms)))
                     + Int(unchecked((long)(id.Seq - master.Seq)));
         long lpCount = numFields + 3;
         if (sameFields)
         {
-            for (int i = 1; i < fieldsAndValues.Length; i += 2) size += String(fieldsAndValues[i]);
+            for (int i = 1; i < fieldsAndValues.Count; i += 2) size += String(fieldsAndValues[i]);
         }
         else
         {
             size += Int(numFields);
-            foreach (var s in fieldsAndValues) size += String(s);
+            for (int i = 0; i < fieldsAndValues.Count; i++) size += String(fieldsAndValues[i]);
             lpCount += numFields + 1;
         }
         return size + Int(lpCount);

@@ -82,23 +82,23 @@ public sealed class StreamNode
     }
 
     /// <summary>Estimated bytes an entry would take, to decide when a node is full.</summary>
-    public static int EstimateSize(ReadOnlySpan<byte[]> fieldsAndValues)
+    public static int EstimateSize<TFields>(in TFields fieldsAndValues) where TFields : IStreamFields
     {
         int size = 1 + 10 + 10 + 5;
-        foreach (var s in fieldsAndValues) size += s.Length + 5;
+        for (int i = 0; i < fieldsAndValues.Count; i++) size += fieldsAndValues[i].Length + 5;
         return size;
     }
 
-    private bool SameFieldsAsMaster(ReadOnlySpan<byte[]> fv)
+    private bool SameFieldsAsMaster<TFields>(in TFields fv) where TFields : IStreamFields
     {
-        if (fv.Length != _masterFields.Length * 2) return false;
+        if (fv.Count != _masterFields.Length * 2) return false;
         for (int i = 0; i < _masterFields.Length; i++)
-            if (!fv[i * 2].AsSpan().SequenceEqual(_masterFields[i])) return false;
+            if (!fv[i * 2].SequenceEqual(_masterFields[i])) return false;
         return true;
     }
 
     /// <summary>Appends an entry whose ID is greater than every ID in the node.</summary>
-    public void Append(StreamId id, ReadOnlySpan<byte[]> fieldsAndValues)
+    public void Append<TFields>(StreamId id, in TFields fieldsAndValues) where TFields : IStreamFields
     {
         bool same = SameFieldsAsMaster(fieldsAndValues);
         _lpEntryBytes += ListpackSize.Entry(id, Master, fieldsAndValues, same);
@@ -113,12 +113,12 @@ public sealed class StreamNode
         WriteVarint(msDelta == 0 ? id.Seq - Master.Seq : id.Seq);
         if (same)
         {
-            for (int i = 1; i < fieldsAndValues.Length; i += 2) WriteString(fieldsAndValues[i]);
+            for (int i = 1; i < fieldsAndValues.Count; i += 2) WriteString(fieldsAndValues[i]);
         }
         else
         {
-            WriteVarint((ulong)(fieldsAndValues.Length / 2));
-            foreach (var s in fieldsAndValues) WriteString(s);
+            WriteVarint((ulong)(fieldsAndValues.Count / 2));
+            for (int i = 0; i < fieldsAndValues.Count; i++) WriteString(fieldsAndValues[i]);
         }
     }
 
@@ -187,10 +187,10 @@ public sealed class StreamNode
         return s;
     }
 
-    private void WriteString(byte[] s)
+    private void WriteString(ReadOnlySpan<byte> s)
     {
         WriteVarint((ulong)s.Length);
-        s.CopyTo(_data, _used);
+        s.CopyTo(_data.AsSpan(_used));
         _used += s.Length;
     }
 

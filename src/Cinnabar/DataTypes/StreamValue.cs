@@ -18,7 +18,7 @@ public sealed class StreamValue : IRedisObject
     public StreamId LastId;
     public StreamId MaxDeletedId;
     public ulong EntriesAdded;
-    public SortedDictionary<byte[], StreamGroup>? Groups;
+    public NamedSortedList<StreamGroup>? Groups;
 
     public string TypeName => "stream";
     public string GetEncoding(ServerConfig config) => "stream";
@@ -32,8 +32,8 @@ public sealed class StreamValue : IRedisObject
         for (int i = _head; i < _nodes.Count; i++) s._nodes.Add(_nodes[i]!.Clone());
         if (Groups is not null)
         {
-            s.Groups = new SortedDictionary<byte[], StreamGroup>(ByteStringComparer.Instance);
-            foreach (var (k, g) in Groups) s.Groups.Add(k, g.Clone());
+            s.Groups = new NamedSortedList<StreamGroup>();
+            foreach (var g in Groups) s.Groups.Add(g.Clone());
         }
         return s;
     }
@@ -78,7 +78,7 @@ public sealed class StreamValue : IRedisObject
     }
 
     /// <summary>Appends an entry; <paramref name="id"/> must be greater than <see cref="LastId"/>.</summary>
-    public void Append(StreamId id, ReadOnlySpan<byte[]> fieldsAndValues, int nodeMaxEntries, long nodeMaxBytes)
+    public void Append<TFields>(StreamId id, in TFields fieldsAndValues, int nodeMaxEntries, long nodeMaxBytes) where TFields : IStreamFields
     {
         StreamNode? tail = _nodes.Count > _head ? _nodes[^1] : null;
         if (tail is not null)
@@ -87,15 +87,15 @@ public sealed class StreamValue : IRedisObject
             // or the node holds max-entries entries (deleted ones included).
             long maxBytes = nodeMaxBytes <= 0 || nodeMaxBytes > (1L << 30) ? 1L << 30 : nodeMaxBytes;
             long rawLength = 0;
-            foreach (var s in fieldsAndValues) rawLength += s.Length;
+            for (int i = 0; i < fieldsAndValues.Count; i++) rawLength += fieldsAndValues[i].Length;
             bool full = tail.LpBytes + rawLength >= maxBytes
                         || (nodeMaxEntries > 0 && tail.Count >= nodeMaxEntries);
             if (full) { tail.Seal(); tail = null; }
         }
         if (tail is null)
         {
-            var master = new byte[fieldsAndValues.Length / 2][];
-            for (int i = 0; i < master.Length; i++) master[i] = fieldsAndValues[i * 2];
+            var master = new byte[fieldsAndValues.Count / 2][];
+            for (int i = 0; i < master.Length; i++) master[i] = fieldsAndValues[i * 2].ToArray();
             tail = new StreamNode(id, master, StreamNode.EstimateSize(fieldsAndValues) * 4);
             _nodes.Add(tail);
         }
@@ -278,7 +278,7 @@ public sealed class StreamValue : IRedisObject
     // ---- consumer groups' logical read counters (Redis 7.0 semantics) ----
 
     public StreamGroup? FindGroup(ReadOnlySpan<byte> name)
-        => Groups is not null && Groups.TryGetValue(name.ToArray(), out var g) ? g : null;
+        => Groups?.Find(name);
 
     /// <summary>streamRangeHasTombstones: may a deleted entry lie within [start, end]?</summary>
     public bool RangeHasTombstones(StreamId start, StreamId end)

@@ -77,7 +77,7 @@ public sealed class StreamIdTests
     private static StreamValue WithLast(StreamId last)
     {
         var s = new StreamValue();
-        s.Append(last, [[1], [2]], 100, 4096);
+        s.Append(last, new ArrayFields([[1], [2]]), 100, 4096);
         return s;
     }
 

@@ -48,7 +48,7 @@ public sealed class StreamStoreTests
                 Assert.True(s.NextId(0, ms, out var id));
                 var fv = rnd.Next(5) == 0 && reference.Count > 0 ? new byte[][] { [1], [2] } : Fields(rnd, step);
                 if (fv.Length % 2 == 1) fv = fv[..^1];
-                s.Append(id, fv, nodeMax, 4096);
+                s.Append(id, new ArrayFields(fv), nodeMax, 4096);
                 reference.Add(id, Render(fv));
             }
             else if (op < 8 && reference.Count > 0)
@@ -90,7 +90,7 @@ public sealed class StreamStoreTests
     public void MinIdTrimRemovesOlderEntries()
     {
         var s = new StreamValue();
-        for (ulong i = 1; i <= 250; i++) s.Append(new StreamId(i, 0), [[1], [2]], 100, 4096);
+        for (ulong i = 1; i <= 250; i++) s.Append(new StreamId(i, 0), new ArrayFields([[1], [2]]), 100, 4096);
         Assert.Equal(100, s.Trim(0, new StreamId(150, 0), true, 0)); // only whole nodes with ~
         Assert.Equal(49, s.Trim(0, new StreamId(150, 0), false, 0));
         Assert.Equal(new StreamId(150, 0), s.FirstId);
@@ -102,7 +102,7 @@ public sealed class StreamStoreTests
     {
         var s = new StreamValue();
         for (ulong i = 0; i < 1000; i++)
-            s.Append(new StreamId(1700000000000 + i, 0), [.. "sensor,1,temp,25.5".Split(',').Select(Encoding.ASCII.GetBytes)], 100, 4096);
+            s.Append(new StreamId(1700000000000 + i, 0), new ArrayFields([.. "sensor,1,temp,25.5".Split(',').Select(Encoding.ASCII.GetBytes)]), 100, 4096);
         long bytes = 0;
         for (int n = 0; n < s.NodeCount; n++) bytes += s.NodeAt(n).Bytes;
         // flags + ms delta (1-2 bytes) + seq + "1" + "25.5" with length prefixes: about 11 bytes per entry.
