@@ -163,12 +163,7 @@ public static partial class StreamCommands
             starts[k] = gt;
             served++;
         }
-        if (served == 0)
-        {
-            // XREADGROUP still creates the consumer and refreshes its seen time when nothing is served.
-            if (req.Group) TouchConsumers(c, req, now);
-            return false;
-        }
+        if (served == 0) return false;
 
         var r = c.Reply;
         if (r.Resp3) r.MapHeader(served); else r.ArrayHeader(served);
@@ -176,16 +171,17 @@ public static partial class StreamCommands
         {
             int idx = c.Db.FindForRead(req.Keys[k]);
             if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
+            if (!serve[k]) continue;
             StreamGroup? g = null;
             StreamConsumer? consumer = null;
             if (req.Group)
             {
+                // Redis 7.0 creates (and refreshes) the consumer only for streams it serves.
                 g = s.FindGroup(req.GroupName);
                 if (g is null) continue;
                 consumer = GetConsumer(c, g, req.ConsumerName!, req.Keys[k], now);
                 consumer.SeenTime = now;
             }
-            if (!serve[k]) continue;
             if (!r.Resp3) r.ArrayHeader(2);
             r.Bulk(req.Keys[k]);
             var gt = starts[k];
@@ -197,18 +193,6 @@ public static partial class StreamCommands
             if (req.Group) c.Dirty();
         }
         return true;
-    }
-
-    private static void TouchConsumers(Client c, ReadRequest req, long now)
-    {
-        foreach (var key in req.Keys)
-        {
-            int idx = c.Db.FindForRead(key);
-            if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
-            var g = s.FindGroup(req.GroupName);
-            if (g is null) continue;
-            GetConsumer(c, g, req.ConsumerName!, key, now).SeenTime = now;
-        }
     }
 
     /// <summary>Finds or creates a consumer; creation counts as a write and emits xgroup-createconsumer.</summary>

@@ -26,6 +26,13 @@ public sealed class StreamNode
     public int Live { get; private set; }
     public int Bytes => _used;
 
+    /// <summary>
+    /// Set when an entry was appended below an earlier (since deleted) one, which XSETID makes possible.
+    /// Live entries stay ordered, but searches must then scan linearly, as Redis does.
+    /// </summary>
+    public bool Unsorted { get; private set; }
+    private StreamId _maxAppended;
+
     // Size the same node would have as a Redis listpack, so nodes fill (stream-node-max-bytes) and
     // approximate trims cut exactly where Redis' do. Master entry and header are added in LpBytes.
     private long _lpEntryBytes;
@@ -58,6 +65,8 @@ public sealed class StreamNode
         _offsets = other._offsets.AsSpan(0, other.Count).ToArray();
         Count = other.Count;
         Live = other.Live;
+        Unsorted = other.Unsorted;
+        _maxAppended = other._maxAppended;
         _lpEntryBytes = other._lpEntryBytes;
     }
 
@@ -101,6 +110,8 @@ public sealed class StreamNode
     public void Append<TFields>(StreamId id, in TFields fieldsAndValues) where TFields : IStreamFields
     {
         bool same = SameFieldsAsMaster(fieldsAndValues);
+        if (Count > 0 && id <= _maxAppended) Unsorted = true;
+        if (Count == 0 || id > _maxAppended) _maxAppended = id;
         _lpEntryBytes += ListpackSize.Entry(id, Master, fieldsAndValues, same);
         int need = EstimateSize(fieldsAndValues);
         if (_used + need > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _used + need));
@@ -220,6 +231,13 @@ public sealed class StreamNode
     /// <summary>Index of the entry with exactly <paramref name="id"/> (live or not), or -1.</summary>
     public int IndexOf(StreamId id)
     {
+        if (Unsorted)
+        {
+            int found = -1;
+            for (int j = 0; j < Count; j++)
+                if (IdAt(j) == id) { found = j; if (!IsDeleted(j)) break; }
+            return found;
+        }
         int i = FirstIndexAtOrAfter(id);
         return i < Count && IdAt(i) == id ? i : -1;
     }
@@ -227,6 +245,7 @@ public sealed class StreamNode
     /// <summary>Binary search: the first index whose ID is &gt;= <paramref name="id"/> (Count when none).</summary>
     public int FirstIndexAtOrAfter(StreamId id)
     {
+        if (Unsorted) return 0; // callers skip smaller IDs while scanning
         int lo = 0, hi = Count;
         while (lo < hi)
         {
@@ -239,6 +258,7 @@ public sealed class StreamNode
     /// <summary>The last index whose ID is &lt;= <paramref name="id"/> (-1 when none).</summary>
     public int LastIndexAtOrBefore(StreamId id)
     {
+        if (Unsorted) return Count - 1; // callers skip greater IDs while scanning
         int lo = 0, hi = Count;
         while (lo < hi)
         {

@@ -97,7 +97,11 @@ public sealed class StreamValue : IRedisObject
             var master = new byte[fieldsAndValues.Count / 2][];
             for (int i = 0; i < master.Length; i++) master[i] = fieldsAndValues[i * 2].ToArray();
             tail = new StreamNode(id, master, StreamNode.EstimateSize(fieldsAndValues) * 4);
-            _nodes.Add(tail);
+            // Nodes stay ordered by master ID like rax keys. Normally that is the end, but after XSETID
+            // moved the last ID below tombstones a new node can sort before existing ones.
+            int at = LastNodeAtOrBefore(id) + 1;
+            if (at < _head) at = _head;
+            _nodes.Insert(at, tail);
         }
         tail.Append(id, fieldsAndValues);
         Length++;
@@ -117,17 +121,15 @@ public sealed class StreamValue : IRedisObject
         return lo - 1; // absolute index; < _head means none
     }
 
-    /// <summary>Deletes the entry with <paramref name="id"/>; false if absent.</summary>
+    /// <summary>Deletes the live entry <paramref name="id"/>; false if absent.</summary>
     public bool Delete(StreamId id)
     {
-        int n = LastNodeAtOrBefore(id);
-        if (n < _head) return false;
-        var node = _nodes[n]!;
-        int i = node.IndexOf(id);
-        if (i < 0 || node.IsDeleted(i)) return false;
-        node.MarkDeleted(i);
+        var it = Iterate(id, id, false);
+        if (!it.MoveNext()) return false;
+        var node = it.Node;
+        node.MarkDeleted(it.Index);
         Length--;
-        if (node.Live == 0) RemoveNode(n);
+        if (node.Live == 0) RemoveNode(_nodes.IndexOf(node, _head));
         if (id > MaxDeletedId) MaxDeletedId = id;
         return true;
     }
@@ -173,14 +175,16 @@ public sealed class StreamValue : IRedisObject
             if (approx) break;
             for (int i = 0; i < node.Count; i++)
             {
-                if (node.IsDeleted(i)) continue;
+                // As Redis, the stop test comes before the tombstone test: a tombstone >= MINID stops.
                 if (minId is null) { if (Length <= maxLen) break; }
                 else if (node.IdAt(i) >= minId.Value) break;
+                if (node.IsDeleted(i)) continue;
                 node.MarkDeleted(i);
                 Length--;
                 deleted++;
             }
-            if (node.Live == 0) RemoveNode(_head);
+            // Like Redis, a node emptied entry by entry stays (its tombstones too) until a later trim
+            // removes it whole; XINFO's radix-tree-keys and later trims depend on that.
             break;
         }
         return deleted;
@@ -239,6 +243,7 @@ public sealed class StreamValue : IRedisObject
                     {
                         if (n.IsDeleted(_entry)) continue;
                         var id = n.IdAt(_entry);
+                        if (id < _start) continue;
                         if (id > _end) { _node = nodes.Count; return false; }
                         Node = n; Index = _entry; Id = id;
                         return true;
@@ -255,6 +260,7 @@ public sealed class StreamValue : IRedisObject
                 {
                     if (n.IsDeleted(_entry)) continue;
                     var id = n.IdAt(_entry);
+                    if (id > _end) continue;
                     if (id < _start) { _node = -1; return false; }
                     Node = n; Index = _entry; Id = id;
                     return true;
@@ -269,10 +275,8 @@ public sealed class StreamValue : IRedisObject
     /// <summary>True when the live entry <paramref name="id"/> exists.</summary>
     public bool Contains(StreamId id)
     {
-        int n = LastNodeAtOrBefore(id);
-        if (n < _head) return false;
-        int i = _nodes[n]!.IndexOf(id);
-        return i >= 0 && !_nodes[n]!.IsDeleted(i);
+        var it = Iterate(id, id, false);
+        return it.MoveNext();
     }
 
     // ---- consumer groups' logical read counters (Redis 7.0 semantics) ----
