@@ -13,9 +13,18 @@ public sealed class StreamFuzzDifferentialTests(DifferentialFixture f) : IClassF
     [InlineData(55)]
     [InlineData(66)]
     [InlineData(77)]
-    public void RandomCommandsMatchRedis(int seed)
+    public void RandomCommandsMatchRedis(int seed) => Run(seed, 60, false);
+
+    [Theory]
+    [InlineData(101)]
+    [InlineData(202)]
+    [InlineData(303)]
+    public void RandomCommandsWithLargerStreamsAndResp3MatchRedis(int seed) => Run(seed, 400, true);
+
+    private void Run(int seed, int idRange, bool extended)
     {
         using var p = f.Pair();
+        if (extended && seed % 2 == 1) p.Both("HELLO", "3");
         var rnd = new Random(seed);
         string[] keys = [$"fz{seed}:a", $"fz{seed}:b"];
         string[] groups = ["g1", "g2"];
@@ -27,21 +36,34 @@ public sealed class StreamFuzzDifferentialTests(DifferentialFixture f) : IClassF
         {
             0 => "-",
             1 => "+",
-            2 => rnd.Next(1, 60).ToString(),
-            3 => "(" + rnd.Next(1, 60) + "-" + rnd.Next(3),
-            _ => rnd.Next(1, 60) + "-" + rnd.Next(3),
+            2 => rnd.Next(1, idRange).ToString(),
+            3 => "(" + rnd.Next(1, idRange) + "-" + rnd.Next(3),
+            _ => rnd.Next(1, idRange) + "-" + rnd.Next(3),
         };
-        string StrictId() => rnd.Next(1, 60) + "-" + rnd.Next(3);
+        string StrictId() => rnd.Next(1, idRange) + "-" + rnd.Next(3);
         var history = new List<string>();
         var recorder = new Recorder(p, history);
         for (int step = 0; step < 1500; step++)
         {
             var k = Key();
+            if (extended && rnd.Next(10) == 0)
+            {
+                switch (rnd.Next(6))
+                {
+                    case 0: recorder.Masked("XINFO", "STREAM", k, "FULL", "COUNT", rnd.Next(0, 5).ToString()); break;
+                    case 1: recorder.Masked("XPENDING", k, Group(), "-", "+", "5", rnd.Next(2) == 0 ? Consumer() : "c1"); break;
+                    case 2: recorder.Same("XREADGROUP", "GROUP", Group(), Consumer(), "NOACK", "COUNT", "2", "STREAMS", k, ">"); break;
+                    case 3: recorder.Same("XCLAIM", k, Group(), Consumer(), "0", StrictId(), rnd.Next(2) == 0 ? "FORCE" : "RETRYCOUNT", "3"); break;
+                    case 4: recorder.Same("XGROUP", rnd.Next(2) == 0 ? "DESTROY" : "CREATECONSUMER", k, Group(), Consumer()); break;
+                    default: recorder.Same("XADD", k, "NOMKSTREAM", "MAXLEN", "~", rnd.Next(0, 200).ToString(), StrictId(), "f", "v"); break;
+                }
+                continue;
+            }
             switch (rnd.Next(20))
             {
                 case 0: case 1: case 2: case 3:
                 {
-                    string id = rnd.Next(5) switch { 0 => rnd.Next(1, 60) + "-*", 1 => rnd.Next(1, 60).ToString(), _ => StrictId() };
+                    string id = rnd.Next(5) switch { 0 => rnd.Next(1, idRange) + "-*", 1 => rnd.Next(1, idRange).ToString(), _ => StrictId() };
                     var args = new List<string> { "XADD", k };
                     if (rnd.Next(6) == 0) args.AddRange(["MAXLEN", rnd.Next(2) == 0 ? "~" : "=", rnd.Next(0, 20).ToString()]);
                     else if (rnd.Next(8) == 0) args.AddRange(["MINID", StrictId()]);
@@ -81,6 +103,23 @@ public sealed class StreamFuzzDifferentialTests(DifferentialFixture f) : IClassF
         {
             history.Add(string.Join(' ', args));
             try { p.Same(args); }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException(e.Message + "\nhistory:\n" + string.Join("\n", history));
+            }
+        }
+
+        /// <summary>Compares with integers masked (delivery and seen times).</summary>
+        public void Masked(params string[] args)
+        {
+            history.Add(string.Join(' ', args));
+            static string Mask(string r) => System.Text.RegularExpressions.Regex.Replace(r, @":\d+\r\n", ":N\r\n");
+            try
+            {
+                var expected = Mask(p.Redis.Call(args));
+                var actual = Mask(p.Ours.Call(args));
+                Assert.True(expected == actual, $"reply differs for: {string.Join(' ', args)}\n  redis:    {DiffPair.Escape(expected)}\n  cinnabar: {DiffPair.Escape(actual)}");
+            }
             catch (Exception e)
             {
                 throw new Xunit.Sdk.XunitException(e.Message + "\nhistory:\n" + string.Join("\n", history));
