@@ -166,7 +166,7 @@ public static partial class StreamCommands
         if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
         var g = s?.FindGroup(c.Arg(2));
         if (g is null) { c.Reply.Integer(0); return; }
-        var ids = new StreamId[c.ArgCount - 3];
+        Span<StreamId> ids = c.ArgCount - 3 <= 64 ? stackalloc StreamId[c.ArgCount - 3] : new StreamId[c.ArgCount - 3];
         for (int j = 3; j < c.ArgCount; j++)
             if (!TryParseId(c, j, 0, true, out ids[j - 3])) return;
         long acked = 0;
@@ -224,7 +224,6 @@ public static partial class StreamCommands
             int withPending = 0;
             foreach (var cons in g.Consumers) if (cons.Pending.Count > 0) withPending++;
             r.ArrayHeader(withPending);
-            Span<byte> num = stackalloc byte[24];
             foreach (var cons in g.Consumers)
             {
                 if (cons.Pending.Count == 0) continue;

@@ -10,11 +10,13 @@ public sealed class ByteStringComparer : IComparer<byte[]>
 /// <summary>A delivered but not yet acknowledged entry (one per ID in the group's PEL).</summary>
 public sealed class PendingEntry(StreamId id)
 {
-    public readonly StreamId Id = id;
+    public StreamId Id { get; private set; } = id;
     public StreamConsumer? Consumer;
     /// <summary>Unix ms of the last delivery.</summary>
     public long DeliveryTime;
     public long DeliveryCount;
+
+    internal void SetId(StreamId id) => Id = id;
 
     public static readonly IComparer<PendingEntry> ById = Comparer<PendingEntry>.Create((a, b) => a.Id.CompareTo(b.Id));
 }
@@ -39,8 +41,15 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead) 
     public readonly SortedSet<PendingEntry> Pending = new(PendingEntry.ById);
     public readonly NamedSortedList<StreamConsumer> Consumers = new();
 
+    // A reusable search key: lookups (XACK, XCLAIM, XREADGROUP) then allocate nothing.
+    [ThreadStatic] private static PendingEntry? _probe;
+
     public PendingEntry? FindPending(StreamId id)
-        => Pending.TryGetValue(new PendingEntry(id), out var pe) ? pe : null;
+    {
+        var probe = _probe ??= new PendingEntry(default);
+        probe.SetId(id);
+        return Pending.TryGetValue(probe, out var pe) ? pe : null;
+    }
 
     /// <summary>PEL entries with start &lt;= ID &lt;= end, in order.</summary>
     public static SortedSet<PendingEntry> Between(SortedSet<PendingEntry> pel, StreamId start, StreamId end)
