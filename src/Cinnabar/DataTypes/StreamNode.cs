@@ -36,15 +36,19 @@ public sealed class StreamNode
     // Size the same node would have as a Redis listpack, so nodes fill (stream-node-max-bytes) and
     // approximate trims cut exactly where Redis' do. Master entry and header are added in LpBytes.
     private long _lpEntryBytes;
+    private long _masterLpBytes; // header, end byte and the master entry's fixed parts (computed once)
 
     /// <summary>lpBytes() of the equivalent Redis listpack node.</summary>
     public long LpBytes
     {
         get
         {
-            long size = 6 + 1 + ListpackSize.Int(Live) + ListpackSize.Int(Count - Live) + ListpackSize.Int(_masterFields.Length) + ListpackSize.Int(0);
-            foreach (var f in _masterFields) size += ListpackSize.String(f);
-            return size + _lpEntryBytes;
+            if (_masterLpBytes == 0)
+            {
+                _masterLpBytes = 6 + 1 + ListpackSize.Int(_masterFields.Length) + ListpackSize.Int(0);
+                foreach (var f in _masterFields) _masterLpBytes += ListpackSize.String(f);
+            }
+            return _masterLpBytes + ListpackSize.Int(Live) + ListpackSize.Int(Count - Live) + _lpEntryBytes;
         }
     }
 
