@@ -310,7 +310,16 @@ public static partial class StreamCommands
         StreamId id;
         bool ok;
         if (!a.IdGiven) ok = s.NextId(Now(c), null, out id);
-        else if (a.SeqStar) ok = s.NextId(Now(c), a.Id.Ms, out id);
+        else if (a.SeqStar)
+        {
+            if (a.Id.Ms == s.LastId.Ms && s.LastId.Seq == ulong.MaxValue)
+            {
+                // Redis 7.0 fails here without setting errno, so it reports the generic append error.
+                c.Reply.Error("ERR Elements are too large to be stored");
+                return;
+            }
+            ok = s.NextId(Now(c), a.Id.Ms, out id);
+        }
         else { id = a.Id; ok = id > s.LastId; }
         if (!ok)
         {

@@ -461,6 +461,47 @@ public sealed class StreamErrorDifferentialTests(DifferentialFixture f) : IClass
     }
 
     [Fact]
+    public void OddArgumentShapes()
+    {
+        using var p = f.Pair();
+        const string k = "se:odd";
+        p.Same("XADD", k, "1-1", "a", "1");
+        foreach (var cmd in new[]
+        {
+            new[] { "XADD", k, "NOMKSTREAM" }, ["XADD", k, "NOMKSTREAM", "a", "b"], ["XADD", k, "MAXLEN", "1", "a", "b"],
+            ["XADD", k, "MAXLEN", "~", "a", "b"], ["XADD", k, "MAXLEN", "=", "1"], ["XADD", k, "MINID", "~"],
+            ["XADD", k, "LIMIT", "5", "MAXLEN", "~", "5", "2-1", "a", "b"], ["XADD", k, "maxlen", "=", "0", "3-1", "a", "b"],
+            ["XADD", k, "*"], ["XADD", k, "* ", "a", "b"], ["XADD", k, "5-1 ", "a", "b"], ["XADD", k, " 6-1", "a", "b"],
+            ["XADD", k, "007-0010", "a", "b"], ["XADD", k, "+8-1", "a", "b"], ["XADD", k, "9-+1", "a", "b"],
+            ["XADD", k, "10--0", "a", "b"], ["XADD", k, "-0", "a", "b"], ["XADD", k, "11-18446744073709551615", "a", "b"],
+            ["XADD", k, "11-*", "a", "b"], ["XADD", k, "12-18446744073709551616", "a", "b"],
+            ["XRANGE", k, "-", "+"], ["XRANGE", k, "(-", "(+"], ["XRANGE", k, "(1", "+"], ["XRANGE", k, "-", "(12"],
+            ["XRANGE", k, "-", "+", "COUNT", "1", "COUNT", "2"], ["XRANGE", k, "-", "+", "count", "1", "extra"],
+            ["XREVRANGE", k, "(11-18446744073709551615", "-"], ["XREVRANGE", k, "+", "(0-1"],
+            ["XTRIM", k, "MAXLEN", "~", "0", "LIMIT", "0"], ["XTRIM", k, "MINID", "-"], ["XTRIM", k, "MINID", "=", "+"],
+            ["XTRIM", k, "MAXLEN", "1", "MAXLEN", "2"], ["XTRIM", k, "MAXLEN", "1", "extra"],
+            ["XREAD", "COUNT", "1", "COUNT", "2", "STREAMS", k, "0"], ["XREAD", "STREAMS", "STREAMS", k, "0"],
+            ["XREAD", "BLOCK", "10", "COUNT", "1", "STREAMS", k, "x"], ["XREAD", "streams", k, k, "0", "5"],
+            ["XREADGROUP", "GROUP", "g", "STREAMS", k, ">"], ["XREADGROUP", "GROUP", "g", "c", "NOACK", "NOACK", "STREAMS", k, ">"],
+            ["XPENDING", k, "g", "-", "+", "1", "c", "extra"], ["XPENDING", k, "g", "IDLE", "1", "-", "+", "1", "c", "x"],
+            ["XPENDING", k, "g", "-"], ["XACK", k, "g", "-"], ["XDEL", k, "+"], ["XSETID", k, "+"],
+            ["XCLAIM", k, "g", "c", "-1", "1-1"], ["XCLAIM", k, "g", "c", "0", "IDLE"], ["XAUTOCLAIM", k, "g", "c", "0", "+"],
+            ["XAUTOCLAIM", k, "g", "c", "0", "(+"], ["XAUTOCLAIM", k, "g", "c", "0", "(18446744073709551615-18446744073709551615"],
+            ["XAUTOCLAIM", k, "g", "c", "0", "0", "COUNT", "1152921504606846976"], ["XAUTOCLAIM", k, "g", "c", "0", "0", "COUNT"],
+            ["XINFO", "STREAM", k, "FULL", "COUNT", "-1"], ["XINFO", "STREAM", k, "full", "count", "x"],
+            ["XINFO", "STREAM", k, "FULL", "LIMIT", "1"], ["XINFO", "CONSUMERS", k, "g"],
+            ["XGROUP", "CREATE", k, "g", "$", "ENTRIESREAD", "5", "MKSTREAM", "MKSTREAM"], ["XGROUP", "CREATE", k, "g2", "-"],
+            ["XGROUP", "CREATE", k, "g3", "+"], ["XGROUP", "CREATE", k, "g4", "(5"], ["XGROUP", "SETID", k, "g", "(5"],
+            ["XGROUP", "SETID", k, "g", "5-1", "ENTRIESREAD", "-3"], ["XGROUP", "DESTROY", k, "nope"],
+            ["XGROUP", "DELCONSUMER", k, "nope", "c"], ["XINFO", "GROUPS", k],
+        })
+        {
+            try { p.Same(cmd); }
+            catch (IOException e) { throw new IOException(string.Join(' ', cmd), e); }
+        }
+    }
+
+    [Fact]
     public void HistoryOfDeletedPendingEntryHasNullBody()
     {
         using var p = f.Pair();
