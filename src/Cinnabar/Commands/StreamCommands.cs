@@ -195,6 +195,8 @@ public static partial class StreamCommands
     {
         public bool Maxlen, Minid, Approx, NoMkStream, IdGiven, SeqStar;
         public long MaxLen, Limit;
+        /// <summary>Argument index of the MAXLEN/MINID value (the "~"/"=" precedes it when given).</summary>
+        public int TrimArgIndex;
         public StreamId MinId, Id;
         public bool HasStrategy => Maxlen || Minid;
     }
@@ -232,6 +234,7 @@ public static partial class StreamCommands
                     if (!TryParseId(c, i + 1, 0, true, out a.MinId)) return -1;
                     a.Minid = true;
                 }
+                a.TrimArgIndex = i + 1;
                 i++;
             }
             else if (c.ArgIs(i, "limit"u8) && more > 0)
@@ -276,6 +279,32 @@ public static partial class StreamCommands
         }
         else a.Limit = 0;
         return i;
+    }
+
+    /// <summary>
+    /// Sends a rewritten command to replicas/AOF instead of the original. No body on this branch: the
+    /// lead implements it with <c>c.Propagate</c> at merge (until then the call and its arguments vanish).
+    /// </summary>
+    static partial void Propagate(Client c, byte[][] args);
+
+    /// <summary>
+    /// The command with the generated ID in place of "*"/"ms-*" and an approximate trim turned into the
+    /// exact one that happened ("=" and the resulting length or first ID), like Redis' argument rewriting.
+    /// </summary>
+    private static byte[][] RewrittenArgs(Client c, StreamValue s, in TrimArgs a, int idPos, StreamId id)
+    {
+        var args = new byte[c.ArgCount][];
+        for (int i = 0; i < args.Length; i++) args[i] = c.ArgArray(i);
+        Span<byte> tmp = stackalloc byte[48];
+        if (idPos >= 0) args[idPos] = tmp[..id.Format(tmp)].ToArray();
+        if (a.Approx && a.TrimArgIndex > 0)
+        {
+            args[a.TrimArgIndex - 1] = "="u8.ToArray();
+            args[a.TrimArgIndex] = a.Minid
+                ? tmp[..s.FirstId.Format(tmp)].ToArray()
+                : System.Text.Encoding.ASCII.GetBytes(s.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return args;
     }
 
     private static long ApplyTrim(StreamValue s, in TrimArgs a)
@@ -330,6 +359,8 @@ public static partial class StreamCommands
         id.WriteBulk(c.Reply);
         Changed(c, key, "xadd");
         if (ApplyTrim(s, a) > 0) c.Notify(NotifyFlags.Stream, "xtrim", key);
+        // Replicas must add the same ID and trim exactly as much: rewrite "*", "ms-*" and "~" as Redis does.
+        if (!a.IdGiven || a.SeqStar || a.Approx) Propagate(c, RewrittenArgs(c, s, a, !a.IdGiven || a.SeqStar ? idPos : -1, id));
         c.Server.Blocking.SignalKeyReady(c.Db, key);
     }
 
@@ -343,6 +374,7 @@ public static partial class StreamCommands
         long deleted = ApplyTrim(s, a);
         if (deleted > 0)
         {
+            if (a.Approx) Propagate(c, RewrittenArgs(c, s, a, -1, default));
             c.Notify(NotifyFlags.Stream, "xtrim", key);
             c.KeyModified(key);
             c.Dirty(deleted);
