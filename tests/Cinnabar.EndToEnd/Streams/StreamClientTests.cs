@@ -170,3 +170,40 @@ public sealed class StreamBlockingTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal("-NOGROUP the consumer group this client was blocked on no longer exists\r\n", reader.ReadReply());
     }
 }
+
+/// <summary>Keyspace events of stream commands, in Redis 7.0.15's order (observed with PSUBSCRIBE on the real server).</summary>
+public sealed class StreamKeyspaceEventTests
+{
+    [Fact]
+    public async Task EventsMatchRedis()
+    {
+        await using var server = new TestServer();
+        var events = new List<string>();
+        server.Server.KeyspaceEventHandlers += (type, ev, key, db) =>
+        {
+            Assert.Equal(NotifyFlags.Stream, type);
+            events.Add(ev + " " + System.Text.Encoding.UTF8.GetString(key));
+        };
+        using var c = server.Raw();
+        c.Call("XADD", "ev", "1-1", "a", "1");
+        c.Call("XADD", "ev", "MAXLEN", "1", "2-1", "a", "1");
+        c.Call("XGROUP", "CREATE", "ev", "g", "0");
+        c.Call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "ev", ">");
+        c.Call("XCLAIM", "ev", "g", "d", "0", "2-1");
+        c.Call("XAUTOCLAIM", "ev", "g", "e", "0", "0");
+        c.Call("XGROUP", "CREATECONSUMER", "ev", "g", "f");
+        c.Call("XGROUP", "DELCONSUMER", "ev", "g", "f");
+        c.Call("XGROUP", "SETID", "ev", "g", "0");
+        c.Call("XSETID", "ev", "5-5");
+        c.Call("XDEL", "ev", "2-1");
+        c.Call("XTRIM", "ev", "MAXLEN", "0");
+        c.Call("XACK", "ev", "g", "2-1");
+        c.Call("XGROUP", "DESTROY", "ev", "g");
+        Assert.Equal(
+        [
+            "xadd ev", "xadd ev", "xtrim ev", "xgroup-create ev", "xgroup-createconsumer ev", "xgroup-createconsumer ev",
+            "xgroup-createconsumer ev", "xgroup-createconsumer ev", "xgroup-delconsumer ev", "xgroup-setid ev", "xsetid ev",
+            "xdel ev", "xgroup-destroy ev",
+        ], events);
+    }
+}
