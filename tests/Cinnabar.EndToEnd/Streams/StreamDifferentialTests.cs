@@ -331,6 +331,29 @@ public sealed class StreamDifferentialTests(DifferentialFixture f) : IClassFixtu
     }
 
     [Fact]
+    public void XInfoConsumersInBothProtocols()
+    {
+        using var p = f.Pair();
+        const string k = "sd:cons";
+        Fill(p, k, 4);
+        p.Same("XGROUP", "CREATE", k, "g", "0");
+        p.Same("XINFO", "CONSUMERS", k, "g");
+        p.Same("XREADGROUP", "GROUP", "g", "zed", "COUNT", "1", "STREAMS", k, ">");
+        p.Same("XREADGROUP", "GROUP", "g", "amy", "COUNT", "2", "STREAMS", k, ">");
+        p.Same("XGROUP", "CREATECONSUMER", k, "g", "mid");
+        SameMasked(p, "XINFO", "CONSUMERS", k, "g");
+        p.Same("XINFO", "CONSUMERS", k, "nope");
+        p.Same("XINFO", "CONSUMERS", "sd:none", "g");
+        p.Both("HELLO", "3");
+        SameMasked(p, "XINFO", "CONSUMERS", k, "g");
+        SameMasked(p, "XINFO", "STREAM", k, "FULL");
+        SameMasked(p, "XPENDING", k, "g", "-", "+", "10");
+        p.Same("XPENDING", k, "g");
+        p.Same("XREAD", "STREAMS", k, "sd:none", "0", "0");
+        p.Same("XREAD", "STREAMS", k, "$");
+    }
+
+    [Fact]
     public void LagAndEntriesReadFollowRedis()
     {
         using var p = f.Pair();
