@@ -161,6 +161,27 @@ public static partial class StreamCommands
         }
     }
 
+    // ---- replication: Redis propagates consumer-group state changes as idempotent XCLAIM / XGROUP SETID ----
+
+    private static byte[] IdBytes(StreamId id)
+    {
+        Span<byte> tmp = stackalloc byte[48];
+        return tmp[..id.Format(tmp)].ToArray();
+    }
+
+    private static byte[] NumberBytes(long n) => System.Text.Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>XCLAIM key group consumer 0 id TIME t RETRYCOUNT n FORCE JUSTID LASTID group-last-id.</summary>
+    private static void PropagateClaim(Client c, ReadOnlySpan<byte> key, StreamGroup g, PendingEntry pe)
+        => Propagate(c, ["XCLAIM"u8.ToArray(), key.ToArray(), g.Name, pe.Consumer?.Name ?? [], "0"u8.ToArray(), IdBytes(pe.Id),
+            "TIME"u8.ToArray(), NumberBytes(pe.DeliveryTime), "RETRYCOUNT"u8.ToArray(), NumberBytes(pe.DeliveryCount),
+            "FORCE"u8.ToArray(), "JUSTID"u8.ToArray(), "LASTID"u8.ToArray(), IdBytes(g.LastId)]);
+
+    /// <summary>XGROUP SETID key group last-id ENTRIESREAD n.</summary>
+    private static void PropagateGroupId(Client c, ReadOnlySpan<byte> key, StreamGroup g)
+        => Propagate(c, ["XGROUP"u8.ToArray(), "SETID"u8.ToArray(), key.ToArray(), g.Name, IdBytes(g.LastId),
+            "ENTRIESREAD"u8.ToArray(), NumberBytes(g.EntriesRead)]);
+
     private static void XAck(Client c)
     {
         if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
@@ -312,7 +333,8 @@ public static partial class StreamCommands
                 return;
             }
         }
-        if (lastId > g.LastId) g.LastId = lastId;
+        bool propagateLastId = false;
+        if (lastId > g.LastId) { g.LastId = lastId; propagateLastId = true; }
         if (deliveryTime != -1) { if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now; }
         else deliveryTime = now;
 
@@ -326,6 +348,8 @@ public static partial class StreamCommands
             {
                 if (pe is not null)
                 {
+                    PropagateClaim(c, key, g, pe);
+                    propagateLastId = false;
                     g.Pending.Remove(pe);
                     pe.Consumer?.Pending.Remove(pe);
                     c.Dirty();
@@ -351,6 +375,13 @@ public static partial class StreamCommands
                 pe.Consumer = consumer;
             }
             claimed.Add(id);
+            PropagateClaim(c, key, g, pe);
+            propagateLastId = false;
+            c.Dirty();
+        }
+        if (propagateLastId)
+        {
+            PropagateGroupId(c, key, g);
             c.Dirty();
         }
         c.Reply.ArrayHeader(claimed.Count);
@@ -406,6 +437,7 @@ public static partial class StreamCommands
             var pe = candidates[examined++];
             if (!s.Contains(pe.Id))
             {
+                PropagateClaim(c, key, g, pe);
                 g.Pending.Remove(pe);
                 pe.Consumer?.Pending.Remove(pe);
                 deleted.Add(pe.Id);
@@ -426,6 +458,7 @@ public static partial class StreamCommands
             if (!justId) pe.DeliveryCount++;
             claimed.Add(pe.Id);
             count--;
+            PropagateClaim(c, key, g, pe);
             c.Dirty();
         }
         var cursor = examined < candidates.Count ? candidates[examined].Id : StreamId.Min;

@@ -188,7 +188,7 @@ public static partial class StreamCommands
             bool history = req.Group && req.Ids[k] != StreamId.Max;
             if (!gt.TryIncrement(out var start)) { r.ArrayHeader(0); continue; }
             if (history) ReplyFromConsumerPel(c, s, consumer!, start, req.Count, now);
-            else if (g is not null) ReplyNewForGroup(c, s, g, consumer!, start, req.Count, req.NoAck, now);
+            else if (g is not null) ReplyNewForGroup(c, req.Keys[k], s, g, consumer!, start, req.Count, req.NoAck, now);
             else ReplyRange(c, s, start, StreamId.Max, false, req.Count);
             if (req.Group) c.Dirty();
         }
@@ -233,11 +233,12 @@ public static partial class StreamCommands
     }
 
     /// <summary>XREADGROUP "&gt;": new entries after <paramref name="start"/>, advancing the group and filling the PELs.</summary>
-    private static void ReplyNewForGroup(Client c, StreamValue s, StreamGroup g, StreamConsumer consumer, StreamId start, long count, bool noack, long now)
+    private static void ReplyNewForGroup(Client c, ReadOnlySpan<byte> key, StreamValue s, StreamGroup g, StreamConsumer consumer, StreamId start, long count, bool noack, long now)
     {
         long n = CountRange(s, start, StreamId.Max, false, count);
         c.Reply.ArrayHeader(n);
         var it = s.Iterate(start, StreamId.Max, false);
+        var before = g.LastId;
         for (long i = 0; i < n && it.MoveNext(); i++)
         {
             var id = it.Id;
@@ -260,7 +261,9 @@ public static partial class StreamCommands
                 pe.DeliveryCount = 1;
                 consumer.Pending.Add(pe);
             }
+            PropagateClaim(c, key, g, pe);
         }
+        if (g.LastId != before) PropagateGroupId(c, key, g);
     }
 
     /// <summary>A parked XREAD/XREADGROUP: retried when one of its streams gets new data.</summary>
@@ -299,7 +302,7 @@ public static partial class StreamCommands
             {
                 var consumer = GetConsumer(client, g, req.ConsumerName!, readyKey, now);
                 consumer.SeenTime = now;
-                ReplyNewForGroup(client, s, g, consumer, start, req.Count, req.NoAck, now);
+                ReplyNewForGroup(client, readyKey, s, g, consumer, start, req.Count, req.NoAck, now);
                 client.Dirty();
             }
             else ReplyRange(client, s, start, StreamId.Max, false, req.Count);
