@@ -75,11 +75,8 @@ public static partial class StreamCommands
         if (streamsArg == 0) { c.SyntaxError(); return; }
         if (xreadgroup && groupArg < 0) { c.Reply.Error("ERR Missing GROUP option for XREADGROUP"); return; }
 
-        var req = new ReadRequest
-        {
-            Group = xreadgroup, Count = count, NoAck = noack,
-            Keys = new byte[streamsCount][], Ids = new StreamId[streamsCount],
-        };
+        // IDs live on the stack; a ReadRequest (with copies) is only built if the client blocks.
+        Span<StreamId> ids = streamsCount <= 32 ? stackalloc StreamId[streamsCount] : new StreamId[streamsCount];
         var groupName = groupArg >= 0 ? c.Arg(groupArg) : default;
         for (int k = 0; k < streamsCount; k++)
         {
@@ -99,7 +96,7 @@ public static partial class StreamCommands
                     c.Reply.Error("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.");
                     return;
                 }
-                req.Ids[k] = s?.LastId ?? StreamId.Min;
+                ids[k] = s?.LastId ?? StreamId.Min;
             }
             else if (idText.Length == 1 && idText[0] == '>')
             {
@@ -108,24 +105,26 @@ public static partial class StreamCommands
                     c.Reply.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
                     return;
                 }
-                req.Ids[k] = StreamId.Max;
+                ids[k] = StreamId.Max;
             }
-            else if (!TryParseId(c, idArg, 0, true, out req.Ids[k])) return;
-            req.Keys[k] = key.ToArray();
+            else if (!TryParseId(c, idArg, 0, true, out ids[k])) return;
         }
-        if (xreadgroup)
-        {
-            req.GroupName = groupName.ToArray();
-            req.ConsumerName = c.ArgArray(consumerArg);
-        }
-
-        if (TryServe(c, req)) return;
+        var consumerName = consumerArg >= 0 ? c.Arg(consumerArg) : default;
+        if (TryServe(c, streamsArg, ids, xreadgroup, groupName, consumerName, count, noack)) return;
 
         if (timeout != -1)
         {
             if (c.DenyBlocking) { c.Reply.NullArray(); return; }
             // Blocking IDs are fixed now: "$" already resolved; ">" stays Max and follows the group.
             long at = timeout == 0 ? 0 : Now(c) + timeout;
+            var req = new ReadRequest
+            {
+                Group = xreadgroup, Count = count, NoAck = noack, Ids = ids.ToArray(),
+                Keys = new byte[streamsCount][],
+                GroupName = xreadgroup ? groupName.ToArray() : null,
+                ConsumerName = xreadgroup ? consumerName.ToArray() : null,
+            };
+            for (int k = 0; k < streamsCount; k++) req.Keys[k] = c.ArgArray(streamsArg + k);
             c.Server.Blocking.Block(c, req.Keys, at, new BlockedRead(req));
             return;
         }
@@ -136,23 +135,24 @@ public static partial class StreamCommands
     /// Serves every stream of the request that has something to return, as one reply (a map in RESP3).
     /// Returns false, writing nothing, when no stream can be served.
     /// </summary>
-    private static bool TryServe(Client c, ReadRequest req)
+    private static bool TryServe(Client c, int streamsArg, ReadOnlySpan<StreamId> ids, bool group,
+        ReadOnlySpan<byte> groupName, ReadOnlySpan<byte> consumerName, long count, bool noack)
     {
-        int n = req.Keys.Length;
+        int n = ids.Length;
         long now = Now(c);
         // First pass: which streams are served, and from where. No reply written yet.
         Span<bool> serve = n <= 64 ? stackalloc bool[n] : new bool[n];
-        var starts = new StreamId[n];
+        Span<StreamId> starts = n <= 32 ? stackalloc StreamId[n] : new StreamId[n];
         int served = 0;
         for (int k = 0; k < n; k++)
         {
-            int idx = c.Db.FindForRead(req.Keys[k]);
+            int idx = c.Db.FindForRead(c.Arg(streamsArg + k));
             if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
-            var gt = req.Ids[k];
+            var gt = ids[k];
             bool sync = false;
-            if (req.Group)
+            if (group)
             {
-                var g = s.FindGroup(req.GroupName);
+                var g = s.FindGroup(groupName);
                 if (g is null) continue;
                 if (gt != StreamId.Max) sync = true; // history: always answered, even if empty
                 else if (s.Length > 0 && s.LastEntryId > g.LastId) { sync = true; gt = g.LastId; }
@@ -169,28 +169,29 @@ public static partial class StreamCommands
         if (r.Resp3) r.MapHeader(served); else r.ArrayHeader(served);
         for (int k = 0; k < n; k++)
         {
-            int idx = c.Db.FindForRead(req.Keys[k]);
+            int idx = c.Db.FindForRead(c.Arg(streamsArg + k));
             if (idx < 0 || c.Db.EntryAt(idx).Value is not StreamValue s) continue;
             if (!serve[k]) continue;
             StreamGroup? g = null;
             StreamConsumer? consumer = null;
-            if (req.Group)
+            var key = c.Arg(streamsArg + k);
+            if (group)
             {
                 // Redis 7.0 creates (and refreshes) the consumer only for streams it serves.
-                g = s.FindGroup(req.GroupName);
+                g = s.FindGroup(groupName);
                 if (g is null) continue;
-                consumer = GetConsumer(c, g, req.ConsumerName!, req.Keys[k], now);
+                consumer = GetConsumer(c, g, consumerName, key, now);
                 consumer.SeenTime = now;
             }
             if (!r.Resp3) r.ArrayHeader(2);
-            r.Bulk(req.Keys[k]);
+            r.Bulk(key);
             var gt = starts[k];
-            bool history = req.Group && req.Ids[k] != StreamId.Max;
+            bool history = group && ids[k] != StreamId.Max;
             if (!gt.TryIncrement(out var start)) { r.ArrayHeader(0); continue; }
-            if (history) ReplyFromConsumerPel(c, s, consumer!, start, req.Count, now);
-            else if (g is not null) ReplyNewForGroup(c, req.Keys[k], s, g, consumer!, start, req.Count, req.NoAck, now);
-            else ReplyRange(c, s, start, StreamId.Max, false, req.Count);
-            if (req.Group) c.Dirty();
+            if (history) ReplyFromConsumerPel(c, s, consumer!, start, count, now);
+            else if (g is not null) ReplyNewForGroup(c, key, s, g, consumer!, start, count, noack, now);
+            else ReplyRange(c, s, start, StreamId.Max, false, count);
+            if (group) c.Dirty();
         }
         return true;
     }
