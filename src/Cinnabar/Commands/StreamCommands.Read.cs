@@ -116,7 +116,8 @@ public static partial class StreamCommands
         {
             if (c.DenyBlocking) { c.Reply.NullArray(); return; }
             // Blocking IDs are fixed now: "$" already resolved; ">" stays Max and follows the group.
-            long at = timeout == 0 ? 0 : Now(c) + timeout;
+            // 7.0 has no range check here; saturate instead of wrapping.
+            long at = timeout == 0 ? 0 : timeout > long.MaxValue - Now(c) ? long.MaxValue : Now(c) + timeout;
             var req = new ReadRequest
             {
                 Group = xreadgroup, Count = count, NoAck = noack, Ids = ids.ToArray(),

@@ -237,6 +237,8 @@ public sealed class StreamDifferentialTests(DifferentialFixture f) : IClassFixtu
         p.Same("XREAD", "COUNT", "x", "STREAMS", "sd:r1", "0");
         p.Same("XREAD", "BLOCK", "-1", "STREAMS", "sd:r1", "0");
         p.Same("XREAD", "BLOCK", "x", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "BLOCK", "9223372036854775807", "STREAMS", "sd:r1", "0");
+        p.Same("XREAD", "BLOCK", "9223372036854775808", "STREAMS", "sd:r1", "0");
         p.Same("XREAD", "BLOCK", "0", "STREAMS", "sd:r1", "0");
         p.Same("XREAD", "FOO", "STREAMS", "sd:r1", "0");
         p.Same("XREAD", "COUNT", "1", "sd:r1", "0");
