@@ -1,4 +1,3 @@
-using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
 using Cinnabar.Protocol;
 using F = Cinnabar.Commands.CommandFlags;

@@ -1,12 +1,5 @@
 namespace Cinnabar.DataTypes;
 
-/// <summary>Orders byte strings as memcmp does, shorter first on a common prefix (Redis' rax order).</summary>
-public sealed class ByteStringComparer : IComparer<byte[]>
-{
-    public static readonly ByteStringComparer Instance = new();
-    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
-}
-
 /// <summary>A delivered but not yet acknowledged entry (one per ID in the group's PEL).</summary>
 public sealed class PendingEntry(StreamId id)
 {
