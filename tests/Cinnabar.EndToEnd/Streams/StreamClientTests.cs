@@ -127,7 +127,7 @@ public sealed class StreamBlockingTests(ServerFixture fixture) : IClassFixture<S
 {
     private TestServer S => fixture.Server;
 
-    [Fact(Skip = "needs BlockingManager")]
+    [Fact]
     public async Task XReadBlockIsServedByXAdd()
     {
         using var reader = S.Raw();
@@ -138,14 +138,14 @@ public sealed class StreamBlockingTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal("*1\r\n*2\r\n$7\r\nsb:wake\r\n*1\r\n*2\r\n$3\r\n5-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n", reader.ReadReply());
     }
 
-    [Fact(Skip = "needs BlockingManager")]
+    [Fact]
     public void XReadBlockTimesOutWithNullArray()
     {
         using var reader = S.Raw();
         Assert.Equal("*-1\r\n", reader.Call("XREAD", "BLOCK", "50", "STREAMS", "sb:timeout", "$"));
     }
 
-    [Fact(Skip = "needs BlockingManager")]
+    [Fact]
     public async Task XReadGroupBlockGetsNewEntryAndPendingIsRecorded()
     {
         using var reader = S.Raw();
@@ -158,7 +158,7 @@ public sealed class StreamBlockingTests(ServerFixture fixture) : IClassFixture<S
         Assert.StartsWith("*4\r\n:1\r\n", writer.Call("XPENDING", "sb:grp", "g"));
     }
 
-    [Fact(Skip = "needs BlockingManager")]
+    [Fact]
     public async Task DestroyingTheGroupWakesBlockedReaderWithError()
     {
         using var reader = S.Raw();
