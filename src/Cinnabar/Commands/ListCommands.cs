@@ -124,24 +124,15 @@ public static class ListCommands
             c.Reply.Error("ERR timeout is not a float or out of range");
             return false;
         }
-        // C's (long long) conversion of an out-of-range value (inf, huge) gives LLONG_MIN: "negative".
-        double ms = value.ToDouble() * 1000.0;
-        long t = double.IsFinite(ms) && ms < 9.2233720368547758e18 && ms > -9.2233720368547758e18 ? (long)ms : long.MinValue;
+        // seconds * 1000 in long double, truncated as C's (long long) cast does; out of range (inf, huge)
+        // gives LLONG_MIN on x86, hence "timeout is negative".
+        long t = value.TryMultiplyTruncate(1000, out long product) ? product : long.MinValue;
         if (t < 0)
         {
             c.Reply.Error("ERR timeout is negative");
             return false;
         }
-        if (t > 0)
-        {
-            long now = c.Server.KeyspaceState.NowMs;
-            if (t > long.MaxValue - now)
-            {
-                c.Reply.Error("ERR timeout is out of range");
-                return false;
-            }
-            t += now;
-        }
+        if (t > 0) t = unchecked(t + c.Server.KeyspaceState.NowMs);
         timeoutAtMs = t;
         return true;
     }
@@ -280,15 +271,16 @@ public static class ListCommands
         var element = c.ArgArray(3);
         var remove = new bool[list.Count];
         long removed = 0;
-        if (toRemove >= 0)
+        bool fromTail = toRemove < 0;
+        // As in C, negating the most negative count leaves it negative: no limit is ever reached.
+        long limit = fromTail ? unchecked(-toRemove) : toRemove;
+        for (int n = 0; n < list.Count; n++)
         {
-            for (int i = 0; i < list.Count && (toRemove == 0 || removed < toRemove); i++)
-                if (list[i].AsSpan().SequenceEqual(element)) { remove[i] = true; removed++; }
-        }
-        else
-        {
-            for (int i = list.Count - 1; i >= 0 && removed < -toRemove; i--)
-                if (list[i].AsSpan().SequenceEqual(element)) { remove[i] = true; removed++; }
+            int i = fromTail ? list.Count - 1 - n : n;
+            if (!list[i].AsSpan().SequenceEqual(element)) continue;
+            remove[i] = true;
+            removed++;
+            if (limit != 0 && removed == limit) break;
         }
         if (removed > 0)
         {

@@ -44,6 +44,22 @@ public readonly struct LongDouble
     public bool IsInfinity => _kind == Kind.Infinity;
     public bool IsZero => _kind == Kind.Finite && Significand == 0;
 
+    /// <summary>
+    /// this * <paramref name="factor"/>, computed exactly and truncated toward zero like C's (long long) cast
+    /// of a long double; false when the result does not fit a long (or the value is not finite).
+    /// </summary>
+    public bool TryMultiplyTruncate(long factor, out long result)
+    {
+        result = 0;
+        if (_kind != Kind.Finite) return false;
+        var m = new System.Numerics.BigInteger(Significand) * factor;
+        if (Exponent >= 0) m <<= Exponent; else m >>= -Exponent; // magnitude, so the shift truncates toward zero
+        if (Negative) m = -m;
+        if (m > long.MaxValue || m < long.MinValue) return false;
+        result = (long)m;
+        return true;
+    }
+
     /// <summary>The nearest double (blocking timeouts need no more precision).</summary>
     public double ToDouble() => _kind switch
     {
