@@ -8,7 +8,7 @@ public static partial class ConnectionCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
-        yield return new("ping", -1, F.Fast | F.Stale | F.Loading | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Ping, "connection");
+        yield return new("ping", -1, F.Fast | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Ping, "connection");
         yield return new("echo", 2, F.Fast | F.Stale | F.Loading, A.Fast | A.Connection, 0, 0, 0, Echo, "connection");
         yield return new("quit", -1, F.AllowBusy | F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Quit, "connection");
         yield return new("hello", -1, F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowBusy, A.Fast | A.Connection, 0, 0, 0, Hello, "connection");

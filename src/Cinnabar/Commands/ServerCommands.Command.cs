@@ -23,7 +23,7 @@ public static partial class ServerCommands
         for (int i = 2; i < c.ArgCount; i++)
         {
             var cmd = LookupFullName(c.Server, c.Arg(i));
-            if (cmd is null) c.Reply.NullArray();
+            if (cmd is null) c.Reply.Null();
             else WriteCommandInfo(c, cmd);
         }
     }

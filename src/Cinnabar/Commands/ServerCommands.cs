@@ -60,12 +60,13 @@ public static partial class ServerCommands
         var pairs = new List<(string Name, string Value)>();
         for (int i = 2; i < c.ArgCount; i++)
         {
-            var pattern = c.ArgString(i).ToLowerInvariant();
+            var pattern = c.ArgString(i);
             bool isGlob = pattern.IndexOfAny(['*', '?', '[']) >= 0;
             if (!isGlob)
             {
+                // An exact name is echoed as the client spelled it.
                 var p = ServerConfig.Find(pattern);
-                if (p is not null && seen.Add(pattern)) pairs.Add((pattern, p.Get(c.Server.Config)));
+                if (p is not null && seen.Add(pattern.ToLowerInvariant())) pairs.Add((pattern, p.Get(c.Server.Config)));
                 continue;
             }
             var pat = Encoding.UTF8.GetBytes(pattern);
@@ -90,7 +91,7 @@ public static partial class ServerCommands
     {
         if ((c.ArgCount - 2) % 2 != 0)
         {
-            c.Reply.Error($"ERR Unknown option or number of arguments for CONFIG SET - '{c.ArgString(2)}'");
+            c.SyntaxError();
             return;
         }
         var config = c.Server.Config;

@@ -73,7 +73,20 @@ internal static class ConfigParameters
                     return null;
                 },
             },
-            Enum("loglevel", c => c.LogLevel, (c, v) => c.LogLevel = v, "debug", "verbose", "notice", "warning", "nothing"),
+            new()
+            {
+                // "nothing" (silence) is accepted too, though 7.0 does not list it.
+                Name = "loglevel",
+                Get = c => c.LogLevel,
+                Setter = (c, a) =>
+                {
+                    string[] levels = ["debug", "verbose", "notice", "warning", "nothing"];
+                    var v = levels.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
+                    if (v is null) return "argument(s) must be one of the following: debug, verbose, notice, warning";
+                    c.LogLevel = v;
+                    return null;
+                },
+            },
             Str("logfile", c => c.LogFile, (c, v) => { c.LogFile = v; return null; }, immutable: true),
             Int("hz", c => c.Hz, (c, v) => c.Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue),
             Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
@@ -96,7 +109,7 @@ internal static class ConfigParameters
             }),
             Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
             Str("appendfilename", c => c.AppendFilename, (c, v) => { c.AppendFilename = v; return null; }, immutable: true),
-            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "always", "everysec", "no"),
+            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "everysec", "always", "no"),
             new()
             {
                 Name = "save", ArgCount = -1,
