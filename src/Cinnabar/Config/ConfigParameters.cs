@@ -24,7 +24,7 @@ public sealed class ConfigParameter
 }
 
 /// <summary>The declarations of every supported parameter.</summary>
-internal static class ConfigParameters
+internal static partial class ConfigParameters
 {
     public static List<ConfigParameter> Build()
     {
@@ -176,6 +176,7 @@ internal static class ConfigParameters
             Enum("supervised", c => c.SupervisedMode, (c, v) => c.SupervisedMode = v, immutable: true, "upstart", "systemd", "auto", "no"),
             Enum("syslog-enabled", c => c.Syslog, (c, v) => c.Syslog = v, immutable: true, "yes", "no"),
         };
+        list.AddRange(PassiveParameters());
         return list;
     }
 
