@@ -56,7 +56,7 @@ public static partial class ServerCommands
                 F("redis_git_dirty", 0);
                 F("redis_build_id", "0");
                 F("redis_mode", "standalone");
-                F("os", $"{RuntimeInformation.OSDescription.Split(' ').FirstOrDefault() ?? "Linux"} {Environment.OSVersion.Version} {RuntimeInformation.OSArchitecture switch { Architecture.X64 => "x86_64", Architecture.Arm64 => "aarch64", var a => a.ToString().ToLowerInvariant() }}");
+                F("os", OsDescription);
                 F("arch_bits", IntPtr.Size * 8);
                 F("monotonic_clock", "POSIX clock_gettime");
                 F("multiplexing_api", "epoll");
@@ -301,6 +301,18 @@ public static partial class ServerCommands
     }
 
     private static long _peakMemory;
+
+    /// <summary>uname's "sysname release machine", as Redis prints it ("Linux 6.1.0-13-amd64 x86_64").</summary>
+    private static readonly string OsDescription = DescribeOs();
+
+    private static string DescribeOs()
+    {
+        string arch = RuntimeInformation.OSArchitecture switch { Architecture.X64 => "x86_64", Architecture.Arm64 => "aarch64", var a => a.ToString().ToLowerInvariant() };
+        string release = Environment.OSVersion.Version.ToString();
+        try { if (OperatingSystem.IsLinux()) release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); } catch (IOException) { }
+        string name = OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsMacOS() ? "Darwin" : RuntimeInformation.OSDescription.Split(' ')[0];
+        return $"{name} {release} {arch}";
+    }
 
     private static void AppendCommandStats(CommandDef cmd, StringBuilder sb)
     {
