@@ -180,6 +180,36 @@ public sealed class ServerClientTests(ServerClientTests.Fixture fx) : IClassFixt
     }
 
     [Fact]
+    public void DebugReloadKeepsTheDataset()
+    {
+        using var c = S.Raw();
+        c.Call("SET", "srvc:reload", "value");
+        c.Call("SADD", "srvc:set", "a", "b");
+        Assert.Matches(@"rdb_changes_since_last_save:[1-9]", c.Call("INFO", "persistence"));
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "RELOAD"));
+        Assert.Equal("$5\r\nvalue\r\n", c.Call("GET", "srvc:reload"));
+        Assert.Equal(":2\r\n", c.Call("SCARD", "srvc:set"));
+        var persistence = c.Call("INFO", "persistence");
+        Assert.Contains("rdb_changes_since_last_save:0\r\n", persistence);
+        Assert.Matches(@"rdb_last_load_keys_loaded:[1-9]", persistence);
+        Assert.Equal($":{S.Server.LastSaveTimeMs / 1000}\r\n", c.Call("LASTSAVE"));
+    }
+
+    [Fact]
+    public void ResetStatClearsCounters()
+    {
+        using var c = S.Raw();
+        c.Call("GET", "srvc:x");
+        c.Call("NOSUCH");
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "RESETSTAT"));
+        var text = c.Call("INFO", "stats", "commandstats", "errorstats");
+        Assert.Contains("keyspace_misses:0\r\n", text);
+        Assert.Contains("total_error_replies:0\r\n", text);
+        Assert.DoesNotContain("cmdstat_get:", text);
+        Assert.DoesNotContain("errorstat_", text);
+    }
+
+    [Fact]
     public void ConfigGetStarListsEveryParameterOnce()
     {
         var text = S.Cli("CONFIG", "GET", "*").Split('\n');
