@@ -12,10 +12,16 @@ public static partial class CommandMetadata
     public sealed record Map(object[] Items);
     public sealed record Seq(object[] Items);
     public sealed record Status(string Text);
+    /// <summary>An array in both protocols (COMMAND DOCS arguments, history).</summary>
+    public sealed record Arr(object[] Items);
 
     private static Map M(params object[] kv) => new(kv);
     private static Seq S(params object[] items) => new(items);
     private static Status St(string s) => new(s);
+    private static Arr A(params object[] items) => new(items);
+
+    /// <summary>The COMMAND DOCS map of a command as Redis 7.0 documents it (without subcommands), or null.</summary>
+    public static Map? DocsOf(CommandDef cmd) => DocsTable.Docs.GetValueOrDefault(cmd.FullName);
 
     /// <summary>Redis' doesCommandHaveKeys: a key finder or at least one key spec.</summary>
     public static bool HasKeys(CommandDef cmd) =>
@@ -46,6 +52,10 @@ public static partial class CommandMetadata
             case Seq s:
                 r.SetHeader(s.Items.Length);
                 foreach (var x in s.Items) Write(r, x);
+                break;
+            case Arr a:
+                r.ArrayHeader(a.Items.Length);
+                foreach (var x in a.Items) Write(r, x);
                 break;
             case Status st: r.SimpleString(st.Text); break;
             case string str: r.Bulk(str); break;

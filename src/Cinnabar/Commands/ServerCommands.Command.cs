@@ -89,6 +89,14 @@ public static partial class ServerCommands
     private static void WriteDocs(Client c, CommandDef cmd)
     {
         var r = c.Reply;
+        if (CommandMetadata.DocsOf(cmd) is { } doc)
+        {
+            // Redis' documentation, with the subcommands we actually have.
+            r.MapHeader(doc.Items.Length / 2 + (cmd.Subcommands is null ? 0 : 1));
+            foreach (var x in doc.Items) CommandMetadata.Write(r, x);
+            WriteSubcommandDocs(c, cmd);
+            return;
+        }
         bool hasComplexity = cmd.Complexity.Length > 0;
         int pairs = 3 + (hasComplexity ? 1 : 0) + (cmd.Subcommands is null ? 0 : 1);
         r.MapHeader(pairs);
@@ -96,6 +104,12 @@ public static partial class ServerCommands
         r.Bulk("since"u8); r.Bulk(cmd.Since);
         r.Bulk("group"u8); r.Bulk(cmd.Group);
         if (hasComplexity) { r.Bulk("complexity"u8); r.Bulk(cmd.Complexity); }
+        WriteSubcommandDocs(c, cmd);
+    }
+
+    private static void WriteSubcommandDocs(Client c, CommandDef cmd)
+    {
+        var r = c.Reply;
         if (cmd.Subcommands is not null)
         {
             r.Bulk("subcommands"u8);

@@ -148,6 +148,17 @@ public sealed class ServerDifferentialTests(ServerDiffFixture f) : IClassFixture
     }
 
     [Fact]
+    public void CommandDocsMatches()
+    {
+        using var p = f.Pair();
+        p.Same("COMMAND", "DOCS", "get");
+        p.Same("COMMAND", "DOCS", "set", "mset", "nosuch");
+        p.Same("COMMAND", "DOCS", "config|get", "incrbyfloat", "sinterstore", "hset");
+        p.Both("HELLO", "3");
+        p.Same("COMMAND", "DOCS", "set", "getex");
+    }
+
+    [Fact]
     public void CommandGetKeysMatches()
     {
         using var p = f.Pair();
