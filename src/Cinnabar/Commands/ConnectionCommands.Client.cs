@@ -41,7 +41,7 @@ public static partial class ConnectionCommands
         c.Db = c.Server.Databases[0];
         c.Protocol = 2;
         c.Name = null;
-        c.Flags &= ~(ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext);
+        c.Flags &= ~(ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict);
         ResetHooks?.Invoke(c);
         c.Reply.SimpleString("RESET"u8);
     }
