@@ -209,7 +209,8 @@ public static partial class ServerCommands
         }
         if (c.ArgIs(1, "sleep"u8) && c.ArgCount == 3)
         {
-            if (!c.TryGetDouble(2, out double secs)) return;
+            // strtod semantics: text that is not a number sleeps 0 seconds.
+            if (!Protocol.RespNumbers.TryParseDouble(c.Arg(2), out double secs) || double.IsNaN(secs)) secs = 0;
             // Holds the execution lock, as Redis' single thread would be stuck.
             if (secs > 0) Thread.Sleep(TimeSpan.FromSeconds(Math.Min(secs, int.MaxValue / 1000.0)));
             c.Reply.Ok();
@@ -217,8 +218,11 @@ public static partial class ServerCommands
         }
         if (c.ArgIs(1, "set-active-expire"u8) && c.ArgCount == 3)
         {
-            if (!c.TryGetLong(2, out long on)) return;
-            c.Server.Config.ActiveExpireEnabled = on != 0;
+            // atoi semantics: the leading digits, 0 when there are none.
+            var arg = c.Arg(2);
+            int digits = 0;
+            while (digits < arg.Length && arg[digits] is >= (byte)'0' and <= (byte)'9') digits++;
+            c.Server.Config.ActiveExpireEnabled = arg[..digits].IndexOfAnyExcept((byte)'0') >= 0;
             c.Reply.Ok();
             return;
         }
@@ -245,8 +249,10 @@ public static partial class ServerCommands
             c.Reply.Ok();
             return;
         }
-        c.Reply.Error($"ERR unknown subcommand '{c.ArgString(1)}'. Try DEBUG HELP.");
+        c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{Truncate128(c.ArgString(1))}'. Try DEBUG HELP.");
     }
+
+    private static string Truncate128(string s) => s.Length <= 128 ? s : s[..128];
 
     // ---- SHUTDOWN ----
 

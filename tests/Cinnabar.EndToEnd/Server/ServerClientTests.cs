@@ -175,7 +175,11 @@ public sealed class ServerClientTests(ServerClientTests.Fixture fx) : IClassFixt
         Assert.Equal("+OK\r\n", c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
         Assert.False(S.Server.Config.ActiveExpireEnabled);
         Assert.Equal("+OK\r\n", c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "1"));
-        Assert.StartsWith("-ERR unknown subcommand 'NOPE'", c.Call("DEBUG", "NOPE"));
+        Assert.Equal("-ERR unknown subcommand or wrong number of arguments for 'NOPE'. Try DEBUG HELP.\r\n", c.Call("DEBUG", "NOPE"));
+        Assert.Equal("-ERR unknown subcommand or wrong number of arguments for 'sleep'. Try DEBUG HELP.\r\n", c.Call("DEBUG", "sleep"));
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "SLEEP", "abc"));
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "x"));
+        Assert.False(S.Server.Config.ActiveExpireEnabled);
         Assert.StartsWith("*", c.Call("DEBUG", "HELP"));
     }
 
