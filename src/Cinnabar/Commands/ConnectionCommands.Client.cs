@@ -284,7 +284,7 @@ public static partial class ConnectionCommands
         }
         else if (c.ArgCount > 4)
         {
-            c.SyntaxError();
+            c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{c.ArgString(1)}'. Try CLIENT HELP.");
             return;
         }
         c.Server.PauseClients(Keyspace.KeyspaceState.WallClockMs() + ms, writeOnly);

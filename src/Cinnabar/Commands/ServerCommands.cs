@@ -258,13 +258,12 @@ public static partial class ServerCommands
 
     private static void Shutdown(Client c)
     {
-        bool? save = null;
-        bool abort = false;
+        bool nosave = false, saveFlag = false, otherFlag = false, abort = false;
         for (int i = 1; i < c.ArgCount; i++)
         {
-            if (c.ArgIs(i, "nosave"u8)) save = false;
-            else if (c.ArgIs(i, "save"u8)) save = true;
-            else if (c.ArgIs(i, "now"u8) || c.ArgIs(i, "force"u8)) { }
+            if (c.ArgIs(i, "nosave"u8)) nosave = true;
+            else if (c.ArgIs(i, "save"u8)) saveFlag = true;
+            else if (c.ArgIs(i, "now"u8) || c.ArgIs(i, "force"u8)) otherFlag = true;
             else if (c.ArgIs(i, "abort"u8)) abort = true;
             else
             {
@@ -272,12 +271,17 @@ public static partial class ServerCommands
                 return;
             }
         }
+        if ((abort && (nosave || saveFlag || otherFlag)) || (nosave && saveFlag))
+        {
+            c.SyntaxError();
+            return;
+        }
         if (abort)
         {
-            if (c.ArgCount != 2) { c.SyntaxError(); return; }
             c.Reply.Error("ERR No shutdown in progress.");
             return;
         }
+        bool? save = nosave ? false : saveFlag ? true : null;
         var s = c.Server;
         s.Log.Warning("User requested shutdown...");
         bool wantSave = save ?? s.Config.SavePoints.Length > 0;

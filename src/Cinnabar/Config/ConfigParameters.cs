@@ -190,7 +190,8 @@ internal static partial class ConfigParameters
         Setter = (c, a) =>
         {
             if (!ServerConfig.TryParseMemory(a[0], out long v) || v < int.MinValue || v > int.MaxValue) return "argument couldn't be parsed into an integer";
-            if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
+            // maxclients is unsigned in Redis: its message shows the unsigned range.
+            if (v < min || v > max) return $"argument must be between {min} and {(name == "maxclients" ? uint.MaxValue : max)} inclusive";
             set(c, (int)v);
             return null;
         },
@@ -215,7 +216,7 @@ internal static partial class ConfigParameters
         Get = c => get(c).ToString(CultureInfo.InvariantCulture),
         Setter = (c, a) =>
         {
-            if (!ServerConfig.TryParseMemory(a[0], out long v)) return "argument must be a memory value";
+            if (!ServerConfig.TryParseMemory(a[0], out long v) || v < 0) return "argument must be a memory value";
             if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
             set(c, v);
             return null;

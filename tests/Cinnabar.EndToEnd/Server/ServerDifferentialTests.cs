@@ -83,6 +83,9 @@ public sealed class ServerDifferentialTests(ServerDiffFixture f) : IClassFixture
             p.Same("CONFIG", "GET", "maxmemory");
             p.Same("CONFIG", "GET", "hz");
             p.Same("CONFIG", "SET", "maxmemory", "abc");
+            p.Same("CONFIG", "SET", "maxmemory", "-1");
+            p.Same("CONFIG", "SET", "maxclients", "0");
+            p.Same("CONFIG", "SET", "hz", "-5");
             p.Same("CONFIG", "SET", "hz", "30", "maxmemory", "abc");
             p.Same("CONFIG", "GET", "hz"); // all or nothing: still 20
             p.Same("CONFIG", "SET", "foo", "bar");
@@ -132,6 +135,8 @@ public sealed class ServerDifferentialTests(ServerDiffFixture f) : IClassFixture
         p.Same("LASTSAVE", "x");
         p.Same("SHUTDOWN", "ABORT");
         p.Same("SHUTDOWN", "FOO");
+        p.Same("SHUTDOWN", "NOSAVE", "SAVE");
+        p.Same("SHUTDOWN", "NOW", "ABORT");
     }
 
     [Fact]
@@ -232,6 +237,7 @@ public sealed class ServerDifferentialTests(ServerDiffFixture f) : IClassFixture
         p.Same("CLIENT", "PAUSE", "-1");
         p.Same("CLIENT", "PAUSE", "x");
         p.Same("CLIENT", "PAUSE", "10", "foo");
+        p.Same("CLIENT", "PAUSE", "10", "write", "all");
         p.Same("CLIENT", "PAUSE", "0");
         p.Same("CLIENT", "UNPAUSE");
     }
