@@ -23,8 +23,19 @@ catch (System.Net.Sockets.SocketException ex)
     Console.Error.WriteLine($"Could not create server TCP listening socket {string.Join(' ', config.Bind)}:{config.Port}: {ex.Message}");
     return 1;
 }
+catch (Cinnabar.Persistence.RdbLoadException ex)
+{
+    // A corrupt or unreadable dump at start-up is fatal, as in redis-server.
+    Console.Error.WriteLine($"Fatal error loading the DB: {ex.Message}. Exiting.");
+    return 1;
+}
+catch (ConfigException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
 
-// SIGTERM / SIGINT: stop accepting, close clients, exit cleanly (later: save when save points are set).
+// SIGTERM / SIGINT: save when save points are configured, then stop accepting, close clients, exit 0.
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
 {
     ctx.Cancel = true;

@@ -172,6 +172,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         int done = 0;
         List<ClientConnection> flush;
         bool fromMaster = (c.Flags & ClientFlags.Master) != 0;
+        if (PausedUntilMs != 0) WaitWhilePaused(c, buffer, args, batch[0].ArgStart);
         lock (ExecLock)
         {
             // One instant for the whole batch, as Redis caches the time per event-loop iteration.
@@ -196,7 +197,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
                         Replication.OnMasterStreamProcessed(buffer.AsSpan(start, cmd.End - start));
                         start = cmd.End;
                     }
-                    else Execute(c);
+                    else if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext)) == 0) Execute(c);
+                    else ExecuteWithReplyControl(c);
                     done++;
                     if ((c.Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply | ClientFlags.Closing)) != 0) break;
                 }
@@ -280,6 +282,17 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         // Clients blocked on keys this command (or transaction) made ready are served now, after it
         // completed, as Redis' handleClientsBlockedOnKeys does.
         if (Blocking.HasReadyKeys) Blocking.ServeReadyKeys();
+    }
+
+    /// <summary>CLIENT REPLY OFF / SKIP: runs the command and drops its reply when asked to.</summary>
+    private void ExecuteWithReplyControl(Client c)
+    {
+        int mark = c.Reply.Length;
+        Execute(c);
+        if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip)) != 0) c.Reply.Truncate(mark);
+        // SKIP silences the command after CLIENT REPLY SKIP, once.
+        c.Flags &= ~ClientFlags.ReplySkip;
+        if ((c.Flags & ClientFlags.ReplySkipNext) != 0) c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
     }
 
     private bool IsDebugAllowed(Client c) => Config.EnableDebugCommand switch
@@ -443,6 +456,9 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         }
         return null;
     }
+
+    /// <summary>Stops the server (listeners, clients) without saving: SHUTDOWN after it saved itself under the lock.</summary>
+    public void StopWithoutSaving() => _ = Task.Run(StopAsync);
 
     /// <summary>Requests an orderly stop from a signal: save if configured, then close listeners and clients.</summary>
     public void RequestShutdown() => _ = Task.Run(async () =>

@@ -31,6 +31,12 @@ public enum ClientFlags
     Fake = 1 << 8,
     /// <summary>Being closed; nothing more is executed.</summary>
     Closing = 1 << 9,
+    /// <summary>CLIENT REPLY SKIP was the last command: the next command's reply is dropped.</summary>
+    ReplySkipNext = 1 << 10,
+    /// <summary>The reply of the command being executed is dropped (CLIENT REPLY SKIP).</summary>
+    ReplySkip = 1 << 11,
+    /// <summary>CLIENT NO-EVICT ON.</summary>
+    NoEvict = 1 << 12,
 }
 
 /// <summary>

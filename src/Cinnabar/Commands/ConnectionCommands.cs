@@ -4,15 +4,16 @@ using A = Cinnabar.Commands.AclCategories;
 namespace Cinnabar.Commands;
 
 /// <summary>Connection commands: PING, ECHO, QUIT, SELECT, HELLO, RESET, CLIENT.</summary>
-public static class ConnectionCommands
+public static partial class ConnectionCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
-        yield return new("ping", -1, F.Fast | F.Stale | F.Loading | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Ping, "connection");
+        yield return new("ping", -1, F.Fast | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Ping, "connection");
         yield return new("echo", 2, F.Fast | F.Stale | F.Loading, A.Fast | A.Connection, 0, 0, 0, Echo, "connection");
         yield return new("quit", -1, F.AllowBusy | F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Quit, "connection");
         yield return new("hello", -1, F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowBusy, A.Fast | A.Connection, 0, 0, 0, Hello, "connection");
         yield return new("select", 2, F.Loading | F.Stale | F.Fast, A.Fast | A.Connection, 0, 0, 0, Select, "connection");
+        foreach (var cmd in ClientCommands()) yield return cmd;
     }
 
     private static void Ping(Client c)

@@ -24,7 +24,7 @@ public sealed class ConfigParameter
 }
 
 /// <summary>The declarations of every supported parameter.</summary>
-internal static class ConfigParameters
+internal static partial class ConfigParameters
 {
     public static List<ConfigParameter> Build()
     {
@@ -73,7 +73,20 @@ internal static class ConfigParameters
                     return null;
                 },
             },
-            Enum("loglevel", c => c.LogLevel, (c, v) => c.LogLevel = v, "debug", "verbose", "notice", "warning", "nothing"),
+            new()
+            {
+                // "nothing" (silence) is accepted too, though 7.0 does not list it.
+                Name = "loglevel",
+                Get = c => c.LogLevel,
+                Setter = (c, a) =>
+                {
+                    string[] levels = ["debug", "verbose", "notice", "warning", "nothing"];
+                    var v = levels.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
+                    if (v is null) return "argument(s) must be one of the following: debug, verbose, notice, warning";
+                    c.LogLevel = v;
+                    return null;
+                },
+            },
             Str("logfile", c => c.LogFile, (c, v) => { c.LogFile = v; return null; }, immutable: true),
             Int("hz", c => c.Hz, (c, v) => c.Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue),
             Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
@@ -96,7 +109,7 @@ internal static class ConfigParameters
             }),
             Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
             Str("appendfilename", c => c.AppendFilename, (c, v) => { c.AppendFilename = v; return null; }, immutable: true),
-            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "always", "everysec", "no"),
+            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "everysec", "always", "no"),
             new()
             {
                 Name = "save", ArgCount = -1,
@@ -163,6 +176,7 @@ internal static class ConfigParameters
             Enum("supervised", c => c.SupervisedMode, (c, v) => c.SupervisedMode = v, immutable: true, "upstart", "systemd", "auto", "no"),
             Enum("syslog-enabled", c => c.Syslog, (c, v) => c.Syslog = v, immutable: true, "yes", "no"),
         };
+        list.AddRange(PassiveParameters());
         return list;
     }
 
@@ -176,7 +190,8 @@ internal static class ConfigParameters
         Setter = (c, a) =>
         {
             if (!ServerConfig.TryParseMemory(a[0], out long v) || v < int.MinValue || v > int.MaxValue) return "argument couldn't be parsed into an integer";
-            if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
+            // maxclients is unsigned in Redis: its message shows the unsigned range.
+            if (v < min || v > max) return $"argument must be between {min} and {(name == "maxclients" ? uint.MaxValue : max)} inclusive";
             set(c, (int)v);
             return null;
         },
@@ -201,7 +216,7 @@ internal static class ConfigParameters
         Get = c => get(c).ToString(CultureInfo.InvariantCulture),
         Setter = (c, a) =>
         {
-            if (!ServerConfig.TryParseMemory(a[0], out long v)) return "argument must be a memory value";
+            if (!ServerConfig.TryParseMemory(a[0], out long v) || v < 0) return "argument must be a memory value";
             if (v < min || v > max) return $"argument must be between {min} and {max} inclusive";
             set(c, v);
             return null;

@@ -75,6 +75,10 @@ public sealed class ServerConfig
     public string SupervisedMode = "no";
     public string Syslog = "no";
 
+    /// <summary>Values of the parameters accepted for compatibility only (see ConfigParameters.Passive.cs), when set.</summary>
+    public readonly Dictionary<string, string> Passive = new(StringComparer.Ordinal);
+    internal static readonly Dictionary<string, string> PassiveDefaults = new(StringComparer.Ordinal);
+
     /// <summary>The config file given at start-up, for CONFIG REWRITE.</summary>
     public string? ConfigFile;
 

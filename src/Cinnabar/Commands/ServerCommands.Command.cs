@@ -1,0 +1,244 @@
+using System.Text;
+using Cinnabar.Keyspace;
+
+namespace Cinnabar.Commands;
+
+/// <summary>COMMAND and its subcommands, generated from the command table.</summary>
+public static partial class ServerCommands
+{
+    private static void CommandAll(Client c)
+    {
+        if (c.ArgCount != 1) { c.Reply.Error(Errors.WrongArgs("command")); return; }
+        var all = c.Server.Commands.All;
+        c.Reply.ArrayHeader(all.Count);
+        foreach (var cmd in all) WriteCommandInfo(c, cmd);
+    }
+
+    private static void CommandCount(Client c) => c.Reply.Integer(c.Server.Commands.Count);
+
+    private static void CommandInfo(Client c)
+    {
+        if (c.ArgCount == 2) { CommandAllInfo(c); return; }
+        c.Reply.ArrayHeader(c.ArgCount - 2);
+        for (int i = 2; i < c.ArgCount; i++)
+        {
+            var cmd = LookupFullName(c.Server, c.Arg(i));
+            if (cmd is null) c.Reply.Null();
+            else WriteCommandInfo(c, cmd);
+        }
+    }
+
+    private static void CommandAllInfo(Client c)
+    {
+        var all = c.Server.Commands.All;
+        c.Reply.ArrayHeader(all.Count);
+        foreach (var cmd in all) WriteCommandInfo(c, cmd);
+    }
+
+    /// <summary>"get" or "config|get" (as COMMAND INFO and DOCS accept them).</summary>
+    private static CommandDef? LookupFullName(CinnabarServer s, ReadOnlySpan<byte> name)
+    {
+        int bar = name.IndexOf((byte)'|');
+        if (bar < 0) return s.Commands.Find(name);
+        var parent = s.Commands.Find(name[..bar]);
+        if (parent?.Subcommands is null) return null;
+        return CommandTable.FindSubcommand(parent, name[(bar + 1)..]);
+    }
+
+    private static void WriteCommandInfo(Client c, CommandDef cmd)
+    {
+        var r = c.Reply;
+        r.ArrayHeader(10);
+        r.Bulk(cmd.FullName);
+        r.Integer(cmd.Arity);
+        int nflags = 0;
+        foreach (var (flag, _) in CommandDef.FlagNames) if (cmd.HasFlag(flag)) nflags++;
+        r.SetHeader(nflags);
+        foreach (var (flag, name) in CommandDef.FlagNames) if (cmd.HasFlag(flag)) r.SimpleString(name);
+        r.Integer(cmd.FirstKey);
+        r.Integer(cmd.LastKey);
+        r.Integer(cmd.Step);
+        int ncats = 0;
+        foreach (var (cat, _) in CommandDef.AclNames) if ((cmd.Acl & cat) != 0) ncats++;
+        r.SetHeader(ncats);
+        foreach (var (cat, name) in CommandDef.AclNames) if ((cmd.Acl & cat) != 0) r.SimpleString("@" + name);
+        var tips = CommandMetadata.TipsOf(cmd);
+        r.SetHeader(tips.Length);
+        foreach (var t in tips) r.Bulk(t);
+        CommandMetadata.WriteKeySpecs(r, cmd);
+        var subs = cmd.Subcommands ?? [];
+        r.SetHeader(subs.Length);
+        foreach (var s in subs) WriteCommandInfo(c, s);
+    }
+
+    private static void CommandDocs(Client c)
+    {
+        var list = new List<CommandDef>();
+        if (c.ArgCount == 2) list.AddRange(c.Server.Commands.All);
+        else
+            for (int i = 2; i < c.ArgCount; i++)
+                if (LookupFullName(c.Server, c.Arg(i)) is { } cmd) list.Add(cmd);
+        c.Reply.MapHeader(list.Count);
+        foreach (var cmd in list)
+        {
+            c.Reply.Bulk(cmd.FullName);
+            WriteDocs(c, cmd);
+        }
+    }
+
+    private static void WriteDocs(Client c, CommandDef cmd)
+    {
+        var r = c.Reply;
+        if (CommandMetadata.DocsOf(cmd) is { } doc)
+        {
+            // Redis' documentation, with the subcommands we actually have.
+            r.MapHeader(doc.Items.Length / 2 + (cmd.Subcommands is null ? 0 : 1));
+            foreach (var x in doc.Items) CommandMetadata.Write(r, x);
+            WriteSubcommandDocs(c, cmd);
+            return;
+        }
+        bool hasComplexity = cmd.Complexity.Length > 0;
+        int pairs = 3 + (hasComplexity ? 1 : 0) + (cmd.Subcommands is null ? 0 : 1);
+        r.MapHeader(pairs);
+        r.Bulk("summary"u8); r.Bulk(cmd.Summary);
+        r.Bulk("since"u8); r.Bulk(cmd.Since);
+        r.Bulk("group"u8); r.Bulk(cmd.Group);
+        if (hasComplexity) { r.Bulk("complexity"u8); r.Bulk(cmd.Complexity); }
+        WriteSubcommandDocs(c, cmd);
+    }
+
+    private static void WriteSubcommandDocs(Client c, CommandDef cmd)
+    {
+        var r = c.Reply;
+        if (cmd.Subcommands is not null)
+        {
+            r.Bulk("subcommands"u8);
+            r.MapHeader(cmd.Subcommands.Length);
+            foreach (var s in cmd.Subcommands)
+            {
+                r.Bulk(s.FullName);
+                WriteDocs(c, s);
+            }
+        }
+    }
+
+    private static void CommandList(Client c)
+    {
+        var names = new List<string>();
+        Func<CommandDef, bool> filter = _ => true;
+        if (c.ArgCount == 5 && c.ArgIs(2, "filterby"u8))
+        {
+            var value = c.ArgString(4);
+            if (c.ArgIs(3, "module"u8)) filter = _ => false;
+            else if (c.ArgIs(3, "aclcat"u8))
+            {
+                var cat = CommandDef.AclNames.FirstOrDefault(x => x.Name.Equals(value, StringComparison.OrdinalIgnoreCase)).Cat;
+                filter = cmd => cat != AclCategories.None && (cmd.Acl & cat) != 0;
+            }
+            else if (c.ArgIs(3, "pattern"u8))
+            {
+                var pattern = Encoding.UTF8.GetBytes(value);
+                filter = cmd => Glob.Match(pattern, Encoding.UTF8.GetBytes(cmd.FullName), ignoreCase: true);
+            }
+            else { c.SyntaxError(); return; }
+        }
+        else if (c.ArgCount != 2) { c.SyntaxError(); return; }
+        foreach (var cmd in c.Server.Commands.All)
+        {
+            if (filter(cmd)) names.Add(cmd.FullName);
+            if (cmd.Subcommands is not null)
+                foreach (var s in cmd.Subcommands) if (filter(s)) names.Add(s.FullName);
+        }
+        c.Reply.ArrayHeader(names.Count);
+        foreach (var n in names) c.Reply.Bulk(n);
+    }
+
+    /// <summary>COMMAND GETKEYS / GETKEYSANDFLAGS: runs the key finder of the named command over the given arguments.</summary>
+    private static void CommandGetKeys(Client c, bool withFlags)
+    {
+        var cmd = c.Server.Commands.Find(c.Arg(2));
+        if (cmd?.Subcommands is not null && c.ArgCount >= 4)
+            cmd = CommandTable.FindSubcommand(cmd, c.Arg(3));
+        if (cmd is null)
+        {
+            c.Reply.Error("ERR Invalid command specified");
+            return;
+        }
+        if (!CommandMetadata.HasKeys(cmd))
+        {
+            c.Reply.Error("ERR The command has no key arguments");
+            return;
+        }
+        int argc = c.ArgCount - 2;
+        if (!cmd.ArityMatches(argc))
+        {
+            c.Reply.Error("ERR Invalid number of arguments specified for command");
+            return;
+        }
+        // Key finders read the client's arguments: present the inner command as the current one.
+        var positions = new List<int>();
+        var (buffer, slices) = c.CopyArgs();
+        int total = c.ArgCount;
+        c.SetArgs(buffer, slices, 2, argc);
+        cmd.GetKeyPositions(c, positions);
+        var keys = positions.Select(p => c.ArgArray(p)).ToArray();
+        c.SetArgs(buffer, slices, 0, total);
+        if (positions.Count == 0)
+        {
+            c.Reply.Error("ERR Invalid arguments specified for command");
+            return;
+        }
+        c.Reply.ArrayHeader(keys.Length);
+        foreach (var key in keys)
+        {
+            if (withFlags)
+            {
+                c.Reply.ArrayHeader(2);
+                c.Reply.Bulk(key);
+                var flags = KeyFlagsOf(cmd, c);
+                c.Reply.SetHeader(flags.Length);
+                foreach (var f in flags) c.Reply.SimpleString(f);
+            }
+            else c.Reply.Bulk(key);
+        }
+    }
+
+    /// <summary>The key flags of the command's first key spec (RW, access, update...).</summary>
+    private static string[] KeyFlagsOf(CommandDef cmd, Client c)
+    {
+        // SET's flags depend on its arguments: GET makes it read the old value too.
+        if (cmd.FullName == "set")
+        {
+            for (int i = 5; i < c.ArgCount; i++) if (c.ArgIs(i, "get"u8)) return ["RW", "access", "update"];
+            return ["OW", "update"];
+        }
+        if (CommandMetadata.ByName.TryGetValue(cmd.FullName, out var m) && m.KeySpecs is CommandMetadata.Seq { Items.Length: > 0 } seq
+            && seq.Items[0] is CommandMetadata.Map map)
+        {
+            for (int i = 0; i + 1 < map.Items.Length; i += 2)
+                if (map.Items[i] is "flags" && map.Items[i + 1] is CommandMetadata.Seq f)
+                    return f.Items.OfType<CommandMetadata.Status>().Where(s => s.Text != "variable_flags").Select(s => s.Text).ToArray();
+        }
+        return cmd.IsWrite ? ["RW", "update"] : ["RO", "access"];
+    }
+
+    private static void CommandHelp(Client c) => WriteHelp(c, "COMMAND",
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.");
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Cinnabar.EndToEnd.Infrastructure;
+
+namespace Cinnabar.EndToEnd.Server;
+
+/// <summary>The built cinnabar-server executable: config files, bad directives, --port, CONFIG REWRITE, SIGTERM, SHUTDOWN.</summary>
+public sealed class ServerProcessTests
+{
+    private static string ServerDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        // tests/Cinnabar.EndToEnd/bin/<Configuration>/net10.0/
+        string configuration = dir.Parent!.Parent!.Name;
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cinnabar.slnx"))) dir = dir.Parent;
+        var path = Path.Combine(dir!.FullName, "src", "Cinnabar.Server", "bin", configuration, "net10.0", "cinnabar-server.dll");
+        return File.Exists(path) ? path : Path.Combine(AppContext.BaseDirectory, "cinnabar-server.dll");
+    }
+
+    private sealed class ServerProcess : IDisposable
+    {
+        public readonly Process Process;
+        private readonly System.Text.StringBuilder _output = new();
+
+        public ServerProcess(params string[] args)
+        {
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add(ServerDll());
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            Process = Process.Start(psi)!;
+            Process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            Process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            Process.BeginOutputReadLine();
+            Process.BeginErrorReadLine();
+        }
+
+        public string Output { get { lock (_output) return _output.ToString(); } }
+
+        public int WaitExit(int ms = 20000)
+        {
+            Assert.True(Process.WaitForExit(ms), "server did not exit; output: " + Output);
+            Process.WaitForExit();
+            return Process.ExitCode;
+        }
+
+        public RespClient Connect(int port)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                try { return new RespClient("127.0.0.1", port); }
+                catch (SocketException) when (DateTime.UtcNow < deadline && !Process.HasExited) { Thread.Sleep(100); }
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill();
+            Process.Dispose();
+        }
+    }
+
+    private static string TempDir()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "cinnabar-srv-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    [Fact]
+    public void StartsWithConfigFileAndPortFlagOverridesIt()
+    {
+        var dir = TempDir();
+        var conf = Path.Combine(dir, "redis.conf");
+        int filePort = RealRedis.FreePort(), flagPort = RealRedis.FreePort();
+        File.WriteAllText(conf, $"# a comment\nport {filePort}\nmaxmemory 100mb\nsave \"\"\ndir {dir}\nhz 15\n");
+        using var p = new ServerProcess(conf, "--port", flagPort.ToString(), "--loglevel", "warning");
+        using var c = p.Connect(flagPort);
+        Assert.Equal("*2\r\n$9\r\nmaxmemory\r\n$9\r\n104857600\r\n", c.Call("CONFIG", "GET", "maxmemory"));
+        Assert.Equal("*2\r\n$2\r\nhz\r\n$2\r\n15\r\n", c.Call("CONFIG", "GET", "hz"));
+        Assert.Contains($"config_file:{conf}", c.Call("INFO", "server"));
+
+        // CONFIG REWRITE keeps comments and order and updates changed values.
+        c.Call("CONFIG", "SET", "hz", "25", "maxmemory-policy", "allkeys-lru");
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "REWRITE"));
+        var lines = File.ReadAllLines(conf);
+        Assert.Equal("# a comment", lines[0]);
+        Assert.Equal($"port {flagPort}", lines[1]);
+        Assert.Equal("maxmemory 104857600", lines[2]);
+        Assert.Contains("hz 25", lines);
+        Assert.Contains("maxmemory-policy allkeys-lru", lines);
+        Assert.True(Array.IndexOf(lines, "hz 25") < Array.IndexOf(lines, "maxmemory-policy allkeys-lru"));
+
+        // SHUTDOWN NOSAVE: no reply, the connection closes and the process exits 0.
+        c.Send("SHUTDOWN", "NOSAVE");
+        Assert.Equal(0, p.WaitExit());
+    }
+
+    [Fact]
+    public void BadDirectiveExitsWithFatalConfigError()
+    {
+        var dir = TempDir();
+        var conf = Path.Combine(dir, "bad.conf");
+        File.WriteAllText(conf, "port 0\n\nmaxmemory lots\n");
+        using var p = new ServerProcess(conf);
+        Assert.Equal(1, p.WaitExit());
+        Assert.Contains("*** FATAL CONFIG FILE ERROR", p.Output);
+        Assert.Contains("at line 3", p.Output);
+        Assert.Contains(">>> 'maxmemory lots'", p.Output);
+    }
+
+    [Fact]
+    public void UnknownDirectiveOnCommandLineExitsWithOne()
+    {
+        using var p = new ServerProcess("--port", "0", "--no-such-option", "1");
+        Assert.Equal(1, p.WaitExit());
+        Assert.Contains("Bad directive or wrong number of arguments", p.Output);
+    }
+
+    [Fact]
+    public void CorruptDumpAtStartupExitsWithOne()
+    {
+        var dir = TempDir();
+        File.WriteAllText(Path.Combine(dir, "dump.rdb"), "REDIS0010 this is not an rdb file");
+        using var p = new ServerProcess("--port", RealRedis.FreePort().ToString(), "--dir", dir);
+        Assert.Equal(1, p.WaitExit());
+    }
+
+    [Fact]
+    public void SigtermSavesAndExitsZero()
+    {
+        var dir = TempDir();
+        int port = RealRedis.FreePort();
+        using var p = new ServerProcess("--port", port.ToString(), "--dir", dir, "--save", "3600 1");
+        using (var c = p.Connect(port)) Assert.Equal("+OK\r\n", c.Call("SET", "k", "v"));
+        using (var kill = Process.Start("kill", ["-TERM", p.Process.Id.ToString()])) kill.WaitForExit();
+        Assert.Equal(0, p.WaitExit());
+        Assert.True(File.Exists(Path.Combine(dir, "dump.rdb")));
+
+        // Restarted on the same directory, the key is back.
+        using var again = new ServerProcess("--port", port.ToString(), "--dir", dir, "--save", "");
+        using var c2 = again.Connect(port);
+        Assert.Equal("$1\r\nv\r\n", c2.Call("GET", "k"));
+        c2.Send("SHUTDOWN");
+        Assert.Equal(0, again.WaitExit());
+    }
+}
