@@ -1,5 +1,7 @@
 // Generated from Redis 7.0.15's COMMAND DOCS reply (summary, since, group, complexity, flags, history,
-// arguments) for every command and subcommand. Regenerate rather than edit by hand.
+// arguments) for every command and subcommand, so that COMMAND DOCS answers exactly as Redis does.
+// The text is Redis' command documentation (Copyright Redis Ltd., BSD 3-Clause licence), reproduced as
+// interface metadata. Regenerate rather than edit by hand.
 namespace Cinnabar.Commands;
 
 public static partial class CommandMetadata

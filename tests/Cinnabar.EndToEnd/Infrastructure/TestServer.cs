@@ -14,13 +14,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public TestServer(Action<ServerConfig>? configure = null)
     {
-        var config = new ServerConfig { Port = 0, LogLevel = "nothing", EnableDebugCommand = "yes", SavePoints = [], Dir = Path.GetTempPath() };
+        // A private data directory per server: one test's dump.rdb must never be loaded by another.
+        DataDir = Directory.CreateTempSubdirectory("cinnabar-test-").FullName;
+        var config = new ServerConfig { Port = 0, LogLevel = "nothing", EnableDebugCommand = "yes", SavePoints = [], Dir = DataDir };
         configure?.Invoke(config);
         Server = new CinnabarServer(config);
         Server.Start();
     }
 
     public CinnabarServer Server { get; }
+    public string DataDir { get; }
     public int Port => Server.Port;
 
     /// <summary>A shared StackExchange.Redis connection (admin commands allowed).</summary>
@@ -39,6 +42,8 @@ public sealed class TestServer : IAsyncDisposable
     {
         if (_mux is not null) await _mux.DisposeAsync();
         await Server.DisposeAsync();
+        if (Server.Config.Dir == DataDir)
+            try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }
 
