@@ -28,6 +28,7 @@ public enum CommandFlags : uint
     Protected = 1 << 19,
     /// <summary>Allowed while a RESP2 client is in subscribe mode.</summary>
     AllowedInPubSub = 1 << 20,
+    NoAsyncLoading = 1 << 21,
 }
 
 /// <summary>ACL categories (the @names of ACL CAT).</summary>
@@ -139,7 +140,7 @@ public sealed class CommandDef
         (CommandFlags.SkipMonitor, "skip_monitor"), (CommandFlags.SkipSlowlog, "skip_slowlog"),
         (CommandFlags.Asking, "asking"), (CommandFlags.Fast, "fast"), (CommandFlags.NoAuth, "no_auth"),
         (CommandFlags.MayReplicate, "may_replicate"), (CommandFlags.NoMandatoryKeys, "no_mandatory_keys"),
-        (CommandFlags.NoMulti, "no_multi"), (CommandFlags.MovableKeys, "movablekeys"), (CommandFlags.AllowBusy, "allow_busy"),
+        (CommandFlags.NoAsyncLoading, "no_async_loading"), (CommandFlags.NoMulti, "no_multi"), (CommandFlags.MovableKeys, "movablekeys"), (CommandFlags.AllowBusy, "allow_busy"),
     ];
 
     public static readonly (AclCategories Cat, string Name)[] AclNames =

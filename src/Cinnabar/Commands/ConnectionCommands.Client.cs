@@ -33,7 +33,24 @@ public static partial class ConnectionCommands
                 new("no-evict", 3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientNoEvict, "connection", "Set client eviction mode for the current connection") { Since = "7.0.0", Complexity = "O(1)" },
                 new("pause", -3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientPause, "connection", "Stop processing commands from clients for some time") { Since = "2.9.50", Complexity = "O(1)" },
                 new("unpause", 2, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientUnpause, "connection", "Resume processing of clients that were paused") { Since = "6.2.0", Complexity = "O(N) Where N is the number of paused clients" },
+                new("unblock", -3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientUnblock, "connection", "Unblock a client blocked in a blocking command from a different connection") { Since = "5.0.0", Complexity = "O(log N) where N is the number of client connections" },
                 new("help", 2, F.Loading | F.Stale, ClientAcl, 0, 0, 0, ClientHelp, "connection", "Show helpful text about the different subcommands") { Since = "5.0.0", Complexity = "O(1)" });
+    }
+
+    /// <summary>CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command.</summary>
+    private static void ClientUnblock(Client c)
+    {
+        if (c.ArgCount > 4) { c.Reply.Error(Errors.WrongArgs("client|unblock")); return; }
+        bool withError = false;
+        if (c.ArgCount == 4)
+        {
+            if (c.ArgIs(3, "timeout"u8)) withError = false;
+            else if (c.ArgIs(3, "error"u8)) withError = true;
+            else { c.Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"); return; }
+        }
+        if (!c.TryGetLong(2, out long id)) return;
+        var target = c.Server.FindClient(id);
+        c.Reply.Integer(target is not null && c.Server.Blocking.Unblock(target, withError) ? 1 : 0);
     }
 
     private static void Reset(Client c)
@@ -42,6 +59,8 @@ public static partial class ConnectionCommands
         c.Protocol = 2;
         c.Name = null;
         c.Flags &= ~(ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict);
+        c.Server.DiscardTransaction(c);
+        c.Server.UnsubscribeAll(c, notify: false);
         ResetHooks?.Invoke(c);
         c.Reply.SimpleString("RESET"u8);
     }
@@ -148,7 +167,7 @@ public static partial class ConnectionCommands
         var cmd = c.CurrentCommand ?? c.LastCommand;
         return $"id={c.Id} addr={c.Address} laddr={c.LocalAddress} fd={conn?.Fd ?? -1} name={c.Name} " +
                $"age={(now - c.CreatedAtMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags={flags} db={c.DbIndex} " +
-               $"sub=0 psub=0 ssub=0 multi={((c.Flags & ClientFlags.Multi) != 0 ? 0 : -1)} " +
+               $"sub={c.Channels?.Count ?? 0} psub={c.Patterns?.Count ?? 0} ssub={c.ShardChannels?.Count ?? 0} multi={((c.Flags & ClientFlags.Multi) != 0 ? c.MultiQueue?.Count ?? 0 : -1)} " +
                $"qbuf={qbuf} qbuf-free={conn?.QueryBufferFree ?? 0} argv-mem=0 multi-mem=0 rbs={c.Reply.Capacity} rbp={c.Reply.Capacity} " +
                $"obl={Math.Min(omem, 16384)} oll=0 omem={omem} tot-mem={qbuf + c.Reply.Capacity + omem} events=r cmd={cmd?.FullName ?? "NULL"} " +
                $"user=default redir=-1 resp={c.Protocol}";

@@ -9,13 +9,13 @@ public static class ReplicationCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
-        yield return new("replicaof", 3, F.Admin | F.NoScript | F.Stale, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplicaOf, "server");
-        yield return new("slaveof", 3, F.Admin | F.NoScript | F.Stale, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplicaOf, "server");
+        yield return new("replicaof", 3, F.Admin | F.NoScript | F.Stale | F.NoAsyncLoading, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplicaOf, "server");
+        yield return new("slaveof", 3, F.Admin | F.NoScript | F.Stale | F.NoAsyncLoading, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplicaOf, "server");
         yield return new("role", 1, F.NoScript | F.Loading | F.Stale | F.Fast, A.Admin | A.Fast | A.Dangerous, 0, 0, 0, Role, "server");
         yield return new("wait", 3, F.NoScript, A.Slow | A.Connection, 0, 0, 0, Wait, "generic");
         yield return new("replconf", -1, F.Admin | F.NoScript | F.Loading | F.Stale | F.AllowBusy, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplConf, "server");
-        yield return new("psync", -3, F.Admin | F.NoScript | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Psync, "server");
-        yield return new("sync", 1, F.Admin | F.NoScript | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Sync, "server");
+        yield return new("psync", -3, F.Admin | F.NoScript | F.NoAsyncLoading | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Psync, "server");
+        yield return new("sync", 1, F.Admin | F.NoScript | F.NoAsyncLoading | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Sync, "server");
     }
 
     private static void ReplicaOf(Client c)
