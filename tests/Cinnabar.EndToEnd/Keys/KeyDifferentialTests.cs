@@ -242,7 +242,8 @@ public sealed class KeyDifferentialTests(DifferentialFixture f) : IClassFixture<
         p.Same("MOVE", "kd:m:a", "2");
         p.Same("EXISTS", "kd:m:a");
         p.Same("SELECT", "2");
-        p.Same("SMEMBERS", "kd:m:s");
+        p.Same("SCARD", "kd:m:s");
+        p.Same("SISMEMBER", "kd:m:s", "x");
         p.Same("GET", "kd:m:a");
         p.Same("EXPIRETIME", "kd:m:a");
         p.Same("HGETALL", "kd:m:h2");
