@@ -308,7 +308,7 @@ public sealed class KeyDifferentialTests(DifferentialFixture f) : IClassFixture<
     {
         using var p = f.Pair();
         foreach (var cursor in new[] { "x", "", "-", "+", " 1", "1 ", "18446744073709551616", "-18446744073709551616", "1.0" })
-            p.Same("SCAN", cursor);
+            p.Same("SCAN", cursor, "MATCH", "kd:nothing:*");
         p.Same("SCAN", "0", "COUNT", "0");
         p.Same("SCAN", "0", "COUNT", "-1");
         p.Same("SCAN", "0", "COUNT", "x");
