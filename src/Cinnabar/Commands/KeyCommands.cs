@@ -68,20 +68,23 @@ public static class KeyCommands
         c.Reply.Integer(deleted);
     }
 
-    /// <summary>EXISTS counts repeated keys once per mention, as Redis does.</summary>
-    private static void Exists(Client c)
+    /// <summary>EXISTS counts repeated keys once per mention, as Redis does; it does not count as an access.</summary>
+    private static void Exists(Client c) => CountExisting(c, touch: false);
+
+    /// <summary>TOUCH: EXISTS that marks the keys as accessed (OBJECT IDLETIME restarts).</summary>
+    private static void Touch(Client c) => CountExisting(c, touch: true);
+
+    private static void CountExisting(Client c, bool touch)
     {
         long n = 0;
         for (int j = 1; j < c.ArgCount; j++)
-            if (c.Db.FindForRead(c.Arg(j)) >= 0) n++;
+            if (c.Db.FindForRead(c.Arg(j), touch) >= 0) n++;
         c.Reply.Integer(n);
     }
 
-    private static void Touch(Client c) => Exists(c);
-
     private static void Type(Client c)
     {
-        int i = c.Db.FindForRead(c.Arg(1));
+        int i = c.Db.FindForRead(c.Arg(1), touch: false);
         c.Reply.SimpleString(i < 0 ? "none"u8 : TypeBytes(c.Db.EntryAt(i).Value!));
     }
 
@@ -181,11 +184,11 @@ public static class KeyCommands
             int idx = -2;
             if (typeArg != 0)
             {
-                idx = db.FindForRead(key);
+                idx = db.FindForRead(key, touch: false);
                 var type = idx < 0 ? "none"u8 : TypeBytes(db.EntryAt(idx).Value!);
                 if (!System.Text.Ascii.EqualsIgnoreCase(c.Arg(typeArg), type)) continue;
             }
-            if (idx != -1 && db.Find(key) < 0) continue;
+            if (idx != -1 && db.Find(key, touch: false) < 0) continue;
             keys[kept++] = key;
         }
 
@@ -490,7 +493,7 @@ public static class KeyCommands
 
     private static void TtlGeneric(Client c, bool ms, bool absolute)
     {
-        int i = c.Db.FindForRead(c.Arg(1));
+        int i = c.Db.FindForRead(c.Arg(1), touch: false);
         if (i < 0) { c.Reply.Integer(-2); return; }
         long expire = c.Db.EntryAt(i).ExpireAt;
         if (expire == 0) { c.Reply.Integer(-1); return; }
@@ -519,10 +522,13 @@ public static class KeyCommands
     private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
 
     /// <summary>The value of the key in argument 2, or null after replying null (OBJECT's missing-key answer).</summary>
-    private static object? ObjectLookup(Client c)
+    private static object? ObjectLookup(Client c) => ObjectLookup(c, out _);
+
+    private static object? ObjectLookup(Client c, out int index)
     {
-        int i = c.Db.FindForRead(c.Arg(2));
-        if (i >= 0) return c.Db.EntryAt(i).Value;
+        // OBJECT inspects without counting as an access.
+        index = c.Db.FindForRead(c.Arg(2), touch: false);
+        if (index >= 0) return c.Db.EntryAt(index).Value;
         c.Reply.Null();
         return null;
     }
@@ -565,11 +571,10 @@ public static class KeyCommands
 
     private static void ObjectIdleTime(Client c)
     {
-        var value = ObjectLookup(c);
+        var value = ObjectLookup(c, out int i);
         if (value is null) return;
         if (IsLfu(c)) { c.Reply.Error(LfuSelectedIdle); return; }
-        // No per-key access clock is kept: every key reports as just used.
-        c.Reply.Integer(0);
+        c.Reply.Integer(c.Db.IdleSeconds(c.Db.EntryAt(i)));
     }
 
     private static readonly string[] ObjectHelpLines =

@@ -108,6 +108,30 @@ public sealed class KeyEventsAndExpiryTests : IAsyncLifetime
     }
 
     [Fact]
+    public void IdleTimeCountsFromTheLastAccess()
+    {
+        using var c = _server.Raw();
+        c.Call("SELECT", "8");
+        c.Call("SET", "idle:a", "v");
+        c.Call("SET", "idle:b", "v");
+        c.Call("SET", "idle:c", "v");
+        Assert.Equal(":0\r\n", c.Call("OBJECT", "IDLETIME", "idle:a"));
+        Thread.Sleep(2200);
+        // Inspection does not count as access (Redis' LOOKUP_NOTOUCH)...
+        foreach (var cmd in new[] { "EXISTS", "TYPE", "TTL", "PTTL", "EXPIRETIME" }) c.Call(cmd, "idle:a");
+        c.Call("OBJECT", "ENCODING", "idle:a");
+        c.Call("SCAN", "0", "TYPE", "string");
+        Assert.InRange(long.Parse(c.Call("OBJECT", "IDLETIME", "idle:a")[1..^2]), 2, 3);
+        // ...reads, writes and TOUCH do.
+        c.Call("GET", "idle:a");
+        c.Call("TOUCH", "idle:b");
+        c.Call("APPEND", "idle:c", "x");
+        foreach (var k in new[] { "idle:a", "idle:b", "idle:c" })
+            Assert.Equal(":0\r\n", c.Call("OBJECT", "IDLETIME", k));
+        c.Call("FLUSHDB");
+    }
+
+    [Fact]
     public void ActiveExpiryReclaimsUntouchedKeys()
     {
         using var c = _server.Raw();
