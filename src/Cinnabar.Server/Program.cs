@@ -14,6 +14,20 @@ catch (ConfigException ex)
 }
 
 await using var server = new CinnabarServer(config);
+
+// SIGTERM / SIGINT: save when save points are configured, then stop accepting, close clients, exit 0.
+// Registered before the server accepts anyone, so an early signal is never fatal.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+{
+    ctx.Cancel = true;
+    server.RequestShutdown();
+});
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, ctx =>
+{
+    ctx.Cancel = true;
+    server.RequestShutdown();
+});
+
 try
 {
     server.Start();
@@ -34,18 +48,6 @@ catch (ConfigException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
-
-// SIGTERM / SIGINT: save when save points are configured, then stop accepting, close clients, exit 0.
-using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
-{
-    ctx.Cancel = true;
-    server.RequestShutdown();
-});
-using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, ctx =>
-{
-    ctx.Cancel = true;
-    server.RequestShutdown();
-});
 
 await server.Completion;
 return 0;

@@ -32,7 +32,6 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     private readonly Dictionary<long, Client> _clients = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<ClientConnection> _toFlush = new();
-    private List<ClientConnection> _flushing = new();
     private ServerCron? _cron;
     private readonly ILoggerFactory? _ownedLoggerFactory;
 
@@ -207,13 +206,13 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             c.CheckOutputLimits();
             if (_toFlush.Count == 0) return done;
             foreach (var queued in _toFlush) queued.FlushQueued = false;
+            // Hand the list over and start a new one: another thread may fill the next list while
+            // this one is still being sent outside the lock.
             flush = _toFlush;
-            _toFlush = _flushing;
-            _flushing = flush;
+            _toFlush = new List<ClientConnection>();
         }
         // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
         foreach (var other in flush) other.Flush();
-        flush.Clear();
         return done;
     }
 
@@ -377,12 +376,12 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             action();
             if (_toFlush.Count == 0) return;
             foreach (var queued in _toFlush) queued.FlushQueued = false;
+            // Hand the list over and start a new one: another thread may fill the next list while
+            // this one is still being sent outside the lock.
             flush = _toFlush;
-            _toFlush = _flushing;
-            _flushing = flush;
+            _toFlush = new List<ClientConnection>();
         }
         foreach (var c in flush) c.Flush();
-        flush.Clear();
     }
 
     /// <summary>Schedules a send for a client that received output from another client's command.</summary>

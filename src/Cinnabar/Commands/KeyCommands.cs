@@ -1,13 +1,605 @@
+using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
+using Cinnabar.Protocol;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
-/// <summary>Generic key commands: DEL, EXISTS, TYPE, expiry, SCAN, RENAME...</summary>
+/// <summary>Generic key commands: DEL, EXISTS, TYPE, expiry, SCAN, RENAME, COPY, MOVE, FLUSH*, OBJECT...</summary>
 public static class KeyCommands
 {
     public static IEnumerable<CommandDef> Commands()
     {
-        yield break;
+        const string G = "generic";
+        const A KW = A.Keyspace | A.Write, KR = A.Keyspace | A.Read;
+        yield return new("del", -2, F.Write, KW | A.Slow, 1, -1, 1, Del, G, "Delete a key") { Complexity = "O(N)" };
+        yield return new("unlink", -2, F.Write | F.Fast, KW | A.Fast, 1, -1, 1, Del, G,
+            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.") { Since = "4.0.0" };
+        yield return new("exists", -2, F.ReadOnly | F.Fast, KR | A.Fast, 1, -1, 1, Exists, G, "Determine if a key exists");
+        yield return new("type", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, Type, G, "Determine the type stored at key");
+        yield return new("keys", 2, F.ReadOnly, KR | A.Slow | A.Dangerous, 0, 0, 0, Keys, G, "Find all keys matching the given pattern");
+        yield return new("scan", -2, F.ReadOnly, KR | A.Slow, 0, 0, 0, Scan, G, "Incrementally iterate the keys space") { Since = "2.8.0" };
+        yield return new("rename", 3, F.Write, KW | A.Slow, 1, 2, 1, Rename, G, "Rename a key");
+        yield return new("renamenx", 3, F.Write | F.Fast, KW | A.Fast, 1, 2, 1, RenameNx, G, "Rename a key, only if the new key does not exist");
+        yield return new("randomkey", 1, F.ReadOnly, KR | A.Slow, 0, 0, 0, RandomKey, G, "Return a random key from the keyspace");
+        yield return new("dbsize", 1, F.ReadOnly | F.Fast, KR | A.Fast, 0, 0, 0, DbSize, "server", "Return the number of keys in the selected database");
+        yield return new("expire", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, Expire, G, "Set a key's time to live in seconds");
+        yield return new("pexpire", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, PExpire, G, "Set a key's time to live in milliseconds") { Since = "2.6.0" };
+        yield return new("expireat", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, ExpireAt, G, "Set the expiration for a key as a UNIX timestamp") { Since = "1.2.0" };
+        yield return new("pexpireat", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, PExpireAt, G, "Set the expiration for a key as a UNIX timestamp specified in milliseconds") { Since = "2.6.0" };
+        yield return new("ttl", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, Ttl, G, "Get the time to live for a key in seconds");
+        yield return new("pttl", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, PTtl, G, "Get the time to live for a key in milliseconds") { Since = "2.6.0" };
+        yield return new("expiretime", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, ExpireTime, G, "Get the expiration Unix timestamp for a key") { Since = "7.0.0" };
+        yield return new("pexpiretime", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, PExpireTime, G, "Get the expiration Unix timestamp for a key in milliseconds") { Since = "7.0.0" };
+        yield return new("persist", 2, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, Persist, G, "Remove the expiration from a key") { Since = "2.2.0" };
+        yield return new("touch", -2, F.ReadOnly | F.Fast, KR | A.Fast, 1, -1, 1, Touch, G, "Alters the last access time of a key(s). Returns the number of existing keys specified.") { Since = "3.2.1" };
+        yield return new("copy", -3, F.Write | F.DenyOom, KW | A.Slow, 1, 2, 1, Copy, G, "Copy a key") { Since = "6.2.0" };
+        yield return new("move", 3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, Move, G, "Move a key to another database");
+        yield return new("swapdb", 3, F.Write | F.Fast, KW | A.Fast | A.Dangerous, 0, 0, 0, SwapDb, "server", "Swaps two Redis databases") { Since = "4.0.0" };
+        yield return new("flushdb", -1, F.Write, KW | A.Slow | A.Dangerous, 0, 0, 0, FlushDb, "server", "Remove all keys from the current database");
+        yield return new("flushall", -1, F.Write, KW | A.Slow | A.Dangerous, 0, 0, 0, FlushAll, "server", "Remove all keys from all databases");
+        yield return new CommandDef("object", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for object introspection commands") { Since = "2.2.3" }
+            .WithSubcommands(
+                new CommandDef("encoding", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectEncoding, G, "Inspect the internal encoding of a Redis object"),
+                new CommandDef("freq", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectFreq, G, "Get the logarithmic access frequency counter of a Redis object") { Since = "4.0.0" },
+                new CommandDef("idletime", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectIdleTime, G, "Get the time since a Redis object was last accessed"),
+                new CommandDef("refcount", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectRefCount, G, "Get the number of references to the value of the key"),
+                new CommandDef("help", 2, F.Loading | F.Stale, A.Keyspace | A.Slow, 0, 0, 0, ObjectHelp, G, "Show helpful text about the different subcommands") { Since = "6.2.0" });
+    }
+
+    private const string SameObject = "ERR source and destination objects are the same";
+
+    // ---- existence and deletion -----------------------------------------------------------------
+
+    /// <summary>DEL and UNLINK (values are garbage collected either way, so UNLINK's laziness is moot).</summary>
+    private static void Del(Client c)
+    {
+        long deleted = 0;
+        for (int j = 1; j < c.ArgCount; j++)
+        {
+            var key = c.Arg(j);
+            if (!c.Db.Delete(key)) continue;
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Generic, "del", key);
+            c.Dirty();
+            deleted++;
+        }
+        c.Reply.Integer(deleted);
+    }
+
+    /// <summary>EXISTS counts repeated keys once per mention, as Redis does; it does not count as an access.</summary>
+    private static void Exists(Client c) => CountExisting(c, touch: false);
+
+    /// <summary>TOUCH: EXISTS that marks the keys as accessed (OBJECT IDLETIME restarts).</summary>
+    private static void Touch(Client c) => CountExisting(c, touch: true);
+
+    private static void CountExisting(Client c, bool touch)
+    {
+        long n = 0;
+        for (int j = 1; j < c.ArgCount; j++)
+            if (c.Db.FindForRead(c.Arg(j), touch) >= 0) n++;
+        c.Reply.Integer(n);
+    }
+
+    private static void Type(Client c)
+    {
+        int i = c.Db.FindForRead(c.Arg(1), touch: false);
+        c.Reply.SimpleString(i < 0 ? "none"u8 : TypeBytes(c.Db.EntryAt(i).Value!));
+    }
+
+    /// <summary>The TYPE name as cached bytes (no per-call encoding).</summary>
+    private static ReadOnlySpan<byte> TypeBytes(object value) => value switch
+    {
+        byte[] => "string"u8,
+        IRedisObject o => o.TypeName switch
+        {
+            "list" => "list"u8,
+            "hash" => "hash"u8,
+            "set" => "set"u8,
+            "zset" => "zset"u8,
+            "stream" => "stream"u8,
+            var other => System.Text.Encoding.ASCII.GetBytes(other),
+        },
+        _ => "none"u8,
+    };
+
+    private static void DbSize(Client c) => c.Reply.Integer(c.Db.Count);
+
+    private static void RandomKey(Client c)
+    {
+        var key = c.Db.RandomKey();
+        if (key is null) c.Reply.Null();
+        else c.Reply.Bulk(key);
+    }
+
+    // ---- KEYS and SCAN ----------------------------------------------------------------------------
+
+    /// <summary>Collects the keys of the visited buckets (SCAN filters them afterwards, as Redis does).</summary>
+    private struct KeyCollector(List<byte[]> keys) : IEntryVisitor
+    {
+        public void Visit(int index, ref KeyEntry entry) => keys.Add(entry.Key!);
+    }
+
+    // Commands run one at a time under the execution lock, so one scratch list serves every call.
+    private static readonly List<byte[]> ScanScratch = new();
+
+    private static void Keys(Client c)
+    {
+        var db = c.Db;
+        var pattern = c.Arg(1);
+        bool all = Glob.MatchesEverything(pattern);
+        var keys = ScanScratch;
+        keys.Clear();
+        var table = db.Table;
+        // Expired keys are skipped but left for the expiry cycle, as Redis' KEYS does.
+        for (int i = 0; i < table.SlotCount; i++)
+        {
+            ref KeyEntry e = ref table.EntryAt(i);
+            if (e.Key is null || db.IsExpired(e)) continue;
+            if (all || Glob.Match(pattern, e.Key)) keys.Add(e.Key);
+        }
+        c.Reply.ArrayHeader(keys.Count);
+        foreach (var k in keys) c.Reply.Bulk(k);
+        keys.Clear();
+    }
+
+    private static void Scan(Client c)
+    {
+        if (!CollectionScan.TryParseCursor(c, 1, out ulong cursor)) return;
+        long count = 10;
+        int matchArg = 0, typeArg = 0;
+        for (int i = 2; i < c.ArgCount; i += 2)
+        {
+            bool hasValue = i + 1 < c.ArgCount;
+            if (hasValue && c.ArgIs(i, "count"u8))
+            {
+                if (!c.TryGetLong(i + 1, out count)) return;
+                if (count < 1) { c.SyntaxError(); return; }
+            }
+            else if (hasValue && c.ArgIs(i, "match"u8))
+                matchArg = Glob.MatchesEverything(c.Arg(i + 1)) ? 0 : i + 1;
+            else if (hasValue && c.ArgIs(i, "type"u8))
+                typeArg = i + 1;
+            else { c.SyntaxError(); return; }
+        }
+
+        var db = c.Db;
+        var keys = ScanScratch;
+        keys.Clear();
+        var collector = new KeyCollector(keys);
+        // Redis' dictScan loop: about COUNT keys, at most COUNT*10 extra buckets when they are empty.
+        long maxIterations = count * 10;
+        do
+        {
+            cursor = db.ScanBucket(cursor, ref collector);
+        } while (cursor != 0 && maxIterations-- > 0 && keys.Count < count);
+
+        // Filter in place: pattern, then type (a lookup that may reclaim the key), then expiry.
+        int kept = 0;
+        for (int k = 0; k < keys.Count; k++)
+        {
+            var key = keys[k];
+            if (matchArg != 0 && !Glob.Match(c.Arg(matchArg), key)) continue;
+            int idx = -2;
+            if (typeArg != 0)
+            {
+                idx = db.FindForRead(key, touch: false);
+                var type = idx < 0 ? "none"u8 : TypeBytes(db.EntryAt(idx).Value!);
+                if (!System.Text.Ascii.EqualsIgnoreCase(c.Arg(typeArg), type)) continue;
+            }
+            if (idx != -1 && db.Find(key, touch: false) < 0) continue;
+            keys[kept++] = key;
+        }
+
+        var r = c.Reply;
+        r.ArrayHeader(2);
+        Span<byte> tmp = stackalloc byte[24];
+        System.Buffers.Text.Utf8Formatter.TryFormat(cursor, tmp, out int len);
+        r.Bulk(tmp[..len]);
+        r.ArrayHeader(kept);
+        for (int k = 0; k < kept; k++) r.Bulk(keys[k]);
+        keys.Clear();
+    }
+
+    // ---- RENAME, COPY, MOVE -----------------------------------------------------------------------
+
+    private static void Rename(Client c) => RenameGeneric(c, nx: false);
+    private static void RenameNx(Client c) => RenameGeneric(c, nx: true);
+
+    private static void RenameGeneric(Client c, bool nx)
+    {
+        var db = c.Db;
+        var src = c.Arg(1);
+        var dst = c.Arg(2);
+        int i = db.Find(src);
+        if (i < 0) { c.Reply.Error(Errors.NoSuchKey); return; }
+        if (src.SequenceEqual(dst))
+        {
+            // Renaming onto itself changes nothing (but the key had to exist).
+            if (nx) c.Reply.Integer(0); else c.Reply.Ok();
+            return;
+        }
+        ref KeyEntry e = ref db.EntryAt(i);
+        object value = e.Value!;
+        long expireAt = e.ExpireAt;
+        if (db.Find(dst) >= 0)
+        {
+            if (nx) { c.Reply.Integer(0); return; }
+        }
+        // Remove the source first: its index is no longer valid once the destination is added.
+        db.RemoveAt(db.Find(src));
+        db.Add(c.ArgArray(2), value, expireAt);
+        c.KeyModified(src);
+        c.KeyModified(dst);
+        c.Notify(NotifyFlags.Generic, "rename_from", src);
+        c.Notify(NotifyFlags.Generic, "rename_to", dst);
+        c.Server.Blocking.SignalKeyReady(db, dst);
+        c.Dirty();
+        if (nx) c.Reply.Integer(1); else c.Reply.Ok();
+    }
+
+    /// <summary>Redis' getIntFromObjectOrReply: a 32-bit integer, or the error (custom text for both failures when given).</summary>
+    private static bool TryGetInt(Client c, int arg, out int value, string? error = null)
+    {
+        value = 0;
+        if (!RespNumbers.TryParseInt64(c.Arg(arg), out long v))
+        {
+            c.Reply.Error(error ?? Errors.NotInteger);
+            return false;
+        }
+        if (v is < int.MinValue or > int.MaxValue)
+        {
+            c.Reply.Error(error ?? "ERR value is out of range, value must between -2147483648 and 2147483647");
+            return false;
+        }
+        value = (int)v;
+        return true;
+    }
+
+    private static Database? DbOrError(Client c, int id)
+    {
+        var dbs = c.Server.Databases;
+        if (id >= 0 && id < dbs.Length) return dbs[id];
+        c.Reply.Error(Errors.DbIndexOutOfRange);
+        return null;
+    }
+
+    private static void Copy(Client c)
+    {
+        var src = c.Db;
+        var dst = c.Db;
+        bool replace = false;
+        for (int j = 3; j < c.ArgCount; j++)
+        {
+            if (c.ArgIs(j, "replace"u8)) replace = true;
+            else if (c.ArgIs(j, "db"u8) && j + 1 < c.ArgCount)
+            {
+                if (!TryGetInt(c, j + 1, out int id)) return;
+                if ((dst = DbOrError(c, id)) is null) return;
+                j++;
+            }
+            else { c.SyntaxError(); return; }
+        }
+        var key = c.Arg(1);
+        var newKey = c.Arg(2);
+        if (src == dst && key.SequenceEqual(newKey)) { c.Reply.Error(SameObject); return; }
+        int i = src.FindForRead(key);
+        if (i < 0) { c.Reply.Integer(0); return; }
+        ref KeyEntry e = ref src.EntryAt(i);
+        object value = e.Value!;
+        long expireAt = e.ExpireAt;
+        if (dst.Find(newKey) >= 0)
+        {
+            if (!replace) { c.Reply.Integer(0); return; }
+            dst.Delete(newKey);
+        }
+        dst.Add(c.ArgArray(2), RedisValue.DeepClone(value), expireAt);
+        c.Server.SignalModifiedKey(dst, newKey);
+        c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "copy_to", newKey, dst.Id);
+        c.Server.Blocking.SignalKeyReady(dst, newKey);
+        c.Dirty();
+        c.Reply.Integer(1);
+    }
+
+    private static void Move(Client c)
+    {
+        var src = c.Db;
+        if (!TryGetInt(c, 2, out int id)) return;
+        var dst = DbOrError(c, id);
+        if (dst is null) return;
+        if (dst == src) { c.Reply.Error(SameObject); return; }
+        var key = c.Arg(1);
+        int i = src.Find(key);
+        if (i < 0) { c.Reply.Integer(0); return; }
+        if (dst.Find(key) >= 0) { c.Reply.Integer(0); return; }
+        ref KeyEntry e = ref src.EntryAt(i);
+        var keyBytes = e.Key!;
+        object value = e.Value!;
+        long expireAt = e.ExpireAt;
+        src.RemoveAt(i);
+        // The key's bytes move with it: the source table no longer references them.
+        dst.Add(keyBytes, value, expireAt);
+        c.Server.SignalModifiedKey(src, key);
+        c.Server.SignalModifiedKey(dst, key);
+        c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "move_from", key, src.Id);
+        c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "move_to", key, dst.Id);
+        c.Server.Blocking.SignalKeyReady(dst, key);
+        c.Dirty();
+        c.Reply.Integer(1);
+    }
+
+    // ---- databases ----------------------------------------------------------------------------------
+
+    private static void SwapDb(Client c)
+    {
+        if (!TryGetInt(c, 1, out int id1, "ERR invalid first DB index")) return;
+        if (!TryGetInt(c, 2, out int id2, "ERR invalid second DB index")) return;
+        var dbs = c.Server.Databases;
+        if (id1 < 0 || id1 >= dbs.Length || id2 < 0 || id2 >= dbs.Length)
+        {
+            c.Reply.Error(Errors.DbIndexOutOfRange);
+            return;
+        }
+        if (id1 != id2)
+        {
+            // Watchers of keys in either database see a change, as with FLUSHDB.
+            c.Server.TouchAllWatchedKeysInDb(dbs[id1], dbs[id2]);
+            c.Server.TouchAllWatchedKeysInDb(dbs[id2], dbs[id1]);
+            dbs[id1].SwapWith(dbs[id2]);
+        }
+        c.Dirty();
+        c.Reply.Ok();
+    }
+
+    /// <summary>The optional ASYNC|SYNC argument of FLUSHDB/FLUSHALL; false after a syntax error.</summary>
+    private static bool ParseFlushMode(Client c)
+    {
+        if (c.ArgCount == 1) return true;
+        if (c.ArgCount == 2 && (c.ArgIs(1, "sync"u8) || c.ArgIs(1, "async"u8))) return true;
+        c.SyntaxError();
+        return false;
+    }
+
+    private static void FlushDb(Client c)
+    {
+        if (!ParseFlushMode(c)) return;
+        long removed = c.Db.Count;
+        c.Server.TouchAllWatchedKeysInDb(c.Db, null);
+        c.Db.Clear();
+        c.Dirty(removed);
+        // Propagated even when the database was already empty (Redis forces it).
+        c.PropagateVerbatim();
+        c.Reply.Ok();
+    }
+
+    private static void FlushAll(Client c)
+    {
+        if (!ParseFlushMode(c)) return;
+        var server = c.Server;
+        long removed = 0;
+        foreach (var db in server.Databases)
+        {
+            removed += db.Count;
+            server.TouchAllWatchedKeysInDb(db, null);
+            db.Clear();
+        }
+        server.Dirty += removed;
+        if (server.Config.SavePoints.Length > 0 && !server.Persistence.BgsaveInProgress)
+        {
+            // Like Redis, write the now empty dataset at once; the save must not reset the change
+            // counter, so that FLUSHALL itself still counts (and replicates).
+            long dirty = server.Dirty;
+            server.Persistence.Save();
+            server.Dirty = dirty;
+        }
+        c.Dirty();
+        c.PropagateVerbatim();
+        c.Reply.Ok();
+    }
+
+    // ---- expiry -------------------------------------------------------------------------------------
+
+    private static void Expire(Client c) => ExpireGeneric(c, c.Server.KeyspaceState.NowMs, seconds: true);
+    private static void PExpire(Client c) => ExpireGeneric(c, c.Server.KeyspaceState.NowMs, seconds: false);
+    private static void ExpireAt(Client c) => ExpireGeneric(c, 0, seconds: true);
+    private static void PExpireAt(Client c) => ExpireGeneric(c, 0, seconds: false, absoluteMs: true);
+
+    [Flags]
+    private enum ExpireCondition { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8 }
+
+    /// <summary>Redis' expireGenericCommand: options first, then the time (with overflow checks), then the key.</summary>
+    private static void ExpireGeneric(Client c, long baseMs, bool seconds, bool absoluteMs = false)
+    {
+        var flags = ExpireCondition.None;
+        for (int j = 3; j < c.ArgCount; j++)
+        {
+            if (c.ArgIs(j, "nx"u8)) flags |= ExpireCondition.Nx;
+            else if (c.ArgIs(j, "xx"u8)) flags |= ExpireCondition.Xx;
+            else if (c.ArgIs(j, "gt"u8)) flags |= ExpireCondition.Gt;
+            else if (c.ArgIs(j, "lt"u8)) flags |= ExpireCondition.Lt;
+            else { c.Reply.Error("ERR Unsupported option " + c.ArgString(j)); return; }
+        }
+        if ((flags & ExpireCondition.Nx) != 0 && (flags & (ExpireCondition.Xx | ExpireCondition.Gt | ExpireCondition.Lt)) != 0)
+        {
+            c.Reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+            return;
+        }
+        if ((flags & (ExpireCondition.Gt | ExpireCondition.Lt)) == (ExpireCondition.Gt | ExpireCondition.Lt))
+        {
+            c.Reply.Error("ERR GT and LT options at the same time are not compatible");
+            return;
+        }
+        if (!c.TryGetLong(2, out long when)) return;
+        if (seconds)
+        {
+            if (when > long.MaxValue / 1000 || when < long.MinValue / 1000) { InvalidExpire(c); return; }
+            when *= 1000;
+        }
+        if (when > long.MaxValue - baseMs) { InvalidExpire(c); return; }
+        when += baseMs;
+
+        var db = c.Db;
+        var key = c.Arg(1);
+        int i = db.Find(key);
+        if (i < 0) { c.Reply.Integer(0); return; }
+
+        if (flags != ExpireCondition.None)
+        {
+            long current = db.EntryAt(i).ExpireAt;
+            bool hasTtl = current != 0;
+            if ((flags & ExpireCondition.Nx) != 0 && hasTtl) { c.Reply.Integer(0); return; }
+            if ((flags & ExpireCondition.Xx) != 0 && !hasTtl) { c.Reply.Integer(0); return; }
+            // No TTL counts as infinite: GT never beats it, LT always does.
+            if ((flags & ExpireCondition.Gt) != 0 && (!hasTtl || when <= current)) { c.Reply.Integer(0); return; }
+            if ((flags & ExpireCondition.Lt) != 0 && hasTtl && when >= current) { c.Reply.Integer(0); return; }
+        }
+
+        var state = c.Server.KeyspaceState;
+        if (when <= state.NowMs && !state.IsReplica)
+        {
+            // Already in the past: the key goes now, and replicas get the deletion itself.
+            db.RemoveAt(i);
+            c.Propagate(c.Server.Config.LazyFreeLazyExpire ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), key.ToArray());
+            c.KeyModified(key);
+            c.Notify(NotifyFlags.Generic, "del", key);
+            c.Dirty();
+            c.Reply.Integer(1);
+            return;
+        }
+        // 0 means "no expiry" in the table; an absolute time of 0 (only reachable on a replica) becomes 1.
+        db.SetExpire(i, when == 0 ? -1 : when);
+        c.Reply.Integer(1);
+        if (!absoluteMs)
+        {
+            // Replicas get the absolute time, keeping the options as Redis does.
+            var argv = new byte[c.ArgCount][];
+            argv[0] = "PEXPIREAT"u8.ToArray();
+            argv[1] = key.ToArray();
+            argv[2] = System.Text.Encoding.ASCII.GetBytes(when.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            for (int j = 3; j < argv.Length; j++) argv[j] = c.ArgArray(j);
+            c.Propagate(argv);
+        }
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.Generic, "expire", key);
+        c.Dirty();
+    }
+
+    private static void InvalidExpire(Client c) => c.Reply.Error($"ERR invalid expire time in '{c.CurrentCommand!.FullName}' command");
+
+    private static void Ttl(Client c) => TtlGeneric(c, ms: false, absolute: false);
+    private static void PTtl(Client c) => TtlGeneric(c, ms: true, absolute: false);
+    private static void ExpireTime(Client c) => TtlGeneric(c, ms: false, absolute: true);
+    private static void PExpireTime(Client c) => TtlGeneric(c, ms: true, absolute: true);
+
+    private static void TtlGeneric(Client c, bool ms, bool absolute)
+    {
+        int i = c.Db.FindForRead(c.Arg(1), touch: false);
+        if (i < 0) { c.Reply.Integer(-2); return; }
+        long expire = c.Db.EntryAt(i).ExpireAt;
+        if (expire == 0) { c.Reply.Integer(-1); return; }
+        long ttl = absolute ? expire : expire - c.Server.KeyspaceState.NowMs;
+        if (ttl < 0) ttl = 0;
+        // Seconds are rounded to the nearest; split so the largest timestamps do not overflow.
+        c.Reply.Integer(ms ? ttl : ttl / 1000 + (ttl % 1000 + 500) / 1000);
+    }
+
+    private static void Persist(Client c)
+    {
+        var key = c.Arg(1);
+        int i = c.Db.Find(key);
+        if (i < 0 || !c.Db.Persist(i)) { c.Reply.Integer(0); return; }
+        c.KeyModified(key);
+        c.Notify(NotifyFlags.Generic, "persist", key);
+        c.Dirty();
+        c.Reply.Integer(1);
+    }
+
+    // ---- OBJECT -------------------------------------------------------------------------------------
+
+    private const string LfuSelectedIdle = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    private const string LfuNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+
+    /// <summary>The value of the key in argument 2, or null after replying null (OBJECT's missing-key answer).</summary>
+    private static object? ObjectLookup(Client c) => ObjectLookup(c, out _);
+
+    private static object? ObjectLookup(Client c, out int index)
+    {
+        // OBJECT inspects without counting as an access.
+        index = c.Db.FindForRead(c.Arg(2), touch: false);
+        if (index >= 0) return c.Db.EntryAt(index).Value;
+        c.Reply.Null();
+        return null;
+    }
+
+    private static void ObjectEncoding(Client c)
+    {
+        var value = ObjectLookup(c);
+        if (value is not null) c.Reply.Bulk(RedisValue.Encoding(value, c.Server.Config));
+    }
+
+    /// <summary>
+    /// Redis stores small non-negative integers (below 10000) as shared objects with an "infinite" refcount,
+    /// unless maxmemory with an LRU/LFU policy needs per-key access data.
+    /// </summary>
+    private static bool IsSharedInteger(Client c, object value)
+    {
+        if (value is not byte[] s || s.Length is 0 or > 4) return false;
+        if (!RespNumbers.TryParseInt64(s, out long v) || v is < 0 or >= 10000) return false;
+        Span<byte> canonical = stackalloc byte[RespNumbers.MaxInt64Chars];
+        if (!canonical[..RespNumbers.FormatInt64(v, canonical)].SequenceEqual(s)) return false;
+        var cfg = c.Server.Config;
+        bool lruOrLfu = cfg.MaxMemoryPolicy.EndsWith("-lru", StringComparison.Ordinal) || cfg.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+        return !(cfg.MaxMemory != 0 && lruOrLfu);
+    }
+
+    private static void ObjectRefCount(Client c)
+    {
+        var value = ObjectLookup(c);
+        if (value is not null) c.Reply.Integer(IsSharedInteger(c, value) ? int.MaxValue : 1);
+    }
+
+    private static void ObjectFreq(Client c)
+    {
+        var value = ObjectLookup(c);
+        if (value is null) return;
+        if (!IsLfu(c)) { c.Reply.Error(LfuNotSelected); return; }
+        // Access frequency is not tracked: a key reports Redis' initial counter (shared integers 0).
+        c.Reply.Integer(IsSharedInteger(c, value) ? 0 : 5);
+    }
+
+    private static void ObjectIdleTime(Client c)
+    {
+        var value = ObjectLookup(c, out int i);
+        if (value is null) return;
+        if (IsLfu(c)) { c.Reply.Error(LfuSelectedIdle); return; }
+        c.Reply.Integer(c.Db.IdleSeconds(c.Db.EntryAt(i)));
+    }
+
+    private static readonly string[] ObjectHelpLines =
+    [
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    ];
+
+    private static void ObjectHelp(Client c)
+    {
+        c.Reply.ArrayHeader(ObjectHelpLines.Length);
+        foreach (var line in ObjectHelpLines) c.Reply.SimpleString(line);
     }
 }

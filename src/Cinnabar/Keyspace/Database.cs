@@ -47,29 +47,44 @@ public sealed class Database
 
     private long Now => _keyspace.NowMs;
 
+    /// <summary>Redis' LRU clock: seconds, wrapping at 24 bits.</summary>
+    public const int LruClockMax = (1 << 24) - 1;
+
+    public int LruClock => (int)((Now / 1000) & LruClockMax);
+
+    /// <summary>Seconds since the entry was last accessed (OBJECT IDLETIME), as Redis estimates it.</summary>
+    public long IdleSeconds(in KeyEntry entry)
+    {
+        int clock = LruClock;
+        return clock >= entry.LruSeconds ? clock - entry.LruSeconds : clock + (LruClockMax - entry.LruSeconds);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref KeyEntry EntryAt(int index) => ref _table.EntryAt(index);
 
     /// <summary>
     /// Finds a live key: an expired one is deleted on the spot (lazy expiry) and reported missing.
-    /// Returns the entry index or -1.
+    /// Returns the entry index or -1. Marks the key as accessed unless <paramref name="touch"/> is false
+    /// (Redis' LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Find(ReadOnlySpan<byte> key)
+    public int Find(ReadOnlySpan<byte> key, bool touch = true)
     {
         int i = _table.Find(key);
         if (i >= 0)
         {
-            long exp = _table.EntryAt(i).ExpireAt;
+            ref KeyEntry e = ref _table.EntryAt(i);
+            long exp = e.ExpireAt;
             if (exp != 0 && exp <= Now && ExpireIfAllowed(i)) return -1;
+            if (touch) e.LruSeconds = LruClock;
         }
         return i;
     }
 
     /// <summary>Like <see cref="Find"/>, and counts a keyspace hit or miss (for read commands).</summary>
-    public int FindForRead(ReadOnlySpan<byte> key)
+    public int FindForRead(ReadOnlySpan<byte> key, bool touch = true)
     {
-        int i = Find(key);
+        int i = Find(key, touch);
         if (i >= 0) _keyspace.Hits++;
         else
         {
@@ -108,11 +123,18 @@ public sealed class Database
                 ExpiresCount--;
             }
             e.Value = value;
+            e.LruSeconds = LruClock;
             return i;
         }
-        i = _table.Add(key.ToArray(), hash, value);
+        i = Touch(_table.Add(key.ToArray(), hash, value));
         _keyspace.Observer?.OnKeyAdded(this, key);
         return i;
+    }
+
+    private int Touch(int index)
+    {
+        _table.EntryAt(index).LruSeconds = LruClock;
+        return index;
     }
 
     /// <summary>Adds a key that <see cref="Find"/> just reported missing.</summary>
@@ -122,7 +144,7 @@ public sealed class Database
         // An expired entry may still sit in the table if the caller did not look it up; drop it first.
         int old = _table.Find(key, hash);
         if (old >= 0) RemoveAt(old);
-        int i = _table.Add(key.ToArray(), hash, value);
+        int i = Touch(_table.Add(key.ToArray(), hash, value));
         _keyspace.Observer?.OnKeyAdded(this, key);
         return i;
     }
@@ -133,7 +155,7 @@ public sealed class Database
         int hash = KeyTable.HashOf(key);
         int old = _table.Find(key, hash);
         if (old >= 0) RemoveAt(old);
-        int i = _table.Add(key, hash, value, expireAt);
+        int i = Touch(_table.Add(key, hash, value, expireAt));
         if (expireAt != 0) ExpiresCount++;
         _keyspace.Observer?.OnKeyAdded(this, key);
         return i;

@@ -14,7 +14,11 @@ public struct KeyEntry
     public object? Value;
     /// <summary>Absolute expiry in Unix milliseconds; 0 means none.</summary>
     public long ExpireAt;
-    public int Hash;
+    /// <summary>
+    /// Last access on Redis' 24-bit seconds clock (OBJECT IDLETIME). Kept instead of the key's hash so the
+    /// entry stays 32 bytes; the table recomputes hashes on removal and resize.
+    /// </summary>
+    public int LruSeconds;
     /// <summary>Next entry in the bucket chain (or in the free list), -1 at the end.</summary>
     public int Next;
 }
@@ -64,7 +68,7 @@ public sealed class KeyTable
         while (i >= 0)
         {
             ref KeyEntry e = ref entries[i];
-            if (e.Hash == hash && key.SequenceEqual(e.Key)) return i;
+            if (key.SequenceEqual(e.Key)) return i;
             i = e.Next;
         }
         return -1;
@@ -89,7 +93,7 @@ public sealed class KeyTable
         e.Key = key;
         e.Value = value;
         e.ExpireAt = expireAt;
-        e.Hash = hash;
+        e.LruSeconds = 0;
         ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
         e.Next = bucket - 1;
         bucket = index + 1;
@@ -101,7 +105,7 @@ public sealed class KeyTable
     public void RemoveAt(int index)
     {
         ref KeyEntry target = ref _entries[index];
-        ref int bucket = ref _buckets[target.Hash & (_buckets.Length - 1)];
+        ref int bucket = ref _buckets[HashOf(target.Key) & (_buckets.Length - 1)];
         int prev = -1, i = bucket - 1;
         while (i != index)
         {
@@ -114,7 +118,7 @@ public sealed class KeyTable
         target.Key = null;
         target.Value = null;
         target.ExpireAt = 0;
-        target.Hash = 0;
+        target.LruSeconds = 0;
         target.Next = _freeList;
         _freeList = index;
         _freeCount++;
@@ -141,7 +145,7 @@ public sealed class KeyTable
         for (int i = 0; i < _used; i++)
         {
             if (entries[i].Key is null) continue;
-            ref int b = ref buckets[entries[i].Hash & mask];
+            ref int b = ref buckets[HashOf(entries[i].Key) & mask];
             entries[i].Next = b - 1;
             b = i + 1;
         }

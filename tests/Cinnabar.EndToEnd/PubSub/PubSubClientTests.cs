@@ -15,9 +15,11 @@ public sealed class PubSubClientTests
         var received = new List<string>();
         var done = new TaskCompletionSource();
         byte[] binaryChannel = [0x62, 0, 0xff, 0x0d, 0x0a];
-        await sub.SubscribeAsync(RedisChannel.Literal("se:news"), (ch, msg) =>
+        // A ChannelMessageQueue delivers in order (plain handlers may run concurrently in the client).
+        var news = await sub.SubscribeAsync(RedisChannel.Literal("se:news"));
+        news.OnMessage(m =>
         {
-            lock (received) { received.Add("news:" + msg); if (received.Count == 102) done.TrySetResult(); }
+            lock (received) { received.Add("news:" + m.Message); if (received.Count == 102) done.TrySetResult(); }
         });
         await sub.SubscribeAsync(RedisChannel.Pattern("se:sport.*"), (ch, msg) =>
         {

@@ -30,9 +30,20 @@ public sealed class ServerDifferentialTests(ServerDiffFixture f) : IClassFixture
     {
         static Dictionary<string, string> All(int port)
         {
-            var lines = RedisCli.Run(port, "CONFIG", "GET", "*").Split('\n');
+            // Parse the exact reply (a flat array of bulk strings), not redis-cli's line output.
+            using var client = new RespClient("127.0.0.1", port);
+            var reply = client.Call("CONFIG", "GET", "*");
+            var items = new List<string>();
+            int pos = reply.IndexOf("\r\n", StringComparison.Ordinal) + 2;
+            while (pos < reply.Length)
+            {
+                int nl = reply.IndexOf("\r\n", pos, StringComparison.Ordinal);
+                int len = int.Parse(reply[(pos + 1)..nl]);
+                items.Add(reply.Substring(nl + 2, len));
+                pos = nl + 2 + len + 2;
+            }
             var d = new Dictionary<string, string>();
-            for (int i = 0; i + 1 < lines.Length; i += 2) d[lines[i]] = lines[i + 1];
+            for (int i = 0; i + 1 < items.Count; i += 2) d[items[i]] = items[i + 1];
             return d;
         }
         var redis = All(f.Redis.Port);

@@ -1,0 +1,123 @@
+using System.Text;
+using Cinnabar.Keyspace;
+
+namespace Cinnabar.Tests.Keys;
+
+/// <summary>KeyTable against a Dictionary reference model, and the SCAN cursor guarantee across resizes.</summary>
+public sealed class KeyTableTests
+{
+    private static byte[] K(string s) => Encoding.UTF8.GetBytes(s);
+
+    private struct Collect(List<string> into) : IEntryVisitor
+    {
+        public void Visit(int index, ref KeyEntry entry) => into.Add(Encoding.UTF8.GetString(entry.Key!));
+    }
+
+    private static int Add(KeyTable t, string key, object value) => t.Add(K(key), KeyTable.HashOf(K(key)), value);
+
+    [Fact]
+    public void RandomizedOperationsMatchADictionary()
+    {
+        var rng = new Random(42);
+        var table = new KeyTable();
+        var model = new Dictionary<string, string>();
+        for (int step = 0; step < 50_000; step++)
+        {
+            string key = "k" + rng.Next(2000);
+            int op = rng.Next(10);
+            int i = table.Find(K(key));
+            Assert.Equal(model.ContainsKey(key), i >= 0);
+            if (op < 5)
+            {
+                string value = "v" + step;
+                if (i >= 0) table.EntryAt(i).Value = value;
+                else Add(table, key, value);
+                model[key] = value;
+            }
+            else if (op < 8)
+            {
+                if (i >= 0) table.RemoveAt(i);
+                model.Remove(key);
+            }
+            else if (i >= 0)
+            {
+                Assert.Equal(model[key], table.EntryAt(i).Value);
+                Assert.Equal(key, Encoding.UTF8.GetString(table.EntryAt(i).Key!));
+            }
+            Assert.Equal(model.Count, table.Count);
+        }
+        // A full scan sees exactly the model's keys, each once.
+        var seen = new List<string>();
+        var visitor = new Collect(seen);
+        ulong cursor = 0;
+        do cursor = table.ScanBucket(cursor, ref visitor); while (cursor != 0);
+        Assert.Equal(model.Keys.Order(), seen.Order());
+        // Random picks only return live entries.
+        for (int n = 0; n < 1000; n++)
+        {
+            int r = table.RandomIndex(rng);
+            Assert.True(table.IsOccupied(r));
+            Assert.True(model.ContainsKey(Encoding.UTF8.GetString(table.EntryAt(r).Key!)));
+        }
+    }
+
+    [Fact]
+    public void EmptyTableBehaviour()
+    {
+        var table = new KeyTable();
+        Assert.Equal(-1, table.Find("x"u8));
+        Assert.Equal(-1, table.RandomIndex(new Random(1)));
+        var seen = new List<string>();
+        var visitor = new Collect(seen);
+        Assert.Equal(0UL, table.ScanBucket(0, ref visitor));
+        Assert.Empty(seen);
+        // An out-of-range cursor is masked to a bucket, like Redis.
+        table.ScanBucket(ulong.MaxValue, ref visitor);
+        Assert.Empty(seen);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ScanReturnsEveryKeyPresentThroughoutWhileTheTableGrows(int seed)
+    {
+        var rng = new Random(seed);
+        var table = new KeyTable();
+        var stable = new HashSet<string>();
+        for (int i = 0; i < 100; i++)
+        {
+            Add(table, "stable" + i, "v");
+            stable.Add("stable" + i);
+        }
+        var volatileKeys = new List<string>();
+        for (int i = 0; i < 50; i++)
+        {
+            Add(table, "vol" + i, "v");
+            volatileKeys.Add("vol" + i);
+        }
+        var seen = new List<string>();
+        var visitor = new Collect(seen);
+        ulong cursor = 0;
+        int added = 0, calls = 0;
+        do
+        {
+            cursor = table.ScanBucket(cursor, ref visitor);
+            calls++;
+            // Between calls: grow the table (several resizes over the iteration) and delete some other keys.
+            int n = rng.Next(0, 40);
+            for (int j = 0; j < n; j++) Add(table, "new" + added++, "v");
+            if (volatileKeys.Count > 0 && rng.Next(3) == 0)
+            {
+                var victim = volatileKeys[^1];
+                volatileKeys.RemoveAt(volatileKeys.Count - 1);
+                table.RemoveAt(table.Find(K(victim)));
+            }
+        } while (cursor != 0);
+        Assert.True(table.BucketCount >= 1024, $"the table should have grown (buckets={table.BucketCount})");
+        Assert.True(calls > 1);
+        var seenSet = seen.ToHashSet();
+        Assert.True(stable.IsSubsetOf(seenSet), "missing: " + string.Join(",", stable.Except(seenSet)));
+        foreach (var v in volatileKeys) Assert.Contains(v, seenSet);
+    }
+}
