@@ -373,7 +373,15 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         lock (ExecLock)
         {
             KeyspaceState.NowMs = KeyspaceState.WallClockMs();
-            action();
+            try
+            {
+                action();
+            }
+            catch (Exception ex)
+            {
+                // Timer and background callbacks run here: an exception must never take the server down.
+                Log.Error($"background work failed: {ex}");
+            }
             if (_toFlush.Count == 0) return;
             foreach (var queued in _toFlush) queued.FlushQueued = false;
             // Hand the list over and start a new one: another thread may fill the next list while

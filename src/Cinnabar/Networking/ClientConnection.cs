@@ -106,6 +106,9 @@ public sealed class ClientConnection : Client
                             Server.Log.QueryBufferLimit(this);
                             break;
                         }
+                        // Unblocked while this read was in flight: run what arrived now, or it would sit in
+                        // the buffer while we wait for more input that the client will never send.
+                        if ((Flags & ClientFlags.Blocked) == 0 && !ProcessInput()) break;
                         continue;
                     }
                     pendingResume = null;
@@ -363,7 +366,11 @@ public sealed class ClientConnection : Client
         Server.Log.Warning($"Client {this} scheduled to be closed ASAP for overcoming of output buffer limits.");
         // Closing takes the execution lock, which the caller holds: do it right after.
         Flags |= ClientFlags.Closing;
-        ThreadPool.UnsafeQueueUserWorkItem(static c => c.Close(), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static c =>
+        {
+            try { c.Close(); }
+            catch (Exception ex) { c.Server.Log.Error($"closing {c}: {ex.Message}"); }
+        }, this, preferLocal: false);
         return false;
     }
 
