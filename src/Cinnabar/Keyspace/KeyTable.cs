@@ -160,6 +160,7 @@ public sealed class KeyTable
     /// </summary>
     public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
     {
+        if (_count == 0) return 0; // as dictScan: an empty table ends the iteration at once
         ulong mask = (ulong)_buckets.Length - 1;
         int i = _buckets[(int)(cursor & mask)] - 1;
         while (i >= 0)

@@ -173,12 +173,13 @@ public sealed partial class CinnabarServer
         foreach (var c in clients)
         {
             // A key already expired when watched, and now deleted, has not logically changed.
-            int i = IndexOfWatched(c.WatchedKeys!, db.Id, key);
-            if (i >= 0 && c.WatchedKeys[i].ExpiredWhenWatched)
+            var watched = c.WatchedKeys!;
+            int i = IndexOfWatched(watched, db.Id, key);
+            if (i >= 0 && watched[i].ExpiredWhenWatched)
             {
                 if (db.Table.Find(key) < 0)
                 {
-                    c.WatchedKeys[i] = (db.Id, c.WatchedKeys[i].Key, false);
+                    watched[i] = (db.Id, watched[i].Key, false);
                     continue;
                 }
             }
