@@ -76,6 +76,12 @@ public sealed class StreamNode
 
     public StreamNode Clone() => new(this);
 
+    /// <summary>The master entry's field names (those of the first entry appended).</summary>
+    public IReadOnlyList<byte[]> MasterFields => _masterFields;
+
+    /// <summary>True when entry <paramref name="index"/> stores only values (its fields are the master's).</summary>
+    public bool UsesMasterFields(int index) => (_data[_offsets[index]] & FlagSameFields) != 0;
+
     public int OffsetAt(int index) => _offsets[index];
 
     public bool IsDeleted(int index) => (_data[_offsets[index]] & FlagDeleted) != 0;

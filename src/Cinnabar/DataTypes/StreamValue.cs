@@ -109,6 +109,21 @@ public sealed class StreamValue : IRedisObject
         EntriesAdded++;
     }
 
+    /// <summary>
+    /// Adds a node read from an RDB file after the existing ones (their master IDs ascending). The previous
+    /// tail is sealed; the counters (last ID, entries added...) are set by the loader.
+    /// </summary>
+    public void AddLoadedNode(StreamNode node)
+    {
+        if (_nodes.Count > _head)
+        {
+            if (node.Master <= _nodes[^1]!.Master) throw new ArgumentException("stream nodes must be added in ID order");
+            _nodes[^1]!.Seal();
+        }
+        _nodes.Add(node);
+        Length += node.Live;
+    }
+
     /// <summary>Index (relative to the first node) of the last node whose master ID is &lt;= id, or -1.</summary>
     private int LastNodeAtOrBefore(StreamId id)
     {

@@ -60,59 +60,12 @@ public static class Listpack
     /// <summary>Encodes elements, storing canonical integers compactly as Redis does.</summary>
     public static byte[] Encode(IEnumerable<byte[]> elements)
     {
-        var body = new List<byte>(256);
-        int count = 0;
-        Span<byte> tmp = stackalloc byte[16];
-        foreach (var e in elements)
-        {
-            count++;
-            int start = body.Count;
-            if (e.Length <= 20 && RespNumbers.TryParseInt64(e, out long v)) EncodeInt(body, v);
-            else if (e.Length < 64) { body.Add((byte)(0x80 | e.Length)); body.AddRange(e); }
-            else if (e.Length < 4096) { body.Add((byte)(0xE0 | (e.Length >> 8))); body.Add((byte)e.Length); body.AddRange(e); }
-            else
-            {
-                body.Add(0xF0);
-                BinaryPrimitives.WriteUInt32LittleEndian(tmp, (uint)e.Length);
-                for (int i = 0; i < 4; i++) body.Add(tmp[i]);
-                body.AddRange(e);
-            }
-            WriteBacklen(body, body.Count - start);
-        }
-        var result = new byte[6 + body.Count + 1];
-        BinaryPrimitives.WriteUInt32LittleEndian(result, (uint)result.Length);
-        BinaryPrimitives.WriteUInt16LittleEndian(result.AsSpan(4), (ushort)Math.Min(count, 65535));
-        body.CopyTo(result, 6);
-        result[^1] = End;
-        return result;
+        var builder = new ListpackBuilder();
+        foreach (var e in elements) builder.AddString(e);
+        return builder.ToArray();
     }
 
-    private static void EncodeInt(List<byte> body, long v)
-    {
-        if (v >= 0 && v <= 127) body.Add((byte)v);
-        else if (v >= -4096 && v <= 4095)
-        {
-            long u = v < 0 ? v + (1 << 13) : v;
-            body.Add((byte)(0xC0 | (u >> 8)));
-            body.Add((byte)u);
-        }
-        else if (v >= short.MinValue && v <= short.MaxValue) { body.Add(0xF1); body.Add((byte)v); body.Add((byte)(v >> 8)); }
-        else if (v >= -(1 << 23) && v < (1 << 23)) { body.Add(0xF2); body.Add((byte)v); body.Add((byte)(v >> 8)); body.Add((byte)(v >> 16)); }
-        else if (v >= int.MinValue && v <= int.MaxValue) { body.Add(0xF3); for (int i = 0; i < 4; i++) body.Add((byte)(v >> (8 * i))); }
-        else { body.Add(0xF4); for (int i = 0; i < 8; i++) body.Add((byte)(v >> (8 * i))); }
-    }
-
-    /// <summary>The entry length, written after it in 7-bit groups so the list can be walked backwards.</summary>
-    private static void WriteBacklen(List<byte> body, int len)
-    {
-        int n = BacklenSize(len);
-        // Most significant group first; every byte but the last carries the continuation bit.
-        for (int i = n - 1; i >= 0; i--)
-        {
-            byte group = (byte)((len >> (7 * i)) & 0x7f);
-            body.Add(i == n - 1 && n > 1 ? group : (i == 0 ? (byte)(group | (n > 1 ? 0x80 : 0)) : (byte)(group | 0x80)));
-        }
-    }
+    internal static int BacklenSizeOf(int len) => BacklenSize(len);
 
     private static int BacklenSize(int len) => len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
 
@@ -132,6 +85,80 @@ public static class Listpack
         Span<byte> buf = stackalloc byte[20];
         int n = RespNumbers.FormatInt64(v, buf);
         return buf[..n].ToArray();
+    }
+}
+
+/// <summary>
+/// Builds a listpack blob element by element, as Redis' lpAppend does: strings that are canonical integers
+/// and integers are stored in the smallest integer encoding.
+/// </summary>
+public sealed class ListpackBuilder
+{
+    private byte[] _buf = new byte[256];
+    private int _len = 6; // header written by ToArray
+    private int _count;
+
+    public int Count => _count;
+
+    public void AddString(ReadOnlySpan<byte> e)
+    {
+        if (e.Length <= 20 && RespNumbers.TryParseInt64(e, out long v)) { AddInt(v); return; }
+        int start = _len;
+        Ensure(e.Length + 10);
+        if (e.Length < 64) _buf[_len++] = (byte)(0x80 | e.Length);
+        else if (e.Length < 4096) { _buf[_len++] = (byte)(0xE0 | (e.Length >> 8)); _buf[_len++] = (byte)e.Length; }
+        else { _buf[_len++] = 0xF0; BinaryPrimitives.WriteUInt32LittleEndian(_buf.AsSpan(_len), (uint)e.Length); _len += 4; }
+        e.CopyTo(_buf.AsSpan(_len));
+        _len += e.Length;
+        EndEntry(start);
+    }
+
+    public void AddInt(long v)
+    {
+        int start = _len;
+        Ensure(16);
+        if (v >= 0 && v <= 127) _buf[_len++] = (byte)v;
+        else if (v >= -4096 && v <= 4095)
+        {
+            long u = v < 0 ? v + (1 << 13) : v;
+            _buf[_len++] = (byte)(0xC0 | (u >> 8));
+            _buf[_len++] = (byte)u;
+        }
+        else if (v >= short.MinValue && v <= short.MaxValue) { _buf[_len++] = 0xF1; _buf[_len++] = (byte)v; _buf[_len++] = (byte)(v >> 8); }
+        else if (v >= -(1 << 23) && v < (1 << 23)) { _buf[_len++] = 0xF2; _buf[_len++] = (byte)v; _buf[_len++] = (byte)(v >> 8); _buf[_len++] = (byte)(v >> 16); }
+        else if (v >= int.MinValue && v <= int.MaxValue) { _buf[_len++] = 0xF3; for (int i = 0; i < 4; i++) _buf[_len++] = (byte)(v >> (8 * i)); }
+        else { _buf[_len++] = 0xF4; for (int i = 0; i < 8; i++) _buf[_len++] = (byte)(v >> (8 * i)); }
+        EndEntry(start);
+    }
+
+    /// <summary>The blob: header (total bytes, count capped at 65535), elements, terminator.</summary>
+    public byte[] ToArray()
+    {
+        var result = new byte[_len + 1];
+        _buf.AsSpan(6, _len - 6).CopyTo(result.AsSpan(6));
+        BinaryPrimitives.WriteUInt32LittleEndian(result, (uint)result.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(result.AsSpan(4), (ushort)Math.Min(_count, 65535));
+        result[^1] = Listpack.End;
+        return result;
+    }
+
+    /// <summary>Appends the back-length (entry size in 7-bit groups, most significant first) so the list can be walked backwards.</summary>
+    private void EndEntry(int start)
+    {
+        int len = _len - start;
+        int n = Listpack.BacklenSizeOf(len);
+        Ensure(n);
+        for (int i = n - 1; i >= 0; i--)
+        {
+            byte group = (byte)((len >> (7 * i)) & 0x7f);
+            _buf[_len++] = i == n - 1 && n > 1 ? group : (i == 0 ? (byte)(group | (n > 1 ? 0x80 : 0)) : (byte)(group | 0x80));
+        }
+        _count++;
+    }
+
+    private void Ensure(int extra)
+    {
+        if (_len + extra > _buf.Length) Array.Resize(ref _buf, Math.Max(_buf.Length * 2, _len + extra));
     }
 }
 

@@ -102,6 +102,14 @@ public sealed class RdbInput
         return (long)len;
     }
 
+    /// <summary>A plain length over the full 64-bit range (stream IDs and counters).</summary>
+    public ulong ReadLengthUnsigned()
+    {
+        ulong len = ReadLength(out bool enc);
+        if (enc) throw new RdbFormatException($"unexpected encoded value at offset {Offset}");
+        return len;
+    }
+
     /// <summary>A string in any of its encodings (raw, 8/16/32-bit integer, LZF).</summary>
     public byte[] ReadString()
     {
