@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Diagnostics;
 using Cinnabar.Commands;
 using Cinnabar.DataTypes;
@@ -228,6 +229,7 @@ public sealed class PersistenceManager
         long now = KeyspaceState.WallClockMs();
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
         {
+            bool gcPaused = TryPauseGc(fs.Length);
             try
             {
                 RdbFile.Read(fs, _server.Config, (db, key, value, expireAt) =>
@@ -245,10 +247,36 @@ public sealed class PersistenceManager
             {
                 throw new RdbLoadException($"Short read or corrupt RDB file '{path}': {ex.Message}. The file was left untouched.", ex);
             }
+            finally
+            {
+                // The loader's garbage is collected with the first allocations after start-up (a full
+                // collection here would add ~0.6 s per million keys to start-up for little memory).
+                if (gcPaused && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+            }
         }
         LastLoadKeysLoaded = loaded;
         LastLoadKeysExpired = expired;
         _server.Log.Info($"DB loaded from disk: {sw.Elapsed.TotalSeconds:F3} seconds ({loaded} keys, {expired} expired keys skipped)");
+    }
+
+    /// <summary>
+    /// Nearly everything allocated while loading stays alive, so collections during a load only copy live
+    /// data from one generation to the next: measured, two thirds of the time of loading a million small
+    /// collections. Start-up loads inside a no-GC region sized from the file (about 24 bytes of heap per
+    /// byte of RDB); a larger dataset simply ends the region early and collects as usual.
+    /// </summary>
+    private static bool TryPauseGc(long fileBytes)
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long size = Math.Clamp(fileBytes * 32, 16L << 20, Math.Max(16L << 20, available / 4));
+        try
+        {
+            return GC.TryStartNoGCRegion(size);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }
 
