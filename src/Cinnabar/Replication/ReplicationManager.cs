@@ -215,7 +215,8 @@ public sealed partial class ReplicationManager
         var images = _server.Persistence.BeginSnapshot();
         var options = _server.Persistence.SaveOptions();
         _server.Log.Info($"Starting BGSAVE for SYNC with target: replica {c.Address}");
-        _ = Task.Run(() =>
+        // A dedicated thread, like BGSAVE's: serialising takes long enough to starve the thread pool.
+        _ = Task.Factory.StartNew(() =>
         {
             byte[]? rdb = null;
             try
@@ -254,7 +255,7 @@ public sealed partial class ReplicationManager
                 _server.Log.Info($"Synchronization with replica {conn.Address} succeeded");
             }
             conn.Flush();
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private void OnClientClosed(Client c)
