@@ -110,14 +110,16 @@ public sealed class SortedSetValue : IRedisObject
             node.Score = newScore;
             return;
         }
-        Delete(node.Score, node.Member);
-        Insert(newScore, node.Member);
+        // Otherwise unlink the node and link the same node (same level, same member-table entry) again.
+        UnlinkNode(node);
+        node.Score = newScore;
+        LinkNode(node, Count - 1);
     }
 
     public bool Remove(ReadOnlySpan<byte> member)
     {
         if (!_lookup.TryGetValue(member, out var node)) return false;
-        Delete(node.Score, node.Member);
+        Delete(node);
         return true;
     }
 
@@ -135,10 +137,31 @@ public sealed class SortedSetValue : IRedisObject
         return level;
     }
 
+    /// <summary>Scratch for the per-level predecessors of an insert or delete, kept on the stack.</summary>
+    [System.Runtime.CompilerServices.InlineArray(MaxLevel)]
+    private struct NodeLevels
+    {
+        private Node _element;
+    }
+
     private Node Insert(double score, byte[] member)
     {
-        var update = new Node[MaxLevel];
-        var rank = new long[MaxLevel];
+        var node = new Node(RandomLevel(), score, member);
+        LinkNode(node, Count);
+        _members[member] = node;
+        return node;
+    }
+
+    /// <summary>
+    /// zslInsert for an existing node object: finds its place by (score, member) and links every level.
+    /// <paramref name="length"/> is the number of nodes linked before this one.
+    /// </summary>
+    private void LinkNode(Node node, int length)
+    {
+        NodeLevels update = default;
+        Span<long> rank = stackalloc long[MaxLevel];
+        double score = node.Score;
+        byte[] member = node.Member;
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
@@ -150,18 +173,17 @@ public sealed class SortedSetValue : IRedisObject
             }
             update[i] = x;
         }
-        int level = RandomLevel();
+        int level = node.Levels.Length;
         if (level > _level)
         {
             for (int i = _level; i < level; i++)
             {
                 rank[i] = 0;
                 update[i] = _header;
-                update[i].Levels[i].Span = Count;
+                _header.Levels[i].Span = length;
             }
             _level = level;
         }
-        var node = new Node(level, score, member);
         for (int i = 0; i < level; i++)
         {
             node.Levels[i].Forward = update[i].Levels[i].Forward;
@@ -172,20 +194,24 @@ public sealed class SortedSetValue : IRedisObject
         for (int i = level; i < _level; i++) update[i].Levels[i].Span++;
         node.Backward = update[0] == _header ? null : update[0];
         if (node.Levels[0].Forward is { } next) next.Backward = node; else _tail = node;
-        _members[member] = node;
-        return node;
     }
 
-    private void Delete(double score, byte[] member)
+    private void Delete(Node node)
     {
-        var update = new Node[MaxLevel];
+        UnlinkNode(node);
+        _members.Remove(node.Member);
+    }
+
+    /// <summary>zslDeleteNode: removes the node from every level; the member table is left to the caller.</summary>
+    private Node UnlinkNode(Node node)
+    {
+        NodeLevels update = default;
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, score, member) < 0) x = f;
+            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, node.Score, node.Member) < 0) x = f;
             update[i] = x;
         }
-        var node = x.Levels[0].Forward!;
         for (int i = 0; i < _level; i++)
         {
             if (update[i].Levels[i].Forward == node)
@@ -197,7 +223,7 @@ public sealed class SortedSetValue : IRedisObject
         }
         if (node.Levels[0].Forward is { } next) next.Backward = node.Backward; else _tail = node.Backward;
         while (_level > 1 && _header.Levels[_level - 1].Forward is null) _level--;
-        _members.Remove(member);
+        return node;
     }
 
     /// <summary>0-based rank of a member (ascending), or -1.</summary>

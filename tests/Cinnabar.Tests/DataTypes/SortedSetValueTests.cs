@@ -61,6 +61,13 @@ public class SortedSetValueTests
         for (var n = z.Last; n is not null; n = n.Backward) backwards.Add(Encoding.ASCII.GetString(n.Member));
         backwards.Reverse();
         Assert.Equal(Sorted(model).Select(x => x.Member), backwards);
+        // Every span is right: each rank finds its node and each node its rank.
+        var all = Sorted(model);
+        for (int i = 0; i < all.Count; i++)
+        {
+            Assert.Equal(all[i].Member, Encoding.ASCII.GetString(z.AtRank(i)!.Member));
+            Assert.Equal(i, z.RankOf(Encoding.ASCII.GetBytes(all[i].Member)));
+        }
     }
 
     [Fact]
