@@ -19,6 +19,60 @@ public sealed class ReplicationTests
     private static string Bulk(string value) => $"${value.Length}\r\n{value}\r\n";
 
     [Fact]
+    public async Task MasterRestartedWithANewHistoryForcesAFullResync()
+    {
+        var first = new TestServer();
+        int port = first.Port;
+        using var replica = new RealRedis("--replicaof", "127.0.0.1", port.ToString());
+        using var r = replica.Connect();
+        using (var m = first.Raw())
+        {
+            m.Call("SET", "old-only", "1");
+            m.Call("SET", "shared", "old");
+            Eventually(() => r.Call("GET", "shared") == Bulk("old"), "the first sync");
+        }
+        string oldReplId = first.Server.Replication.ReplId;
+        await first.DisposeAsync();
+
+        // A new master process on the same port: new replication ID, different data.
+        await using var second = new TestServer(c => c.Port = port);
+        Assert.NotEqual(oldReplId, second.Server.Replication.ReplId);
+        using var m2 = second.Raw();
+        m2.Call("SET", "shared", "new");
+        m2.Call("SET", "new-only", "1");
+        Eventually(() => r.Call("GET", "new-only") == Bulk("1"), "the resync with the new master");
+        Assert.Equal(Bulk("new"), r.Call("GET", "shared"));
+        Assert.Equal("$-1\r\n", r.Call("GET", "old-only")); // the old dataset was replaced, not merged
+        Assert.Contains("master_replid:" + second.Server.Replication.ReplId, r.Call("INFO", "replication"));
+        Assert.Contains("sync_full:1", m2.Call("INFO", "stats"));
+    }
+
+    [Fact]
+    public async Task RestartedReplicaCatchesUpWithWritesMadeWhileItWasDown()
+    {
+        using var master = new RealRedis("--repl-diskless-sync-delay", "0");
+        using var m = master.Connect();
+        for (int i = 0; i < 100; i++) m.Call("RPUSH", "log", "before-" + i);
+        await using (var replica = new TestServer(c => { c.ReplicaOfHost = "127.0.0.1"; c.ReplicaOfPort = master.Port; }))
+        {
+            using var r = replica.Raw();
+            Eventually(() => r.Call("LLEN", "log") == ":100\r\n", "the first sync");
+        }
+        for (int i = 0; i < 50; i++) m.Call("RPUSH", "log", "while-down-" + i);
+        m.Call("HSET", "h", "f", "v");
+        await using (var replica = new TestServer(c => { c.ReplicaOfHost = "127.0.0.1"; c.ReplicaOfPort = master.Port; }))
+        {
+            using var r = replica.Raw();
+            Eventually(() => r.Call("LLEN", "log") == ":150\r\n", "the sync after the restart");
+            Assert.Equal(m.Call("LRANGE", "log", "0", "-1"), r.Call("LRANGE", "log", "0", "-1"));
+            Assert.Equal(Bulk("v"), r.Call("HGET", "h", "f"));
+            m.Call("RPUSH", "log", "after");
+            Assert.Equal(":1\r\n", m.Call("WAIT", "1", "5000"));
+            Eventually(() => r.Call("LINDEX", "log", "-1") == Bulk("after"), "the live stream after the restart");
+        }
+    }
+
+    [Fact]
     public async Task RealRedisReplicaFollowsCinnabarIncludingPartialResync()
     {
         await using var master = new TestServer();
