@@ -168,6 +168,18 @@ public partial class Client
     /// <summary>Marks the dataset as changed (rdb_changes_since_last_save).</summary>
     public void Dirty(long n = 1) => Server.Dirty += n;
 
+    /// <summary>
+    /// The end of a *STORE command whose result is empty: the destination is deleted, as Redis does,
+    /// with the "del" event (nothing happens when it did not exist).
+    /// </summary>
+    public void DeleteStoreDestination(ReadOnlySpan<byte> key)
+    {
+        if (!Db.Delete(key)) return;
+        KeyModified(key);
+        Notify(NotifyFlags.Generic, "del", key);
+        Dirty();
+    }
+
     public override string ToString() => $"client id={Id} addr={Address}";
 }
 

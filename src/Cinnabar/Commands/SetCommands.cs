@@ -380,7 +380,7 @@ public static class SetCommands
         {
             if (dstArg >= 0)
             {
-                DeleteDestination(c, dstArg);
+                c.DeleteStoreDestination(c.Arg(dstArg));
                 c.Reply.Integer(0);
             }
             else if (cardinalityOnly) c.Reply.Integer(0);
@@ -542,17 +542,8 @@ public static class SetCommands
         else
         {
             c.Reply.Integer(0);
-            DeleteDestination(c, dstArg);
+            c.DeleteStoreDestination(c.Arg(dstArg));
         }
-    }
-
-    private static void DeleteDestination(Client c, int dstArg)
-    {
-        var dst = c.Arg(dstArg);
-        if (!c.Db.Delete(dst)) return;
-        c.KeyModified(dst);
-        c.Notify(NotifyFlags.Generic, "del", dst);
-        c.Dirty();
     }
 
     private static void SScan(Client c)

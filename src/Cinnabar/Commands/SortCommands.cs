@@ -174,12 +174,7 @@ public static class SortCommands
             c.Notify(NotifyFlags.List, "sortstore", dest);
             c.Dirty(outputLength);
         }
-        else if (db.Delete(dest))
-        {
-            c.KeyModified(dest);
-            c.Notify(NotifyFlags.Generic, "del", dest);
-            c.Dirty();
-        }
+        else c.DeleteStoreDestination(dest);
         c.Reply.Integer(outputLength);
     }
 

@@ -478,12 +478,7 @@ public static class SortedSetCommands
             else
             {
                 c.Reply.Integer(0);
-                if (c.Db.Delete(dest))
-                {
-                    c.KeyModified(dest);
-                    c.Notify(NotifyFlags.Generic, "del", dest);
-                    c.Dirty();
-                }
+                c.DeleteStoreDestination(dest);
             }
             return;
         }
@@ -838,12 +833,7 @@ public static class SortedSetCommands
             else
             {
                 c.Reply.Integer(0);
-                if (c.Db.Delete(dest))
-                {
-                    c.KeyModified(dest);
-                    c.Notify(NotifyFlags.Generic, "del", dest);
-                    c.Dirty();
-                }
+                c.DeleteStoreDestination(dest);
             }
             return;
         }
