@@ -45,6 +45,13 @@ public sealed class RespClient : IDisposable
 
     public void SendRaw(byte[] raw) => _stream.Write(raw);
 
+    /// <summary>The content of a bulk-string reply ("$3\r\nabc\r\n" gives "abc").</summary>
+    public static string BulkContent(string bulk)
+    {
+        int nl = bulk.IndexOf("\r\n", StringComparison.Ordinal);
+        return bulk.Substring(nl + 2, int.Parse(bulk[1..nl]));
+    }
+
     public static byte[] Encode(byte[][] args)
     {
         var ms = new MemoryStream();

@@ -64,12 +64,6 @@ public sealed class CollectionsRdbTests : IDisposable
         }
     }
 
-    private static string Payload(string bulk)
-    {
-        int nl = bulk.IndexOf("\r\n", StringComparison.Ordinal);
-        return bulk.Substring(nl + 2, int.Parse(bulk[1..nl]));
-    }
-
     [Fact]
     public async Task DumpOfCompactCollectionsIsByteIdenticalAndRestoresBothWays()
     {
@@ -80,12 +74,12 @@ public sealed class CollectionsRdbTests : IDisposable
         Populate(r);
         Populate(c);
         foreach (var key in new[] { "h:small", "s:ints", "h:longvalue", "l:small", "z:small", "z:large" })
-            Assert.Equal(Payload(r.Call("DUMP", key)), Payload(c.Call("DUMP", key)));
+            Assert.Equal(RespClient.BulkContent(r.Call("DUMP", key)), RespClient.BulkContent(c.Call("DUMP", key)));
         foreach (var key in Keys)
         {
-            Assert.Equal("+OK\r\n", c.Call("RESTORE", key + ":copy", "0", Payload(r.Call("DUMP", key))));
+            Assert.Equal("+OK\r\n", c.Call("RESTORE", key + ":copy", "0", RespClient.BulkContent(r.Call("DUMP", key))));
             Assert.Equal(Describe(r, key), Describe(c, key + ":copy"));
-            Assert.Equal("+OK\r\n", r.Call("RESTORE", key + ":copy", "0", Payload(c.Call("DUMP", key))));
+            Assert.Equal("+OK\r\n", r.Call("RESTORE", key + ":copy", "0", RespClient.BulkContent(c.Call("DUMP", key))));
             Assert.Equal(Describe(c, key), Describe(r, key + ":copy"));
             Assert.Equal(r.Call("OBJECT", "ENCODING", key), c.Call("OBJECT", "ENCODING", key + ":copy"));
         }

@@ -76,12 +76,6 @@ public sealed class StreamsRdbTests : IDisposable
         return string.Join("|", lines.Where((line, i) => !(line.StartsWith(':') && i + 1 < lines.Length && lines[i + 1].StartsWith(':'))));
     }
 
-    private static string Payload(string bulk)
-    {
-        int nl = bulk.IndexOf("\r\n", StringComparison.Ordinal);
-        return bulk.Substring(nl + 2, int.Parse(bulk[1..nl]));
-    }
-
     [Fact]
     public async Task DumpOfStreamsIsByteIdenticalAndRestoresBothWays()
     {
@@ -94,13 +88,13 @@ public sealed class StreamsRdbTests : IDisposable
         PopulateWithConsumers(r);
         PopulateWithConsumers(c);
         foreach (var key in DeterministicKeys)
-            Assert.Equal(Payload(r.Call("DUMP", key)), Payload(c.Call("DUMP", key)));
+            Assert.Equal(RespClient.BulkContent(r.Call("DUMP", key)), RespClient.BulkContent(c.Call("DUMP", key)));
         foreach (var key in AllKeys)
         {
             Assert.Equal(Describe(r, key), Describe(c, key));
-            Assert.Equal("+OK\r\n", c.Call("RESTORE", key + ":copy", "0", Payload(r.Call("DUMP", key))));
+            Assert.Equal("+OK\r\n", c.Call("RESTORE", key + ":copy", "0", RespClient.BulkContent(r.Call("DUMP", key))));
             Assert.Equal(Describe(r, key), Describe(c, key + ":copy"));
-            Assert.Equal("+OK\r\n", r.Call("RESTORE", key + ":copy", "0", Payload(c.Call("DUMP", key))));
+            Assert.Equal("+OK\r\n", r.Call("RESTORE", key + ":copy", "0", RespClient.BulkContent(c.Call("DUMP", key))));
             Assert.Equal(Describe(c, key), Describe(r, key + ":copy"));
         }
         // The restored copy keeps working as a stream: appends continue after the loaded last ID.
@@ -142,7 +136,7 @@ public sealed class StreamsRdbTests : IDisposable
         await using var s = new TestServer();
         using var c = s.Raw();
         PopulateDeterministic(c);
-        var payload = RespClient.Latin1.GetBytes(Payload(c.Call("DUMP", "x:small")));
+        var payload = RespClient.Latin1.GetBytes(RespClient.BulkContent(c.Call("DUMP", "x:small")));
         // Flip a byte inside the listpack and fix nothing else: the checksum catches it.
         payload[40] ^= 0x55;
         Assert.StartsWith("-ERR DUMP payload version or checksum are wrong", c.Call("RESTORE"u8.ToArray(), "bad"u8.ToArray(), "0"u8.ToArray(), payload));
