@@ -103,8 +103,17 @@ public static class ListCommands
         if (end >= len) end = len - 1;
         long n = end - start + 1;
         c.Reply.ArrayHeader(n);
-        if (!reverse) for (long i = start; i <= end; i++) c.Reply.Bulk(list[(int)i]);
-        else for (long i = end; i >= start; i--) c.Reply.Bulk(list[(int)i]);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var cursor = list.From((int)(reverse ? end : start), forward: !reverse, scratch);
+        for (long i = 0; i < n && cursor.MoveNext(); i++) c.Reply.Bulk(cursor.Current);
+    }
+
+    /// <summary>Replies with the first or last element straight from its node, then removes it.</summary>
+    private static void ReplyPop(Client c, ListValue list, bool head)
+    {
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        c.Reply.Bulk(list.Peek(head, scratch));
+        list.RemoveEnd(head);
     }
 
     private static bool TryParseWhere(Client c, int i, out bool head)
@@ -153,7 +162,7 @@ public static class ListCommands
             return;
         }
         list = GetOrCreate(c, key, list);
-        for (int j = 2; j < c.ArgCount; j++) list.Push(c.ArgArray(j), head);
+        for (int j = 2; j < c.ArgCount; j++) list.Push(c.Arg(j), head);
         c.Reply.Integer(list.Count);
         AfterPush(c, key, head, c.ArgCount - 2);
     }
@@ -186,13 +195,13 @@ public static class ListCommands
         }
         if (!hasCount)
         {
-            c.Reply.Bulk(list.Pop(head));
+            ReplyPop(c, list, head);
             ElementsRemoved(c, key, head, list, 1);
             return;
         }
         long n = Math.Min(count, list.Count);
         c.Reply.ArrayHeader(n);
-        for (long i = 0; i < n; i++) c.Reply.Bulk(list.Pop(head));
+        for (long i = 0; i < n; i++) ReplyPop(c, list, head);
         ElementsRemoved(c, key, head, list, n);
     }
 
@@ -217,7 +226,11 @@ public static class ListCommands
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
         if (index < 0 || index >= list.Count) c.Reply.Null();
-        else c.Reply.Bulk(list[(int)index]);
+        else
+        {
+            Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+            c.Reply.Bulk(list.Get((int)index, scratch));
+        }
     }
 
     private static void LSet(Client c)
@@ -232,7 +245,7 @@ public static class ListCommands
             c.Reply.Error("ERR index out of range");
             return;
         }
-        list[(int)index] = c.ArgArray(3);
+        list.Set((int)index, c.Arg(3));
         c.Reply.Ok();
         c.KeyModified(key);
         c.Notify(NotifyFlags.List, "lset", key);
@@ -249,10 +262,14 @@ public static class ListCommands
         if (!TryGet(c, key, forRead: false, out var list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         var pivot = c.Arg(3);
-        for (int i = 0; i < list.Count; i++)
+        int at = -1;
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var cursor = list.From(0, forward: true, scratch);
+        for (int i = 0; at < 0 && cursor.MoveNext(); i++)
+            if (cursor.Current.SequenceEqual(pivot)) at = i;
+        if (at >= 0)
         {
-            if (!list[i].AsSpan().SequenceEqual(pivot)) continue;
-            list.InsertAt(after ? i + 1 : i, c.ArgArray(4));
+            list.InsertAt(after ? at + 1 : at, c.Arg(4));
             c.KeyModified(key);
             c.Notify(NotifyFlags.List, "linsert", key);
             c.Dirty();
@@ -268,23 +285,11 @@ public static class ListCommands
         var key = c.Arg(1);
         if (!TryGet(c, key, forRead: false, out var list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
-        var element = c.ArgArray(3);
-        var remove = new bool[list.Count];
-        long removed = 0;
         bool fromTail = toRemove < 0;
         // As in C, negating the most negative count leaves it negative: no limit is ever reached.
-        long limit = fromTail ? unchecked(-toRemove) : toRemove;
-        for (int n = 0; n < list.Count; n++)
-        {
-            int i = fromTail ? list.Count - 1 - n : n;
-            if (!list[i].AsSpan().SequenceEqual(element)) continue;
-            remove[i] = true;
-            removed++;
-            if (limit != 0 && removed == limit) break;
-        }
+        long removed = list.RemoveMatches(c.Arg(3), fromTail ? unchecked(-toRemove) : toRemove, fromTail);
         if (removed > 0)
         {
-            list.RemoveWhere(i => remove[i]);
             c.Notify(NotifyFlags.List, "lrem", key);
             if (list.Count == 0)
             {
@@ -372,10 +377,12 @@ public static class ListCommands
         long len = list.Count, matches = 0;
         List<long>? found = count != -1 ? new List<long>() : null;
         long single = -1;
-        for (long index = 0; index < len && (maxLen == 0 || index < maxLen); index++)
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var cursor = list.From(fromTail ? (int)len - 1 : 0, forward: !fromTail, scratch);
+        for (long index = 0; index < len && (maxLen == 0 || index < maxLen) && cursor.MoveNext(); index++)
         {
             long pos = fromTail ? len - index - 1 : index;
-            if (!list[(int)pos].AsSpan().SequenceEqual(element)) continue;
+            if (!cursor.Current.SequenceEqual(element)) continue;
             matches++;
             if (matches < rank) continue;
             if (found is null) { single = pos; break; }
@@ -486,7 +493,7 @@ public static class ListCommands
         c.Reply.ArrayHeader(2);
         c.Reply.Bulk(key);
         c.Reply.ArrayHeader(n);
-        for (long i = 0; i < n; i++) c.Reply.Bulk(list.Pop(head));
+        for (long i = 0; i < n; i++) ReplyPop(c, list, head);
         ElementsRemoved(c, key, head, list, n);
         c.Propagate(PopName(head), key, Num(n)); // replicas pop exactly this many
     }
@@ -520,10 +527,9 @@ public static class ListCommands
 
     private static void PopOneWithKey(Client c, byte[] key, ListValue list, bool head)
     {
-        var value = list.Pop(head);
         c.Reply.ArrayHeader(2);
         c.Reply.Bulk(key);
-        c.Reply.Bulk(value);
+        ReplyPop(c, list, head);
         ElementsRemoved(c, key, head, list, 1);
         c.Propagate(PopName(head), key);
     }

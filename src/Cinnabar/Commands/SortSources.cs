@@ -25,7 +25,7 @@ internal static partial class SortSources
     /// <summary>All elements: list order, set order, sorted-set order.</summary>
     public static List<byte[]> Elements(object value) => value switch
     {
-        ListValue l => l.Elements().ToList(),
+        ListValue l => l.Elements(),
         SetValue s => Enumerable.Range(0, s.PositionEnd).Where(s.IsLive).Select(s.MemberArrayAt).ToList(),
         _ => SortedSetRange(value, 0, SortedSetCount(value), reverse: false),
     };
@@ -46,7 +46,7 @@ internal static partial class SortSources
 
     public static object CreateList(List<byte[]> elements, ServerConfig config)
     {
-        var list = new ListValue(elements.Count);
+        var list = new ListValue();
         foreach (var e in elements) list.PushTail(e);
         return list;
     }

@@ -3,17 +3,34 @@ using Cinnabar.Config;
 namespace Cinnabar.DataTypes;
 
 /// <summary>
-/// A list: a growable ring buffer of elements, so pushes and pops at both ends are O(1) amortised and
-/// indexing is O(1) (Redis' quicklist needs O(n) for LINDEX). Elements are never changed in place (LSET
-/// replaces the reference), so a clone can share them.
+/// A list, stored as Redis' quicklist is: a sequence of nodes, each a buffer of packed listpack entries
+/// (<see cref="ListpackEntry"/>) of up to 8 KB, the node size list-max-listpack-size -2 gives Redis. An
+/// element costs its bytes plus two or three, not an object. Pushes and pops at both ends are O(1): a node
+/// keeps free room at both sides of its entries (a gap buffer), so a head push writes in front without
+/// moving the rest. Indexing walks the node counts, then the entries of one node, as Redis does.
+/// Nodes are kept in a ring so adding or dropping an end node is O(1) too.
 /// </summary>
 public sealed class ListValue : IRedisObject
 {
-    private byte[][] _items;
-    private int _head;
-    private int _count;
+    /// <summary>Entry bytes a node may hold before a new one is started (one larger element gets a node of its own).</summary>
+    public const int NodeBytes = 8192;
+    private const int FirstNodeCapacity = 32;
 
-    public ListValue(int capacity = 4) => _items = new byte[Math.Max(capacity, 4)][];
+    private struct Node
+    {
+        public byte[] Buffer;
+        public int Start;
+        public int End;
+        public int Count;
+
+        public readonly int Used => End - Start;
+        public readonly ReadOnlySpan<byte> Entries => Buffer.AsSpan(Start, End - Start);
+    }
+
+    private Node[] _nodes = new Node[1];
+    private int _head;
+    private int _nodeCount;
+    private int _count;
 
     public string TypeName => "list";
 
@@ -22,127 +39,404 @@ public sealed class ListValue : IRedisObject
 
     public int Count => _count;
 
-    public IRedisObject DeepClone()
+    private ref Node NodeAt(int i)
     {
-        var clone = new ListValue(_count);
-        for (int i = 0; i < _count; i++) clone._items[i] = this[i];
-        clone._count = _count;
-        return clone;
+        int s = _head + i;
+        return ref _nodes[s >= _nodes.Length ? s - _nodes.Length : s];
     }
 
-    private int Slot(int index)
+    // ---- ends ----
+
+    public void Push(ReadOnlySpan<byte> value, bool head)
     {
-        int s = _head + index;
-        return s >= _items.Length ? s - _items.Length : s;
+        int size = ListpackEntry.SizeOf(value);
+        int at = head ? 0 : _nodeCount - 1;
+        if (_nodeCount == 0 || !Fits(NodeAt(at), size))
+        {
+            at = head ? 0 : _nodeCount;
+            InsertNode(at, NewNode(_nodeCount == 0 ? Math.Max(FirstNodeCapacity, size) : Math.Max(NodeBytes, size), size, head));
+        }
+        ref var node = ref NodeAt(at);
+        MakeRoom(ref node, size, head);
+        if (head) node.Start -= size;
+        ListpackEntry.Write(node.Buffer.AsSpan(head ? node.Start : node.End), value);
+        if (!head) node.End += size;
+        node.Count++;
+        _count++;
     }
 
-    /// <summary>Element <paramref name="index"/> counted from the head (0-based, must be in range).</summary>
+    public void PushHead(ReadOnlySpan<byte> value) => Push(value, head: true);
+    public void PushTail(ReadOnlySpan<byte> value) => Push(value, head: false);
+
+    /// <summary>The first or last element; integers are formatted into <paramref name="scratch"/> (<see cref="ListpackEntry.ScratchSize"/>).</summary>
+    public ReadOnlySpan<byte> Peek(bool head, Span<byte> scratch)
+    {
+        ref var node = ref NodeAt(head ? 0 : _nodeCount - 1);
+        int p = head ? node.Start : ListpackEntry.StartBefore(node.Buffer, node.End);
+        return ListpackEntry.Read(node.Buffer, p, scratch);
+    }
+
+    /// <summary>Removes the first or last element (the list must not be empty).</summary>
+    public void RemoveEnd(bool head)
+    {
+        int at = head ? 0 : _nodeCount - 1;
+        ref var node = ref NodeAt(at);
+        if (head) node.Start += ListpackEntry.SizeAt(node.Buffer, node.Start);
+        else node.End = ListpackEntry.StartBefore(node.Buffer, node.End);
+        node.Count--;
+        _count--;
+        if (node.Count == 0) RemoveNodes(at, 1);
+    }
+
+    /// <summary>Removes and returns the first or last element as a new array.</summary>
+    public byte[] Pop(bool head)
+    {
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var value = Peek(head, scratch).ToArray();
+        RemoveEnd(head);
+        return value;
+    }
+
+    public byte[] PopHead() => Pop(head: true);
+    public byte[] PopTail() => Pop(head: false);
+
+    /// <summary>Drops <paramref name="fromHead"/> elements at the head and <paramref name="fromTail"/> at the tail, whole nodes at a time where it can.</summary>
+    public void Trim(int fromHead, int fromTail)
+    {
+        if ((long)fromHead + fromTail >= _count)
+        {
+            RemoveNodes(0, _nodeCount);
+            _count = 0;
+            return;
+        }
+        int whole = 0;
+        while (whole < _nodeCount && NodeAt(whole).Count <= fromHead) { fromHead -= NodeAt(whole).Count; _count -= NodeAt(whole).Count; whole++; }
+        RemoveNodes(0, whole);
+        whole = 0;
+        while (whole < _nodeCount && NodeAt(_nodeCount - 1 - whole).Count <= fromTail) { fromTail -= NodeAt(_nodeCount - 1 - whole).Count; _count -= NodeAt(_nodeCount - 1 - whole).Count; whole++; }
+        RemoveNodes(_nodeCount - whole, whole);
+        for (int i = 0; i < fromHead; i++) RemoveEnd(head: true);
+        for (int i = 0; i < fromTail; i++) RemoveEnd(head: false);
+    }
+
+    // ---- by position ----
+
+    /// <summary>Element <paramref name="index"/> counted from the head (must be in range).</summary>
+    public ReadOnlySpan<byte> Get(int index, Span<byte> scratch)
+    {
+        int offset = Locate(index, out int at);
+        return ListpackEntry.Read(NodeAt(at).Buffer, offset, scratch);
+    }
+
+    /// <summary>Element <paramref name="index"/> as a new array.</summary>
     public byte[] this[int index]
     {
-        get => _items[Slot(index)];
-        set => _items[Slot(index)] = value;
+        get
+        {
+            Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+            return Get(index, scratch).ToArray();
+        }
     }
 
-    public void PushHead(byte[] value)
+    /// <summary>Replaces element <paramref name="index"/> (LSET).</summary>
+    public void Set(int index, ReadOnlySpan<byte> value)
     {
-        if (_count == _items.Length) Grow();
-        _head = _head == 0 ? _items.Length - 1 : _head - 1;
-        _items[_head] = value;
-        _count++;
+        int offset = Locate(index, out int at);
+        Splice(at, offset, offset + ListpackEntry.SizeAt(NodeAt(at).Buffer, offset), value, 0);
     }
 
-    public void PushTail(byte[] value)
-    {
-        if (_count == _items.Length) Grow();
-        _items[Slot(_count)] = value;
-        _count++;
-    }
-
-    public void Push(byte[] value, bool head)
-    {
-        if (head) PushHead(value); else PushTail(value);
-    }
-
-    public byte[] PopHead()
-    {
-        var v = _items[_head];
-        _items[_head] = null!;
-        _head = _head + 1 == _items.Length ? 0 : _head + 1;
-        _count--;
-        ShrinkIfSparse();
-        return v;
-    }
-
-    public byte[] PopTail()
-    {
-        int s = Slot(_count - 1);
-        var v = _items[s];
-        _items[s] = null!;
-        _count--;
-        ShrinkIfSparse();
-        return v;
-    }
-
-    public byte[] Pop(bool head) => head ? PopHead() : PopTail();
-
-    /// <summary>Inserts before position <paramref name="index"/> (index == Count appends), shifting the shorter side.</summary>
-    public void InsertAt(int index, byte[] value)
+    /// <summary>Inserts before position <paramref name="index"/> (index == Count appends).</summary>
+    public void InsertAt(int index, ReadOnlySpan<byte> value)
     {
         if (index == 0) { PushHead(value); return; }
         if (index == _count) { PushTail(value); return; }
-        if (_count == _items.Length) Grow();
-        if (index < _count / 2)
-        {
-            _head = _head == 0 ? _items.Length - 1 : _head - 1;
-            for (int i = 0; i < index; i++) this[i] = this[i + 1];
-        }
-        else
-        {
-            for (int i = _count; i > index; i--) _items[Slot(i)] = this[i - 1];
-        }
-        _items[Slot(index)] = value;
+        int offset = Locate(index, out int at);
+        Splice(at, offset, offset, value, 1);
         _count++;
     }
 
-    /// <summary>Removes the elements whose positions <paramref name="remove"/> marks, keeping order.</summary>
-    public void RemoveWhere(Func<int, bool> remove)
+    /// <summary>
+    /// LREM: removes elements equal to <paramref name="element"/>, at most <paramref name="limit"/> of them
+    /// (0 or less: all), scanning from the tail when <paramref name="fromTail"/>. Returns how many went.
+    /// </summary>
+    public long RemoveMatches(ReadOnlySpan<byte> element, long limit, bool fromTail)
     {
-        int w = 0;
-        for (int r = 0; r < _count; r++)
+        if (limit <= 0) limit = long.MaxValue;
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        long removed = 0;
+        for (int k = 0; k < _nodeCount && removed < limit; k++)
         {
-            var v = this[r];
-            if (remove(r)) continue;
-            this[w++] = v;
+            ref var node = ref NodeAt(fromTail ? _nodeCount - 1 - k : k);
+            var buf = node.Buffer;
+            // Compact the node in place: kept entries slide towards the side the scan started from.
+            if (!fromTail)
+            {
+                int w = node.Start;
+                for (int p = node.Start; p < node.End;)
+                {
+                    int size = ListpackEntry.SizeAt(buf, p);
+                    if (removed < limit && ListpackEntry.Read(buf, p, scratch).SequenceEqual(element)) { removed++; node.Count--; }
+                    else
+                    {
+                        if (w != p) buf.AsSpan(p, size).CopyTo(buf.AsSpan(w));
+                        w += size;
+                    }
+                    p += size;
+                }
+                node.End = w;
+            }
+            else
+            {
+                int w = node.End;
+                for (int end = node.End; end > node.Start;)
+                {
+                    int p = ListpackEntry.StartBefore(buf, end);
+                    if (removed < limit && ListpackEntry.Read(buf, p, scratch).SequenceEqual(element)) { removed++; node.Count--; }
+                    else
+                    {
+                        w -= end - p;
+                        if (w != p) buf.AsSpan(p, end - p).CopyTo(buf.AsSpan(w));
+                    }
+                    end = p;
+                }
+                node.Start = w;
+            }
         }
-        for (int i = w; i < _count; i++) _items[Slot(i)] = null!;
-        _count = w;
-        ShrinkIfSparse();
+        if (removed > 0)
+        {
+            _count -= (int)removed;
+            DropEmptyAndSparseNodes();
+        }
+        return removed;
     }
 
-    /// <summary>Drops <paramref name="fromHead"/> elements at the head and <paramref name="fromTail"/> at the tail.</summary>
-    public void Trim(int fromHead, int fromTail)
+    /// <summary>Index of the entry at <paramref name="index"/>: returns its offset in node <paramref name="at"/>.</summary>
+    private int Locate(int index, out int at)
     {
-        for (int i = 0; i < fromTail && _count > 0; i++) PopTail();
-        for (int i = 0; i < fromHead && _count > 0; i++) PopHead();
+        if (index < _count / 2)
+        {
+            at = 0;
+            while (index >= NodeAt(at).Count) index -= NodeAt(at++).Count;
+        }
+        else
+        {
+            int fromEnd = _count - 1 - index;
+            at = _nodeCount - 1;
+            while (fromEnd >= NodeAt(at).Count) fromEnd -= NodeAt(at--).Count;
+            index = NodeAt(at).Count - 1 - fromEnd;
+        }
+        ref var node = ref NodeAt(at);
+        if (index <= node.Count / 2)
+        {
+            int p = node.Start;
+            for (int i = 0; i < index; i++) p += ListpackEntry.SizeAt(node.Buffer, p);
+            return p;
+        }
+        int q = node.End;
+        for (int i = node.Count; i > index; i--) q = ListpackEntry.StartBefore(node.Buffer, q);
+        return q;
     }
 
-    public IEnumerable<byte[]> Elements()
+    // ---- iteration ----
+
+    /// <summary>
+    /// A cursor over the elements from <paramref name="index"/> towards the tail (or the head when
+    /// <paramref name="forward"/> is false). The list must not change while it is used.
+    /// </summary>
+    public Cursor From(int index, bool forward, Span<byte> scratch)
     {
-        for (int i = 0; i < _count; i++) yield return this[i];
+        int offset = Locate(index, out int at);
+        if (!forward) offset += ListpackEntry.SizeAt(NodeAt(at).Buffer, offset);
+        return new Cursor(this, at, offset, forward, scratch);
     }
 
-    private void Grow() => Resize(_items.Length * 2);
-
-    private void ShrinkIfSparse()
+    public ref struct Cursor
     {
-        if (_items.Length > 64 && _count < _items.Length / 4) Resize(_items.Length / 2);
+        private readonly ListValue _list;
+        private readonly Span<byte> _scratch;
+        private readonly bool _forward;
+        private int _node;
+        private int _offset;
+
+        internal Cursor(ListValue list, int node, int offset, bool forward, Span<byte> scratch)
+        {
+            _list = list;
+            _node = node;
+            _offset = offset;
+            _forward = forward;
+            _scratch = scratch;
+        }
+
+        public ReadOnlySpan<byte> Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (_node < 0 || _node >= _list._nodeCount) return false;
+            ref var node = ref _list.NodeAt(_node);
+            if (_forward)
+            {
+                Current = ListpackEntry.Read(node.Buffer, _offset, _scratch);
+                _offset += ListpackEntry.SizeAt(node.Buffer, _offset);
+                if (_offset == node.End && ++_node < _list._nodeCount) _offset = _list.NodeAt(_node).Start;
+            }
+            else
+            {
+                _offset = ListpackEntry.StartBefore(node.Buffer, _offset);
+                Current = ListpackEntry.Read(node.Buffer, _offset, _scratch);
+                if (_offset == node.Start && --_node >= 0) _offset = _list.NodeAt(_node).End;
+            }
+            return true;
+        }
     }
 
-    private void Resize(int capacity)
+    /// <summary>Every element as a new array, head first (SORT, tests).</summary>
+    public List<byte[]> Elements()
     {
-        var items = new byte[capacity][];
-        for (int i = 0; i < _count; i++) items[i] = this[i];
-        _items = items;
-        _head = 0;
+        var result = new List<byte[]>(_count);
+        if (_count == 0) return result;
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var cursor = From(0, forward: true, scratch);
+        while (cursor.MoveNext()) result.Add(cursor.Current.ToArray());
+        return result;
+    }
+
+    // ---- packed nodes, for RDB and DUMP ----
+
+    public int NodeCount => _nodeCount;
+
+    /// <summary>The packed listpack entries of node <paramref name="i"/> (no header or terminator).</summary>
+    public ReadOnlySpan<byte> NodeEntries(int i, out int count)
+    {
+        ref var node = ref NodeAt(i);
+        count = node.Count;
+        return node.Entries;
+    }
+
+    /// <summary>Appends a node made of already validated listpack entries, taking <paramref name="buffer"/> as it is.</summary>
+    public void AppendPackedNode(byte[] buffer, int start, int end, int count)
+    {
+        if (count == 0) return;
+        InsertNode(_nodeCount, new Node { Buffer = buffer, Start = start, End = end, Count = count });
+        _count += count;
+    }
+
+    public IRedisObject DeepClone()
+    {
+        var clone = new ListValue { _nodes = new Node[Math.Max(1, _nodeCount)], _nodeCount = _nodeCount, _count = _count };
+        for (int i = 0; i < _nodeCount; i++)
+        {
+            ref var node = ref NodeAt(i);
+            clone._nodes[i] = new Node { Buffer = node.Entries.ToArray(), Start = 0, End = node.Used, Count = node.Count };
+        }
+        return clone;
+    }
+
+    // ---- node management ----
+
+    private static bool Fits(in Node node, int size) => node.Count == 0 || node.Used + size <= NodeBytes;
+
+    /// <summary>An empty node whose free room is on the side the next push comes from.</summary>
+    private static Node NewNode(int capacity, int size, bool head)
+    {
+        int start = head ? capacity : 0;
+        return new Node { Buffer = new byte[Math.Max(capacity, size)], Start = start, End = start };
+    }
+
+    /// <summary>
+    /// Ensures <paramref name="size"/> free bytes on one side of the node's entries: re-centres them when the
+    /// buffer has room overall (splitting the free space between both sides), else doubles the buffer.
+    /// </summary>
+    private static void MakeRoom(ref Node node, int size, bool head)
+    {
+        if ((head ? node.Start : node.Buffer.Length - node.End) >= size) return;
+        int used = node.Used;
+        int capacity = node.Buffer.Length;
+        while (capacity < used + size) capacity = Math.Max(capacity * 2, FirstNodeCapacity);
+        if (capacity > NodeBytes && used + size <= NodeBytes) capacity = NodeBytes;
+        int free = capacity - used - size;
+        int start = head ? size + free / 2 : free / 2;
+        var buffer = capacity == node.Buffer.Length ? node.Buffer : new byte[capacity];
+        node.Buffer.AsSpan(node.Start, used).CopyTo(buffer.AsSpan(start));
+        node.Buffer = buffer;
+        node.Start = start;
+        node.End = start + used;
+    }
+
+    /// <summary>
+    /// Replaces the bytes [from, to) of node <paramref name="at"/> with the entry for <paramref name="value"/>,
+    /// splitting the node in two if it grows past <see cref="NodeBytes"/>.
+    /// </summary>
+    private void Splice(int at, int from, int to, ReadOnlySpan<byte> value, int countDelta)
+    {
+        ref var node = ref NodeAt(at);
+        int size = ListpackEntry.SizeOf(value);
+        int used = node.Used - (to - from) + size;
+        var merged = new byte[used];
+        int head = from - node.Start;
+        node.Buffer.AsSpan(node.Start, head).CopyTo(merged);
+        ListpackEntry.Write(merged.AsSpan(head), value);
+        node.Buffer.AsSpan(to, node.End - to).CopyTo(merged.AsSpan(head + size));
+        int count = node.Count + countDelta;
+        if (used <= NodeBytes || count == 1)
+        {
+            node = new Node { Buffer = merged, Start = 0, End = used, Count = count };
+            return;
+        }
+        // Split at the first entry boundary past the middle.
+        int cut = 0, left = 0;
+        while (cut < used / 2) { cut += ListpackEntry.SizeAt(merged, cut); left++; }
+        if (cut == used) { cut = ListpackEntry.StartBefore(merged, used); left--; }
+        node = new Node { Buffer = merged.AsSpan(0, cut).ToArray(), Start = 0, End = cut, Count = left };
+        InsertNode(at + 1, new Node { Buffer = merged.AsSpan(cut).ToArray(), Start = 0, End = used - cut, Count = count - left });
+    }
+
+    private void InsertNode(int at, Node node)
+    {
+        if (_nodeCount == _nodes.Length)
+        {
+            var nodes = new Node[_nodes.Length * 2];
+            for (int i = 0; i < _nodeCount; i++) nodes[i] = NodeAt(i);
+            _nodes = nodes;
+            _head = 0;
+        }
+        if (at == 0)
+        {
+            _head = _head == 0 ? _nodes.Length - 1 : _head - 1;
+        }
+        else
+        {
+            for (int i = _nodeCount; i > at; i--) NodeAt(i) = NodeAt(i - 1);
+        }
+        NodeAt(at) = node;
+        _nodeCount++;
+    }
+
+    private void RemoveNodes(int at, int n)
+    {
+        if (n == 0) return;
+        if (at == 0)
+        {
+            for (int i = 0; i < n; i++) NodeAt(i) = default;
+            _head = (_head + n) % _nodes.Length;
+        }
+        else
+        {
+            for (int i = at; i + n < _nodeCount; i++) NodeAt(i) = NodeAt(i + n);
+            for (int i = _nodeCount - n; i < _nodeCount; i++) NodeAt(i) = default;
+        }
+        _nodeCount -= n;
+        if (_nodeCount == 0) _head = 0;
+    }
+
+    /// <summary>After LREM: drops emptied nodes and gives mostly-empty ones an exact buffer.</summary>
+    private void DropEmptyAndSparseNodes()
+    {
+        for (int i = _nodeCount - 1; i >= 0; i--)
+        {
+            ref var node = ref NodeAt(i);
+            if (node.Count == 0) RemoveNodes(i, 1);
+            else if (node.Buffer.Length > FirstNodeCapacity && node.Used < node.Buffer.Length / 4)
+                node = new Node { Buffer = node.Entries.ToArray(), Start = 0, End = node.Used, Count = node.Count };
+        }
     }
 }

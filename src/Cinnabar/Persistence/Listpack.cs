@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Cinnabar.DataTypes;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Persistence;
@@ -15,46 +16,37 @@ public static class Listpack
     /// <summary>Decodes every element; throws <see cref="RdbFormatException"/> on a malformed blob.</summary>
     public static List<byte[]> Decode(ReadOnlySpan<byte> lp)
     {
-        if (lp.Length < 7) throw new RdbFormatException("listpack too short");
+        int count = Validate(lp);
+        var result = new List<byte[]>(count);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        for (int p = HeaderSize; p < lp.Length - 1; p += ListpackEntry.SizeAt(lp, p))
+            result.Add(ListpackEntry.Read(lp, p, scratch).ToArray());
+        return result;
+    }
+
+    public const int HeaderSize = 6;
+
+    /// <summary>
+    /// Checks an untrusted blob (header, every entry's lengths and back-length, terminator) and returns its
+    /// element count; throws <see cref="RdbFormatException"/> when malformed. The entries between
+    /// <see cref="HeaderSize"/> and the terminator can then be read as trusted.
+    /// </summary>
+    public static int Validate(ReadOnlySpan<byte> lp)
+    {
+        if (lp.Length < HeaderSize + 1) throw new RdbFormatException("listpack too short");
         uint total = BinaryPrimitives.ReadUInt32LittleEndian(lp);
         if (total != lp.Length) throw new RdbFormatException("listpack length mismatch");
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(lp[4..]);
-        var result = new List<byte[]>(count == 65535 ? 16 : count);
-        int p = 6;
-        while (true)
+        int declared = BinaryPrimitives.ReadUInt16LittleEndian(lp[4..]);
+        if (lp[^1] != End) throw new RdbFormatException("listpack without terminator");
+        int count = 0, limit = lp.Length - 1;
+        for (int p = HeaderSize; p < limit; count++)
         {
-            if (p >= lp.Length) throw new RdbFormatException("listpack without terminator");
-            byte b = lp[p];
-            if (b == End) break;
-            int entryLen;
-            if ((b & 0x80) == 0) { result.Add(Int(b & 0x7f)); entryLen = 1; }
-            else if ((b & 0xC0) == 0x80) { int len = b & 0x3f; result.Add(Str(lp, p + 1, len)); entryLen = 1 + len; }
-            else if ((b & 0xE0) == 0xC0)
-            {
-                Need(lp, p, 2);
-                long v = ((b & 0x1f) << 8) | lp[p + 1];
-                if (v >= 1 << 12) v -= 1 << 13;
-                result.Add(Int(v));
-                entryLen = 2;
-            }
-            else if ((b & 0xF0) == 0xE0) { Need(lp, p, 2); int len = ((b & 0x0f) << 8) | lp[p + 1]; result.Add(Str(lp, p + 2, len)); entryLen = 2 + len; }
-            else if (b == 0xF0) { Need(lp, p, 5); int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(lp[(p + 1)..]); result.Add(Str(lp, p + 5, len)); entryLen = 5 + len; }
-            else if (b == 0xF1) { Need(lp, p, 3); result.Add(Int(BinaryPrimitives.ReadInt16LittleEndian(lp[(p + 1)..]))); entryLen = 3; }
-            else if (b == 0xF2)
-            {
-                Need(lp, p, 4);
-                int v = lp[p + 1] | lp[p + 2] << 8 | lp[p + 3] << 16;
-                if (v >= 1 << 23) v -= 1 << 24;
-                result.Add(Int(v));
-                entryLen = 4;
-            }
-            else if (b == 0xF3) { Need(lp, p, 5); result.Add(Int(BinaryPrimitives.ReadInt32LittleEndian(lp[(p + 1)..]))); entryLen = 5; }
-            else if (b == 0xF4) { Need(lp, p, 9); result.Add(Int(BinaryPrimitives.ReadInt64LittleEndian(lp[(p + 1)..]))); entryLen = 9; }
-            else throw new RdbFormatException($"bad listpack encoding 0x{b:x2}");
-            p += entryLen + BacklenSize(entryLen);
+            int size = ListpackEntry.Validate(lp, p, limit);
+            if (size < 0) throw new RdbFormatException($"bad listpack entry at offset {p}");
+            p += size;
         }
-        if (count != 65535 && count != result.Count) throw new RdbFormatException("listpack element count mismatch");
-        return result;
+        if (declared != 65535 && declared != count) throw new RdbFormatException("listpack element count mismatch");
+        return count;
     }
 
     /// <summary>Encodes elements, storing canonical integers compactly as Redis does.</summary>
@@ -65,26 +57,13 @@ public static class Listpack
         return builder.ToArray();
     }
 
-    internal static int BacklenSizeOf(int len) => BacklenSize(len);
-
-    private static int BacklenSize(int len) => len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
-
-    private static void Need(ReadOnlySpan<byte> lp, int p, int n)
+    /// <summary>A listpack blob around already packed <paramref name="entries"/>: header, entries, terminator.</summary>
+    public static void WrapEntries(ReadOnlySpan<byte> entries, int count, Span<byte> dest)
     {
-        if (p + n > lp.Length) throw new RdbFormatException("listpack entry out of bounds");
-    }
-
-    private static byte[] Str(ReadOnlySpan<byte> lp, int start, int len)
-    {
-        if (len < 0 || start + len > lp.Length) throw new RdbFormatException("listpack string out of bounds");
-        return lp.Slice(start, len).ToArray();
-    }
-
-    private static byte[] Int(long v)
-    {
-        Span<byte> buf = stackalloc byte[20];
-        int n = RespNumbers.FormatInt64(v, buf);
-        return buf[..n].ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(dest, (uint)(entries.Length + HeaderSize + 1));
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[4..], (ushort)Math.Min(count, 65535));
+        entries.CopyTo(dest[HeaderSize..]);
+        dest[HeaderSize + entries.Length] = End;
     }
 }
 
@@ -95,65 +74,31 @@ public static class Listpack
 public sealed class ListpackBuilder
 {
     private byte[] _buf = new byte[256];
-    private int _len = 6; // header written by ToArray
+    private int _len = Listpack.HeaderSize; // header written by ToArray
     private int _count;
 
     public int Count => _count;
 
     public void AddString(ReadOnlySpan<byte> e)
     {
-        if (e.Length <= 20 && RespNumbers.TryParseInt64(e, out long v)) { AddInt(v); return; }
-        int start = _len;
         Ensure(e.Length + 10);
-        if (e.Length < 64) _buf[_len++] = (byte)(0x80 | e.Length);
-        else if (e.Length < 4096) { _buf[_len++] = (byte)(0xE0 | (e.Length >> 8)); _buf[_len++] = (byte)e.Length; }
-        else { _buf[_len++] = 0xF0; BinaryPrimitives.WriteUInt32LittleEndian(_buf.AsSpan(_len), (uint)e.Length); _len += 4; }
-        e.CopyTo(_buf.AsSpan(_len));
-        _len += e.Length;
-        EndEntry(start);
+        _len += ListpackEntry.Write(_buf.AsSpan(_len), e);
+        _count++;
     }
 
     public void AddInt(long v)
     {
-        int start = _len;
         Ensure(16);
-        if (v >= 0 && v <= 127) _buf[_len++] = (byte)v;
-        else if (v >= -4096 && v <= 4095)
-        {
-            long u = v < 0 ? v + (1 << 13) : v;
-            _buf[_len++] = (byte)(0xC0 | (u >> 8));
-            _buf[_len++] = (byte)u;
-        }
-        else if (v >= short.MinValue && v <= short.MaxValue) { _buf[_len++] = 0xF1; _buf[_len++] = (byte)v; _buf[_len++] = (byte)(v >> 8); }
-        else if (v >= -(1 << 23) && v < (1 << 23)) { _buf[_len++] = 0xF2; _buf[_len++] = (byte)v; _buf[_len++] = (byte)(v >> 8); _buf[_len++] = (byte)(v >> 16); }
-        else if (v >= int.MinValue && v <= int.MaxValue) { _buf[_len++] = 0xF3; for (int i = 0; i < 4; i++) _buf[_len++] = (byte)(v >> (8 * i)); }
-        else { _buf[_len++] = 0xF4; for (int i = 0; i < 8; i++) _buf[_len++] = (byte)(v >> (8 * i)); }
-        EndEntry(start);
+        _len += ListpackEntry.WriteInteger(_buf.AsSpan(_len), v);
+        _count++;
     }
 
-    /// <summary>The blob: header (total bytes, count capped at 65535), elements, terminator.</summary>
+    /// <summary>The blob: header (total bytes, element count capped at 65535), elements, terminator.</summary>
     public byte[] ToArray()
     {
         var result = new byte[_len + 1];
-        _buf.AsSpan(6, _len - 6).CopyTo(result.AsSpan(6));
-        BinaryPrimitives.WriteUInt32LittleEndian(result, (uint)result.Length);
-        BinaryPrimitives.WriteUInt16LittleEndian(result.AsSpan(4), (ushort)Math.Min(_count, 65535));
-        result[^1] = Listpack.End;
+        Listpack.WrapEntries(_buf.AsSpan(Listpack.HeaderSize, _len - Listpack.HeaderSize), _count, result);
         return result;
-    }
-
-    /// <summary>Appends the back-length (entry size in 7-bit groups, most significant first) so the list can be walked backwards.</summary>
-    private void EndEntry(int start)
-    {
-        int len = _len - start;
-        int n = Listpack.BacklenSizeOf(len);
-        Ensure(n);
-        for (int i = n - 1; i >= 0; i--)
-        {
-            byte group = (byte)((len >> (7 * i)) & 0x7f);
-            _buf[_len++] = i == n - 1 && n > 1 ? group : (i == 0 ? (byte)(group | (n > 1 ? 0x80 : 0)) : (byte)(group | 0x80));
-        }
-        _count++;
     }
 
     private void Ensure(int extra)

@@ -5,9 +5,6 @@ namespace Cinnabar.Persistence;
 
 public static partial class RdbValueCodec
 {
-    /// <summary>Redis' quicklist node limit for list-max-listpack-size -2: 8 KB of listpack per node.</summary>
-    private const int QuicklistNodeBytes = 8 * 1024;
-
     private static byte MoreObjectTypeByte(IRedisObject value) => value switch
     {
         ListValue => RdbFormat.TypeListQuicklist2,
@@ -29,41 +26,42 @@ public static partial class RdbValueCodec
         _ => ReadEvenMoreObject(input, type, config),
     };
 
-    /// <summary>A quicklist of packed listpack nodes of about 8 KB each, as Redis 7.0 saves lists.</summary>
+    /// <summary>A quicklist of listpack nodes, as Redis 7.0 saves lists: each node's packed entries as they are.</summary>
     private static void WriteList(RdbOutput o, ListValue list)
     {
-        var nodes = new List<byte[]>();
-        var current = new List<byte[]>();
-        long bytes = 0;
-        foreach (var e in list.Elements())
+        o.WriteLength((ulong)list.NodeCount);
+        var blob = System.Buffers.ArrayPool<byte>.Shared.Rent(ListValue.NodeBytes + Listpack.HeaderSize + 1);
+        try
         {
-            long entry = e.Length + 11; // element plus worst-case header and back-length
-            if (current.Count > 0 && bytes + entry > QuicklistNodeBytes)
+            for (int i = 0; i < list.NodeCount; i++)
             {
-                nodes.Add(Listpack.Encode(current));
-                current.Clear();
-                bytes = 0;
+                var entries = list.NodeEntries(i, out int count);
+                int size = entries.Length + Listpack.HeaderSize + 1;
+                if (size > blob.Length)
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(blob);
+                    blob = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+                }
+                Listpack.WrapEntries(entries, count, blob);
+                o.WriteLength(RdbFormat.QuicklistNodePacked);
+                o.WriteString(blob.AsSpan(0, size));
             }
-            current.Add(e);
-            bytes += entry;
         }
-        if (current.Count > 0) nodes.Add(Listpack.Encode(current));
-        o.WriteLength((ulong)nodes.Count);
-        foreach (var node in nodes)
+        finally
         {
-            o.WriteLength(RdbFormat.QuicklistNodePacked);
-            o.WriteString(node);
+            System.Buffers.ArrayPool<byte>.Shared.Return(blob);
         }
     }
 
     private static ListValue ReadPlainList(RdbInput input)
     {
         long n = input.ReadLength();
-        var list = new ListValue((int)Math.Min(n, 1 << 20));
+        var list = new ListValue();
         for (long i = 0; i < n; i++) list.PushTail(input.ReadString());
         return list;
     }
 
+    /// <summary>Quicklist nodes: listpack nodes (7.0+) are validated and kept as they are; ziplist nodes are re-packed.</summary>
     private static ListValue ReadQuicklist(RdbInput input, bool version2)
     {
         long nodes = input.ReadLength();
@@ -73,9 +71,9 @@ public static partial class RdbValueCodec
             long container = version2 ? input.ReadLength() : RdbFormat.QuicklistNodePacked;
             var blob = input.ReadString();
             if (container == RdbFormat.QuicklistNodePlain) list.PushTail(blob);
-            else if (container == RdbFormat.QuicklistNodePacked)
-                foreach (var e in version2 ? Listpack.Decode(blob) : Ziplist.Decode(blob)) list.PushTail(e);
-            else throw new RdbFormatException($"unknown quicklist node container {container}");
+            else if (container != RdbFormat.QuicklistNodePacked) throw new RdbFormatException($"unknown quicklist node container {container}");
+            else if (version2) list.AppendPackedNode(blob, Listpack.HeaderSize, blob.Length - 1, Listpack.Validate(blob));
+            else foreach (var e in Ziplist.Decode(blob)) list.PushTail(e);
         }
         if (list.Count == 0) throw new RdbFormatException("empty list loaded");
         return list;
@@ -83,7 +81,7 @@ public static partial class RdbValueCodec
 
     private static ListValue ListFrom(List<byte[]> elements)
     {
-        var list = new ListValue(elements.Count);
+        var list = new ListValue();
         foreach (var e in elements) list.PushTail(e);
         return list;
     }

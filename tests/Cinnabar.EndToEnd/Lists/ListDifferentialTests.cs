@@ -134,4 +134,53 @@ public sealed class ListDifferentialTests(DifferentialFixture f) : IClassFixture
         p.Same("BRPOPLPUSH", b, a, "0");
         p.Same("BLMOVE", a, b, "LEFT", "SIDEWAYS", "0");
     }
+
+    /// <summary>
+    /// Random edits of lists long enough to span many 8 KB nodes (integers, short, long and 5 KB values),
+    /// so splits, whole-node trims and cross-node ranges are compared with Redis reply by reply.
+    /// </summary>
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void RandomEditsOfMultiNodeLists(int seed)
+    {
+        using var p = f.Pair();
+        var rng = new Random(seed);
+        string k = "lbig:" + seed, d = "lbig:dst:" + seed;
+        p.Both("DEL", k, d);
+        string Value() => rng.Next(6) switch
+        {
+            0 => rng.Next(-70000, 70000).ToString(),
+            1 => new string('x', rng.Next(100, 300)),
+            2 when rng.Next(10) == 0 => new string('L', rng.Next(5000, 9000)),
+            3 => "v\0" + rng.Next(40),
+            _ => "e" + rng.Next(30),
+        };
+        for (int i = 0; i < 40; i++)
+        {
+            var args = new List<string> { rng.Next(2) == 0 ? "LPUSH" : "RPUSH", k };
+            for (int j = 0; j < 60; j++) args.Add(Value());
+            p.Same(args.ToArray());
+        }
+        string Index() => rng.Next(-2600, 2600).ToString();
+        for (int step = 0; step < 400; step++)
+        {
+            switch (rng.Next(12))
+            {
+                case 0: p.Same("LINSERT", k, rng.Next(2) == 0 ? "BEFORE" : "AFTER", "e" + rng.Next(30), Value()); break;
+                case 1: p.Same("LSET", k, Index(), Value()); break;
+                case 2: p.Same("LREM", k, rng.Next(-3, 4).ToString(), "e" + rng.Next(30)); break;
+                case 3: p.Same("LINDEX", k, Index()); break;
+                case 4: p.Same("LRANGE", k, Index(), Index()); break;
+                case 5: p.Same("LPOS", k, "e" + rng.Next(30), "RANK", (rng.Next(2) == 0 ? -1 : 1) * rng.Next(1, 5) + "", "COUNT", rng.Next(4).ToString()); break;
+                case 6: p.Same(rng.Next(2) == 0 ? "LPOP" : "RPOP", k, rng.Next(1, 40).ToString()); break;
+                case 7: p.Same("LMOVE", k, rng.Next(3) == 0 ? k : d, rng.Next(2) == 0 ? "LEFT" : "RIGHT", rng.Next(2) == 0 ? "LEFT" : "RIGHT"); break;
+                case 8 when rng.Next(8) == 0: p.Same("LTRIM", k, rng.Next(0, 200).ToString(), (-rng.Next(1, 200)).ToString()); break;
+                case 9: p.Same(rng.Next(2) == 0 ? "LPUSH" : "RPUSH", k, Value(), Value(), Value()); break;
+                default: p.Same("LLEN", k); break;
+            }
+        }
+        p.Same("LRANGE", k, "0", "-1");
+        p.Same("LRANGE", d, "0", "-1");
+    }
 }
