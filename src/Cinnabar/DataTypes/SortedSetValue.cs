@@ -39,24 +39,53 @@ public sealed class SortedSetValue : IRedisObject
         public Node? Next => Levels[0].Forward;
     }
 
-    private readonly Node _header = new(MaxLevel, 0, []);
+    /// <summary>The header's levels grow with the tallest node, so a small set does not carry 32 empty links.</summary>
+    private Node _header = new(4, 0, []);
     private Node? _tail;
     private int _level = 1;
-    private readonly Dictionary<byte[], Node> _members = new(ByteArrayComparer.Instance);
-    private readonly Dictionary<byte[], Node>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private int _count;
+    // The member table exists only in the skiplist encoding; a listpack-sized set (at most
+    // zset-max-listpack-entries members) is searched along level 0, as Redis searches its listpack.
+    private Dictionary<byte[], Node>? _members;
+    private Dictionary<byte[], Node>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
 
     public SortedSetValue(bool listpack = true)
     {
         IsListpack = listpack;
-        _lookup = _members.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
     /// <summary>Redis' zsetTypeCreate: listpack when the expected size and first member fit.</summary>
     public static SortedSetValue Create(long sizeHint, long memberLengthHint, ServerConfig config) =>
         new(sizeHint <= config.ZSetMaxListpackEntries && memberLengthHint <= config.ZSetMaxListpackValue);
 
-    public bool IsListpack { get; private set; }
-    public int Count => _members.Count;
+    public bool IsListpack
+    {
+        get;
+        private set
+        {
+            field = value;
+            if (value) _members = null;
+            else if (_members is null) BuildMemberTable();
+        }
+    }
+
+    public int Count => _count;
+
+    private void BuildMemberTable()
+    {
+        _members = new Dictionary<byte[], Node>(_count, ByteArrayComparer.Instance);
+        _lookup = _members.GetAlternateLookup<ReadOnlySpan<byte>>();
+        for (var n = First; n is not null; n = n.Next) _members[n.Member] = n;
+    }
+
+    private bool TryFind(ReadOnlySpan<byte> member, out Node node)
+    {
+        if (_members is not null) return _lookup.TryGetValue(member, out node!);
+        for (var n = First; n is not null; n = n.Next)
+            if (member.SequenceEqual(n.Member)) { node = n; return true; }
+        node = null!;
+        return false;
+    }
     public string TypeName => "zset";
     public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
     public Node? First => _header.Levels[0].Forward;
@@ -86,12 +115,12 @@ public sealed class SortedSetValue : IRedisObject
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {
-        if (_lookup.TryGetValue(member, out var node)) { score = node.Score; return true; }
+        if (TryFind(member, out var node)) { score = node.Score; return true; }
         score = 0;
         return false;
     }
 
-    public Node? Find(ReadOnlySpan<byte> member) => _lookup.TryGetValue(member, out var n) ? n : null;
+    public Node? Find(ReadOnlySpan<byte> member) => TryFind(member, out var n) ? n : null;
 
     /// <summary>Adds a member that is not present (converting the encoding first when it would outgrow it).</summary>
     public Node Add(byte[] member, double score, ServerConfig config)
@@ -118,7 +147,7 @@ public sealed class SortedSetValue : IRedisObject
 
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        if (!_lookup.TryGetValue(member, out var node)) return false;
+        if (!TryFind(member, out var node)) return false;
         Delete(node);
         return true;
     }
@@ -147,8 +176,9 @@ public sealed class SortedSetValue : IRedisObject
     private Node Insert(double score, byte[] member)
     {
         var node = new Node(RandomLevel(), score, member);
-        LinkNode(node, Count);
-        _members[member] = node;
+        LinkNode(node, _count);
+        _count++;
+        _members?.Add(member, node);
         return node;
     }
 
@@ -162,6 +192,7 @@ public sealed class SortedSetValue : IRedisObject
         Span<long> rank = stackalloc long[MaxLevel];
         double score = node.Score;
         byte[] member = node.Member;
+        if (node.Levels.Length > _header.Levels.Length) GrowHeader(node.Levels.Length);
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
@@ -196,10 +227,19 @@ public sealed class SortedSetValue : IRedisObject
         if (node.Levels[0].Forward is { } next) next.Backward = node; else _tail = node;
     }
 
+    /// <summary>A taller header with the same links (done before a search, so no stale header is held).</summary>
+    private void GrowHeader(int level)
+    {
+        var header = new Node(Math.Min(MaxLevel, Math.Max(level, _header.Levels.Length * 2)), 0, []);
+        _header.Levels.CopyTo(header.Levels, 0);
+        _header = header;
+    }
+
     private void Delete(Node node)
     {
         UnlinkNode(node);
-        _members.Remove(node.Member);
+        _count--;
+        _members?.Remove(node.Member);
     }
 
     /// <summary>zslDeleteNode: removes the node from every level; the member table is left to the caller.</summary>
@@ -229,7 +269,7 @@ public sealed class SortedSetValue : IRedisObject
     /// <summary>0-based rank of a member (ascending), or -1.</summary>
     public long RankOf(ReadOnlySpan<byte> member)
     {
-        if (!_lookup.TryGetValue(member, out var target)) return -1;
+        if (!TryFind(member, out var target)) return -1;
         long rank = 0;
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)

@@ -11,15 +11,18 @@ public class SortedSetValueTests
     private static List<(string Member, double Score)> Sorted(Dictionary<string, double> model) =>
         model.Select(kv => (kv.Key, kv.Value)).OrderBy(x => x.Value).ThenBy(x => Encoding.ASCII.GetBytes(x.Key), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
 
-    [Fact]
-    public void RandomOperationsMatchASortedReference()
+    /// <summary>100 members stay a listpack (found by walking level 0); 500 convert to the skiplist with its member table.</summary>
+    [Theory]
+    [InlineData(100, true)]
+    [InlineData(500, false)]
+    public void RandomOperationsMatchASortedReference(int members, bool staysListpack)
     {
         var rng = new Random(9);
         var z = new SortedSetValue();
         var model = new Dictionary<string, double>();
         for (int step = 0; step < 20_000; step++)
         {
-            string m = "m" + rng.Next(500);
+            string m = "m" + rng.Next(members);
             double score = rng.Next(4) == 0 ? rng.Next(10) : Math.Round(rng.NextDouble() * 100, 2);
             switch (rng.Next(4))
             {
@@ -55,6 +58,7 @@ public class SortedSetValueTests
                     }
             }
         }
+        Assert.Equal(staysListpack, z.IsListpack);
         Assert.Equal(Sorted(model).Select(x => x.Member), z.Ascending().Select(n => Encoding.ASCII.GetString(n.Member)));
         // Backward links agree with forward order.
         var backwards = new List<string>();
