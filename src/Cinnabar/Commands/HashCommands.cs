@@ -113,20 +113,20 @@ public static class HashCommands
     private static void HGet(Client c)
     {
         if (!TryRead(c, c.Arg(1), out var hash)) return;
-        var v = hash?.Get(c.Arg(2));
-        if (v is null) c.Reply.Null();
-        else c.Reply.Bulk(v);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        if (hash is not null && hash.TryGet(c.Arg(2), scratch, out var v)) c.Reply.Bulk(v);
+        else c.Reply.Null();
     }
 
     private static void HMGet(Client c)
     {
         if (!TryRead(c, c.Arg(1), out var hash)) return;
         c.Reply.ArrayHeader(c.ArgCount - 2);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         for (int i = 2; i < c.ArgCount; i++)
         {
-            var v = hash?.Get(c.Arg(i));
-            if (v is null) c.Reply.Null();
-            else c.Reply.Bulk(v);
+            if (hash is not null && hash.TryGet(c.Arg(i), scratch, out var v)) c.Reply.Bulk(v);
+            else c.Reply.Null();
         }
     }
 
@@ -177,7 +177,8 @@ public static class HashCommands
     private static void HStrLen(Client c)
     {
         if (!TryRead(c, c.Arg(1), out var hash)) return;
-        c.Reply.Integer(hash?.Get(c.Arg(2))?.Length ?? 0);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        c.Reply.Integer(hash is not null && hash.TryGet(c.Arg(2), scratch, out var v) ? v.Length : 0);
     }
 
     private static void GetAll(Client c, bool keys, bool values)
@@ -188,11 +189,11 @@ public static class HashCommands
         if (keys && values) r.MapHeader(n);
         else r.ArrayHeader(n);
         if (hash is null) return;
-        for (int p = 0; p < hash.PositionEnd; p++)
+        var cursor = hash.GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
+        while (cursor.MoveNext())
         {
-            if (!hash.IsLive(p)) continue;
-            if (keys) r.Bulk(hash.FieldAt(p));
-            if (values) r.Bulk(hash.ValueAt(p));
+            if (keys) r.Bulk(cursor.Field);
+            if (values) r.Bulk(cursor.Value);
         }
     }
 
@@ -203,8 +204,8 @@ public static class HashCommands
         var hash = WriteOrCreate(c, key);
         if (hash is null) return;
         long value = 0;
-        var current = hash.Get(c.Arg(2));
-        if (current is not null && !RespNumbers.TryParseInt64(current, out value))
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        if (hash.TryGet(c.Arg(2), scratch, out var current) && !RespNumbers.TryParseInt64(current, out value))
         {
             c.Reply.Error("ERR hash value is not an integer");
             return;
@@ -239,9 +240,9 @@ public static class HashCommands
         var key = c.Arg(1);
         var hash = WriteOrCreate(c, key);
         if (hash is null) return;
-        var current = hash.Get(c.Arg(2));
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         var value = HashLongDouble.Zero;
-        if (current is not null && !HashLongDouble.TryParse(current, out value))
+        if (hash.TryGet(c.Arg(2), scratch, out var current) && !HashLongDouble.TryParse(current, out value))
         {
             c.Reply.Error("ERR hash value is not a float");
             return;
@@ -267,7 +268,7 @@ public static class HashCommands
         {
             if (!TryRead(c, c.Arg(1), out var h)) return;
             if (h is null) c.Reply.Null();
-            else c.Reply.Bulk(h.FieldAt(h.RandomPosition(Random.Shared)));
+            else c.Reply.Bulk(h.FieldAt(h.RandomPosition(Random.Shared), stackalloc byte[ListpackEntry.ScratchSize]));
             return;
         }
         if (!c.TryGetLong(2, out long l)) return;
@@ -314,8 +315,13 @@ public static class HashCommands
         {
             // The whole hash, in its own order (listpack order matches Redis byte for byte).
             r.ArrayHeader(withValues && !r.Resp3 ? size * 2L : size);
-            for (int p = 0; p < hash.PositionEnd; p++)
-                if (hash.IsLive(p)) WritePair(r, hash, p, withValues, resp3Pairs);
+            var cursor = hash.GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
+            while (cursor.MoveNext())
+            {
+                if (resp3Pairs) r.ArrayHeader(2);
+                r.Bulk(cursor.Field);
+                if (withValues) r.Bulk(cursor.Value);
+            }
             return;
         }
         var picks = SetSampling.Distinct(hash, (int)count, Random.Shared);
@@ -325,9 +331,10 @@ public static class HashCommands
 
     private static void WritePair(ReplyBuffer r, HashValue hash, int pos, bool withValues, bool resp3Pairs)
     {
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         if (resp3Pairs) r.ArrayHeader(2);
-        r.Bulk(hash.FieldAt(pos));
-        if (withValues) r.Bulk(hash.ValueAt(pos));
+        r.Bulk(hash.FieldAt(pos, scratch));
+        if (withValues) r.Bulk(hash.ValueAt(pos, scratch));
     }
 
     private static void HScan(Client c)
@@ -350,17 +357,20 @@ public static class HashCommands
         if (hash.Dict is null)
         {
             // A listpack is returned whole in one call, cursor 0, as Redis does.
+            Span<byte> fieldScratch = stackalloc byte[ListpackEntry.ScratchSize], valueScratch = stackalloc byte[ListpackEntry.ScratchSize];
             int n = 0;
-            for (int p = 0; p < hash.PositionEnd; p++)
-                if (matchArg == 0 || Glob.Match(pattern, hash.FieldAt(p))) n++;
+            var counting = hash.GetCursor(fieldScratch, valueScratch);
+            while (counting.MoveNext())
+                if (matchArg == 0 || Glob.Match(pattern, counting.Field)) n++;
             r.ArrayHeader(2);
             r.Bulk("0"u8);
             r.ArrayHeader(n * 2);
-            for (int p = 0; p < hash.PositionEnd; p++)
+            var pairs = hash.GetCursor(fieldScratch, valueScratch);
+            while (pairs.MoveNext())
             {
-                if (matchArg != 0 && !Glob.Match(pattern, hash.FieldAt(p))) continue;
-                r.Bulk(hash.FieldAt(p));
-                r.Bulk(hash.ValueAt(p));
+                if (matchArg != 0 && !Glob.Match(pattern, pairs.Field)) continue;
+                r.Bulk(pairs.Field);
+                r.Bulk(pairs.Value);
             }
             return;
         }

@@ -3,32 +3,30 @@ using Cinnabar.Config;
 namespace Cinnabar.DataTypes;
 
 /// <summary>
-/// A hash (field -> value). Small hashes are a "listpack": two parallel arrays in insertion order, searched
-/// linearly, which is compact and gives Redis' reply order (HGETALL on a listpack returns insertion order).
-/// Once a field or value is longer than hash-max-listpack-value, or there are more than
+/// A hash (field -> value). Small hashes are a real listpack: field and value entries packed one after the
+/// other in one buffer (<see cref="ListpackEntry"/>), in insertion order, searched linearly. That is compact,
+/// gives Redis' reply order (HGETALL on a listpack returns insertion order), and loads from and saves to RDB
+/// by copying the blob. Once a field or value is longer than hash-max-listpack-value, or there are more than
 /// hash-max-listpack-entries fields, it becomes a <see cref="HashDict"/> for good (Redis never converts back).
 /// </summary>
 public sealed class HashValue : IRedisObject, IPositionalCollection
 {
-    // listpack encoding (when _dict is null)
-    private byte[][] _fields;
-    private byte[][] _values;
+    // listpack encoding (when _dict is null): entries in _packed[_start.._end)
+    private byte[] _packed;
+    private int _start;
+    private int _end;
     private int _count;
     // hashtable encoding
     private HashDict? _dict;
 
-    public HashValue(int capacity = 4)
-    {
-        _fields = new byte[capacity][];
-        _values = new byte[capacity][];
-    }
+    public HashValue(int capacity = 0) => _packed = capacity == 0 ? [] : new byte[capacity * 8];
 
     public string TypeName => "hash";
     public bool IsListpack => _dict is null;
     public string GetEncoding(ServerConfig config) => _dict is null ? "listpack" : "hashtable";
     public int Count => _dict?.Count ?? _count;
 
-    /// <summary>Converts to the hashtable encoding if any of <paramref name="lengths"/> exceeds hash-max-listpack-value.</summary>
+    /// <summary>Converts to the hashtable encoding if <paramref name="length"/> exceeds hash-max-listpack-value.</summary>
     public void ConvertIfLong(int length, ServerConfig config)
     {
         if (_dict is null && length > config.HashMaxListpackValue) ConvertToDict();
@@ -44,28 +42,54 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     {
         if (_dict is not null) return;
         var d = new HashDict(_count);
-        for (int i = 0; i < _count; i++) d.AddNew(_fields[i], _values[i]);
+        var cursor = GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
+        while (cursor.MoveNext()) d.AddNew(cursor.Field.ToArray(), cursor.Value.ToArray());
         _dict = d;
-        _fields = [];
-        _values = [];
-        _count = 0;
+        _packed = [];
+        _start = _end = _count = 0;
     }
 
-    private int IndexOf(ReadOnlySpan<byte> field)
+    /// <summary>Offset of the field entry equal to <paramref name="field"/>, or -1.</summary>
+    private int OffsetOf(ReadOnlySpan<byte> field)
     {
-        for (int i = 0; i < _count; i++)
-            if (field.SequenceEqual(_fields[i])) return i;
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        for (int p = _start; p < _end;)
+        {
+            if (ListpackEntry.Read(_packed, p, scratch).SequenceEqual(field)) return p;
+            p += ListpackEntry.SizeAt(_packed, p);
+            p += ListpackEntry.SizeAt(_packed, p);
+        }
         return -1;
     }
 
-    public byte[]? Get(ReadOnlySpan<byte> field)
+    /// <summary>The value of <paramref name="field"/>; integers are formatted into <paramref name="scratch"/>.</summary>
+    public bool TryGet(ReadOnlySpan<byte> field, Span<byte> scratch, out ReadOnlySpan<byte> value)
     {
-        if (_dict is not null) return _dict.Get(field);
-        int i = IndexOf(field);
-        return i >= 0 ? _values[i] : null;
+        if (_dict is not null)
+        {
+            var stored = _dict.Get(field);
+            value = stored;
+            return stored is not null;
+        }
+        int p = OffsetOf(field);
+        if (p < 0)
+        {
+            value = default;
+            return false;
+        }
+        p += ListpackEntry.SizeAt(_packed, p);
+        value = ListpackEntry.Read(_packed, p, scratch);
+        return true;
     }
 
-    public bool Contains(ReadOnlySpan<byte> field) => _dict is not null ? _dict.Contains(field) : IndexOf(field) >= 0;
+    /// <summary>The value of <paramref name="field"/> as a new array (SORT's BY/GET patterns), or null.</summary>
+    public byte[]? Get(ReadOnlySpan<byte> field)
+    {
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        return TryGet(field, scratch, out var value) ? value.ToArray() : null;
+    }
+
+    public bool Contains(ReadOnlySpan<byte> field) => _dict is not null ? _dict.Contains(field) : OffsetOf(field) >= 0;
 
     /// <summary>
     /// Sets a field (copying both spans) and returns true if it was new. Like Redis' hashTypeSet, an over-long
@@ -87,20 +111,15 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
             _dict.AddNew(field.ToArray(), value.ToArray(), hash);
             return true;
         }
-        int i = IndexOf(field);
-        if (i >= 0)
+        int p = OffsetOf(field);
+        if (p >= 0)
         {
             // Updating keeps the field's position, as the listpack replaces the value in place.
-            _values[i] = value.ToArray();
+            int at = p + ListpackEntry.SizeAt(_packed, p);
+            Splice(at, at + ListpackEntry.SizeAt(_packed, at), value, default, 1);
             return false;
         }
-        if (_count == _fields.Length)
-        {
-            Array.Resize(ref _fields, Math.Max(4, _count * 2));
-            Array.Resize(ref _values, _fields.Length);
-        }
-        _fields[_count] = field.ToArray();
-        _values[_count] = value.ToArray();
+        Splice(_end, _end, field, value, 2);
         _count++;
         ConvertIfTooMany(config);
         return true;
@@ -109,23 +128,119 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     public bool Remove(ReadOnlySpan<byte> field)
     {
         if (_dict is not null) return _dict.Remove(field);
-        int i = IndexOf(field);
-        if (i < 0) return false;
+        int p = OffsetOf(field);
+        if (p < 0) return false;
+        int end = p + ListpackEntry.SizeAt(_packed, p);
+        end += ListpackEntry.SizeAt(_packed, end);
+        _packed.AsSpan(end, _end - end).CopyTo(_packed.AsSpan(p));
+        _end -= end - p;
         _count--;
-        Array.Copy(_fields, i + 1, _fields, i, _count - i);
-        Array.Copy(_values, i + 1, _values, i, _count - i);
-        _fields[_count] = null!;
-        _values[_count] = null!;
         return true;
     }
 
-    // ---- positional iteration: for (p = 0; p < PositionEnd; p++) if (IsLive(p)) ... ----
-    // Listpack positions are insertion order; hashtable positions are slots (some free).
+    /// <summary>Replaces bytes [from, to) with the entries for one or two values, growing the buffer when needed.</summary>
+    private void Splice(int from, int to, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int entries)
+    {
+        int size = ListpackEntry.SizeOf(first) + (entries == 2 ? ListpackEntry.SizeOf(second) : 0);
+        int used = _end - _start - (to - from) + size;
+        if (_start + used > _packed.Length)
+        {
+            var grown = new byte[Math.Max(used, Math.Min(used * 2, used + 256))];
+            _packed.AsSpan(_start, from - _start).CopyTo(grown);
+            _packed.AsSpan(to, _end - to).CopyTo(grown.AsSpan(from - _start + size));
+            from -= _start;
+            _packed = grown;
+            _start = 0;
+        }
+        else _packed.AsSpan(to, _end - to).CopyTo(_packed.AsSpan(from + size));
+        _end = _start + used;
+        int w = from + ListpackEntry.Write(_packed.AsSpan(from), first);
+        if (entries == 2) ListpackEntry.Write(_packed.AsSpan(w), second);
+    }
+
+    // ---- iteration of every pair, in stored order ----
+
+    /// <summary>A cursor over all pairs; integers are formatted into the two scratch spans. The hash must not change meanwhile.</summary>
+    public Cursor GetCursor(Span<byte> fieldScratch, Span<byte> valueScratch) => new(this, fieldScratch, valueScratch);
+
+    public ref struct Cursor
+    {
+        private readonly HashValue _hash;
+        private readonly Span<byte> _fieldScratch;
+        private readonly Span<byte> _valueScratch;
+        private int _pos;
+
+        internal Cursor(HashValue hash, Span<byte> fieldScratch, Span<byte> valueScratch)
+        {
+            _hash = hash;
+            _fieldScratch = fieldScratch;
+            _valueScratch = valueScratch;
+            _pos = hash._dict is null ? hash._start : -1;
+        }
+
+        public ReadOnlySpan<byte> Field { get; private set; }
+        public ReadOnlySpan<byte> Value { get; private set; }
+
+        public bool MoveNext()
+        {
+            var dict = _hash._dict;
+            if (dict is not null)
+            {
+                while (++_pos < dict.SlotCount)
+                {
+                    if (!dict.IsLive(_pos)) continue;
+                    ref var e = ref dict.At(_pos);
+                    Field = e.Key;
+                    Value = e.Value;
+                    return true;
+                }
+                return false;
+            }
+            if (_pos >= _hash._end) return false;
+            var buf = _hash._packed;
+            Field = ListpackEntry.Read(buf, _pos, _fieldScratch);
+            _pos += ListpackEntry.SizeAt(buf, _pos);
+            Value = ListpackEntry.Read(buf, _pos, _valueScratch);
+            _pos += ListpackEntry.SizeAt(buf, _pos);
+            return true;
+        }
+    }
+
+    /// <summary>Every pair as new arrays, in stored order (tests and diagnostics).</summary>
+    public List<(byte[] Field, byte[] Value)> Pairs()
+    {
+        var result = new List<(byte[], byte[])>(Count);
+        var cursor = GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
+        while (cursor.MoveNext()) result.Add((cursor.Field.ToArray(), cursor.Value.ToArray()));
+        return result;
+    }
+
+    // ---- positional access, for random picks: for (p = 0; p < PositionEnd; p++) if (IsLive(p)) ... ----
+    // Listpack positions are pair indexes (reaching one walks the pairs before it); hashtable positions are slots.
 
     public int PositionEnd => _dict?.SlotCount ?? _count;
     public bool IsLive(int pos) => _dict is null || _dict.IsLive(pos);
-    public byte[] FieldAt(int pos) => _dict is null ? _fields[pos] : _dict.At(pos).Key!;
-    public byte[] ValueAt(int pos) => _dict is null ? _values[pos] : _dict.At(pos).Value!;
+
+    public ReadOnlySpan<byte> FieldAt(int pos, Span<byte> scratch) =>
+        _dict is null ? ListpackEntry.Read(_packed, PairOffset(pos), scratch) : _dict.At(pos).Key;
+
+    public ReadOnlySpan<byte> ValueAt(int pos, Span<byte> scratch)
+    {
+        if (_dict is not null) return _dict.At(pos).Value;
+        int p = PairOffset(pos);
+        return ListpackEntry.Read(_packed, p + ListpackEntry.SizeAt(_packed, p), scratch);
+    }
+
+    private int PairOffset(int index)
+    {
+        int p = _start;
+        for (int i = 0; i < index; i++)
+        {
+            p += ListpackEntry.SizeAt(_packed, p);
+            p += ListpackEntry.SizeAt(_packed, p);
+        }
+        return p;
+    }
 
     /// <summary>A uniformly random live position (the hash must not be empty).</summary>
     public int RandomPosition(Random random) => _dict is null ? random.Next(_count) : _dict.RandomSlot(random);
@@ -133,17 +248,57 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     /// <summary>The hashtable (null while a listpack), for SCAN's bucket cursor.</summary>
     public HashDict? Dict => _dict;
 
+    // ---- the packed form, for RDB and DUMP ----
+
+    /// <summary>The listpack entries (field, value, field, ...) while a listpack.</summary>
+    public ReadOnlySpan<byte> PackedEntries => _packed.AsSpan(_start, _end - _start);
+
+    /// <summary>
+    /// A listpack hash over already validated entries, taking <paramref name="buffer"/> as it is. Duplicate
+    /// fields make it throw <see cref="ArgumentException"/>.
+    /// </summary>
+    public static HashValue FromPacked(byte[] buffer, int start, int end, int pairs)
+    {
+        var h = new HashValue { _packed = buffer, _start = start, _end = end, _count = pairs };
+        if (!h.FieldsAreDistinct()) throw new ArgumentException("duplicate hash fields");
+        return h;
+    }
+
+    private bool FieldsAreDistinct()
+    {
+        Span<byte> a = stackalloc byte[ListpackEntry.ScratchSize], b = stackalloc byte[ListpackEntry.ScratchSize];
+        if (_count <= 16)
+        {
+            // Pairwise: no allocation for the small hashes a dump mostly holds.
+            for (int i = 0; i < _count; i++)
+                for (int j = i + 1; j < _count; j++)
+                    if (FieldAt(i, a).SequenceEqual(FieldAt(j, b))) return false;
+            return true;
+        }
+        var seen = new HashSet<byte[]>(_count, Keyspace.ByteArrayComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();
+        var cursor = GetCursor(a, b);
+        while (cursor.MoveNext())
+            if (!seen.Add(cursor.Field)) return false;
+        return true;
+    }
+
+    /// <summary>The longest field or value, for the hash-max-listpack-value check after loading.</summary>
+    public int LongestPackedElement()
+    {
+        int longest = 0;
+        var cursor = GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
+        while (cursor.MoveNext()) longest = Math.Max(longest, Math.Max(cursor.Field.Length, cursor.Value.Length));
+        return longest;
+    }
+
     public IRedisObject DeepClone()
     {
-        var copy = new HashValue(Math.Max(_count, 4));
+        var copy = new HashValue();
         if (_dict is not null) copy._dict = _dict.Clone();
         else
         {
-            for (int i = 0; i < _count; i++)
-            {
-                copy._fields[i] = _fields[i].ToArray();
-                copy._values[i] = _values[i].ToArray();
-            }
+            copy._packed = PackedEntries.ToArray();
+            copy._end = copy._packed.Length;
             copy._count = _count;
         }
         return copy;

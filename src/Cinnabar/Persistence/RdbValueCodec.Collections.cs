@@ -12,7 +12,7 @@ public static partial class RdbValueCodec
 {
     private static partial byte ObjectTypeByte(IRedisObject value) => value switch
     {
-        HashValue h => h.GetEncoding(DefaultConfig) == "listpack" ? RdbFormat.TypeHashListpack : RdbFormat.TypeHash,
+        HashValue h => h.IsListpack ? RdbFormat.TypeHashListpack : RdbFormat.TypeHash,
         SetValue s => s.GetEncoding(DefaultConfig) == "intset" ? RdbFormat.TypeSetIntset : RdbFormat.TypeSet,
         _ => MoreObjectTypeByte(value),
     };
@@ -37,7 +37,7 @@ public static partial class RdbValueCodec
     {
         RdbFormat.TypeHash => ReadHashPairs(input, config),
         RdbFormat.TypeHashZiplist => HashFromFlat(Ziplist.Decode(input.ReadString()), config),
-        RdbFormat.TypeHashListpack => HashFromFlat(Listpack.Decode(input.ReadString()), config),
+        RdbFormat.TypeHashListpack => ReadHashListpack(input.ReadString(), config),
         RdbFormat.TypeSet => ReadSetMembers(input, config),
         RdbFormat.TypeSetIntset => SetFromMembers(Intset.Decode(input.ReadString()).Select(v => System.Text.Encoding.ASCII.GetBytes(v.ToString())).ToList(), config),
         RdbFormat.TypeSetListpack => SetFromMembers(Listpack.Decode(input.ReadString()), config),
@@ -51,24 +51,20 @@ public static partial class RdbValueCodec
 
     private static void WriteHash(RdbOutput o, HashValue h)
     {
-        if (h.GetEncoding(DefaultConfig) == "listpack")
+        if (h.IsListpack)
         {
-            var flat = new List<byte[]>(h.Count * 2);
-            for (int p = 0; p < h.PositionEnd; p++)
-            {
-                if (!h.IsLive(p)) continue;
-                flat.Add(h.FieldAt(p));
-                flat.Add(h.ValueAt(p));
-            }
-            o.WriteString(Listpack.Encode(flat));
+            var entries = h.PackedEntries;
+            var blob = new byte[entries.Length + Listpack.HeaderSize + 1];
+            Listpack.WrapEntries(entries, h.Count * 2, blob);
+            o.WriteString(blob);
             return;
         }
         o.WriteLength((ulong)h.Count);
-        for (int p = 0; p < h.PositionEnd; p++)
+        var cursor = h.GetCursor(default, default); // a hashtable stores no integer entries
+        while (cursor.MoveNext())
         {
-            if (!h.IsLive(p)) continue;
-            o.WriteString(h.FieldAt(p));
-            o.WriteString(h.ValueAt(p));
+            o.WriteString(cursor.Field);
+            o.WriteString(cursor.Value);
         }
     }
 
@@ -82,6 +78,25 @@ public static partial class RdbValueCodec
             var value = input.ReadString();
             if (!h.Set(field, value, config)) throw new RdbFormatException("Duplicate hash fields detected");
         }
+        return h;
+    }
+
+    /// <summary>A listpack hash blob is validated and kept as it is (converted when it exceeds this server's thresholds).</summary>
+    private static HashValue ReadHashListpack(byte[] blob, ServerConfig config)
+    {
+        int count = Listpack.Validate(blob);
+        if (count % 2 != 0) throw new RdbFormatException("hash blob with an odd number of elements");
+        HashValue h;
+        try
+        {
+            h = HashValue.FromPacked(blob, Listpack.HeaderSize, blob.Length - 1, count / 2);
+        }
+        catch (ArgumentException)
+        {
+            throw new RdbFormatException("Duplicate hash fields detected");
+        }
+        h.ConvertIfTooMany(config);
+        if (h.IsListpack) h.ConvertIfLong(h.LongestPackedElement(), config);
         return h;
     }
 

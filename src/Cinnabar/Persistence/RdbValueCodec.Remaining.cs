@@ -3,6 +3,7 @@ using System.Text;
 using Cinnabar.Commands;
 using Cinnabar.Config;
 using Cinnabar.DataTypes;
+using Cinnabar.Protocol;
 
 namespace Cinnabar.Persistence;
 
@@ -73,13 +74,8 @@ public static partial class RdbValueCodec
         var z = new SortedSetValue(listpack: true);
         for (int i = 0; i < flat.Count; i += 2)
         {
-            var text = Encoding.ASCII.GetString(flat[i + 1]);
-            double score = text switch
-            {
-                "inf" => double.PositiveInfinity,
-                "-inf" => double.NegativeInfinity,
-                _ => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new RdbFormatException("invalid sorted set score"),
-            };
+            if (!RespNumbers.TryParseDouble(flat[i + 1], out double score) || double.IsNaN(score))
+                throw new RdbFormatException("invalid sorted set score");
             if (z.Find(flat[i]) is not null) throw new RdbFormatException("Duplicate zset fields detected");
             z.Add(flat[i], score, config);
         }

@@ -180,7 +180,7 @@ public sealed class ReplicationConsistencyTests
                     string value = e.Value switch
                     {
                         byte[] s => L.GetString(s),
-                        HashValue h => string.Join("|", Enumerable.Range(0, h.PositionEnd).Where(h.IsLive).Select(p => L.GetString(h.FieldAt(p)) + "=" + L.GetString(h.ValueAt(p))).Order(StringComparer.Ordinal)),
+                        HashValue h => string.Join("|", h.Pairs().Select(x => L.GetString(x.Field) + "=" + L.GetString(x.Value)).Order(StringComparer.Ordinal)),
                         SetValue s => string.Join("|", Enumerable.Range(0, s.PositionEnd).Where(s.IsLive).Select(p => L.GetString(s.MemberArrayAt(p))).Order(StringComparer.Ordinal)),
                         ListValue l => string.Join("|", l.Elements().Select(x => L.GetString(x))),
                         SortedSetValue z => string.Join("|", z.Ascending().Select(n => L.GetString(n.Member) + "|" + Score(n.Score))),

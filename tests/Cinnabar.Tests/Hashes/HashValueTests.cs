@@ -10,13 +10,7 @@ public sealed class HashValueTests
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
     private static string S(byte[] b) => Encoding.UTF8.GetString(b);
 
-    private static List<string> Pairs(HashValue h)
-    {
-        var l = new List<string>();
-        for (int p = 0; p < h.PositionEnd; p++)
-            if (h.IsLive(p)) l.Add(S(h.FieldAt(p)) + "=" + S(h.ValueAt(p)));
-        return l;
-    }
+    private static List<string> Pairs(HashValue h) => h.Pairs().Select(x => S(x.Field) + "=" + S(x.Value)).ToList();
 
     [Fact]
     public void ListpackKeepsInsertionOrderAndUpdatesInPlace()
@@ -69,10 +63,11 @@ public sealed class HashValueTests
             var order = new List<string>(); // listpack order
             for (int step = 0; step < 300; step++)
             {
-                string f = "f" + rnd.Next(trial < 15 ? 12 : 40);
+                // Numeric fields and values are stored as listpack integers and must read back as the same text.
+                string f = rnd.Next(4) == 0 ? rnd.Next(-300, 300).ToString() : "f" + rnd.Next(trial < 15 ? 12 : 40);
                 if (rnd.Next(3) > 0)
                 {
-                    string v = new string('v', rnd.Next(trial % 3 == 0 ? 12 : 8));
+                    string v = rnd.Next(3) == 0 ? rnd.Next(-100000, 100000).ToString() : new string('v', rnd.Next(trial % 3 == 0 ? 12 : 8));
                     Assert.Equal(!reference.ContainsKey(f), h.Set(B(f), B(v), config));
                     if (!reference.ContainsKey(f)) order.Add(f);
                     reference[f] = v;
@@ -84,6 +79,16 @@ public sealed class HashValueTests
                 }
                 Assert.Equal(reference.Count, h.Count);
                 if (h.IsListpack) Assert.Equal(order.Select(x => x + "=" + reference[x]), Pairs(h));
+                string probe = reference.Count > 0 && rnd.Next(2) == 0 ? reference.Keys.ElementAt(rnd.Next(reference.Count)) : "f" + rnd.Next(50);
+                Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+                Assert.Equal(reference.TryGetValue(probe, out var expected), h.TryGet(B(probe), scratch, out var got));
+                if (expected is not null) Assert.Equal(expected, Encoding.UTF8.GetString(got));
+                if (h.Count > 0)
+                {
+                    int pos = h.RandomPosition(rnd);
+                    string field = Encoding.UTF8.GetString(h.FieldAt(pos, scratch));
+                    Assert.Equal(reference[field], Encoding.UTF8.GetString(h.ValueAt(pos, scratch)));
+                }
             }
             Assert.Equal(reference.Select(kv => kv.Key + "=" + kv.Value).OrderBy(x => x), Pairs(h).OrderBy(x => x));
             var clone = (HashValue)h.DeepClone();
@@ -103,5 +108,22 @@ public sealed class HashValueTests
             Assert.Equal(n, picks.Distinct().Count());
             Assert.All(picks, p => Assert.True(h.IsLive(p)));
         }
+    }
+
+    [Fact]
+    public void PackedBlobsAreAdoptedAndDuplicateFieldsRefused()
+    {
+        var builder = new Cinnabar.Persistence.ListpackBuilder();
+        foreach (var x in new[] { "a", "1", "17", "x", "b", "-5" }) builder.AddString(B(x));
+        var blob = builder.ToArray();
+        var h = HashValue.FromPacked(blob, Cinnabar.Persistence.Listpack.HeaderSize, blob.Length - 1, 3);
+        Assert.Equal(["a=1", "17=x", "b=-5"], Pairs(h));
+        Assert.True(h.Set("17"u8, "y"u8, Config) == false);
+        Assert.Equal(["a=1", "17=y", "b=-5"], Pairs(h));
+
+        var dup = new Cinnabar.Persistence.ListpackBuilder();
+        foreach (var x in new[] { "a", "1", "a", "2" }) dup.AddString(B(x));
+        var dupBlob = dup.ToArray();
+        Assert.Throws<ArgumentException>(() => HashValue.FromPacked(dupBlob, 6, dupBlob.Length - 1, 2));
     }
 }
