@@ -26,17 +26,22 @@ public sealed class SortedSetValue : IRedisObject
         public readonly byte[] Member;
         public double Score;
         public Node? Backward;
-        /// <summary>One array per node for all levels (a single allocation).</summary>
-        public readonly Link[] Levels;
+        /// <summary>Level 0 lives in the node; only the quarter of nodes taller than one level allocate the rest.</summary>
+        private Link _level0;
+        private readonly Link[]? _upper;
 
         public Node(int level, double score, byte[] member)
         {
             Member = member;
             Score = score;
-            Levels = new Link[level];
+            if (level > 1) _upper = new Link[level - 1];
         }
 
-        public Node? Next => Levels[0].Forward;
+        public int Height => _upper is null ? 1 : _upper.Length + 1;
+
+        public ref Link Level(int i) => ref i == 0 ? ref _level0 : ref _upper![i - 1];
+
+        public Node? Next => _level0.Forward;
     }
 
     /// <summary>The header's levels grow with the tallest node, so a small set does not carry 32 empty links.</summary>
@@ -88,7 +93,7 @@ public sealed class SortedSetValue : IRedisObject
     }
     public string TypeName => "zset";
     public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
-    public Node? First => _header.Levels[0].Forward;
+    public Node? First => _header.Level(0).Forward;
     public Node? Last => _tail;
 
     public IRedisObject DeepClone()
@@ -134,7 +139,7 @@ public sealed class SortedSetValue : IRedisObject
     {
         // In place when the node stays between its neighbours (Redis' zslUpdateScore fast path).
         if ((node.Backward is null || Compare(node.Backward.Score, node.Backward.Member, newScore, node.Member) < 0) &&
-            (node.Levels[0].Forward is null || Compare(node.Levels[0].Forward!.Score, node.Levels[0].Forward!.Member, newScore, node.Member) > 0))
+            (node.Level(0).Forward is null || Compare(node.Level(0).Forward!.Score, node.Level(0).Forward!.Member, newScore, node.Member) > 0))
         {
             node.Score = newScore;
             return;
@@ -192,46 +197,46 @@ public sealed class SortedSetValue : IRedisObject
         Span<long> rank = stackalloc long[MaxLevel];
         double score = node.Score;
         byte[] member = node.Member;
-        if (node.Levels.Length > _header.Levels.Length) GrowHeader(node.Levels.Length);
+        if (node.Height > _header.Height) GrowHeader(node.Height);
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
             rank[i] = i == _level - 1 ? 0 : rank[i + 1];
-            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, score, member) < 0)
+            while (x.Level(i).Forward is { } f && Compare(f.Score, f.Member, score, member) < 0)
             {
-                rank[i] += x.Levels[i].Span;
+                rank[i] += x.Level(i).Span;
                 x = f;
             }
             update[i] = x;
         }
-        int level = node.Levels.Length;
+        int level = node.Height;
         if (level > _level)
         {
             for (int i = _level; i < level; i++)
             {
                 rank[i] = 0;
                 update[i] = _header;
-                _header.Levels[i].Span = length;
+                _header.Level(i).Span = length;
             }
             _level = level;
         }
         for (int i = 0; i < level; i++)
         {
-            node.Levels[i].Forward = update[i].Levels[i].Forward;
-            update[i].Levels[i].Forward = node;
-            node.Levels[i].Span = update[i].Levels[i].Span - (rank[0] - rank[i]);
-            update[i].Levels[i].Span = rank[0] - rank[i] + 1;
+            node.Level(i).Forward = update[i].Level(i).Forward;
+            update[i].Level(i).Forward = node;
+            node.Level(i).Span = update[i].Level(i).Span - (rank[0] - rank[i]);
+            update[i].Level(i).Span = rank[0] - rank[i] + 1;
         }
-        for (int i = level; i < _level; i++) update[i].Levels[i].Span++;
+        for (int i = level; i < _level; i++) update[i].Level(i).Span++;
         node.Backward = update[0] == _header ? null : update[0];
-        if (node.Levels[0].Forward is { } next) next.Backward = node; else _tail = node;
+        if (node.Level(0).Forward is { } next) next.Backward = node; else _tail = node;
     }
 
     /// <summary>A taller header with the same links (done before a search, so no stale header is held).</summary>
     private void GrowHeader(int level)
     {
-        var header = new Node(Math.Min(MaxLevel, Math.Max(level, _header.Levels.Length * 2)), 0, []);
-        _header.Levels.CopyTo(header.Levels, 0);
+        var header = new Node(Math.Min(MaxLevel, Math.Max(level, _header.Height * 2)), 0, []);
+        for (int i = 0; i < _header.Height; i++) header.Level(i) = _header.Level(i);
         _header = header;
     }
 
@@ -249,20 +254,20 @@ public sealed class SortedSetValue : IRedisObject
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, node.Score, node.Member) < 0) x = f;
+            while (x.Level(i).Forward is { } f && Compare(f.Score, f.Member, node.Score, node.Member) < 0) x = f;
             update[i] = x;
         }
         for (int i = 0; i < _level; i++)
         {
-            if (update[i].Levels[i].Forward == node)
+            if (update[i].Level(i).Forward == node)
             {
-                update[i].Levels[i].Span += node.Levels[i].Span - 1;
-                update[i].Levels[i].Forward = node.Levels[i].Forward;
+                update[i].Level(i).Span += node.Level(i).Span - 1;
+                update[i].Level(i).Forward = node.Level(i).Forward;
             }
-            else update[i].Levels[i].Span--;
+            else update[i].Level(i).Span--;
         }
-        if (node.Levels[0].Forward is { } next) next.Backward = node.Backward; else _tail = node.Backward;
-        while (_level > 1 && _header.Levels[_level - 1].Forward is null) _level--;
+        if (node.Level(0).Forward is { } next) next.Backward = node.Backward; else _tail = node.Backward;
+        while (_level > 1 && _header.Level(_level - 1).Forward is null) _level--;
         return node;
     }
 
@@ -274,9 +279,9 @@ public sealed class SortedSetValue : IRedisObject
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is { } f && Compare(f.Score, f.Member, target.Score, target.Member) <= 0)
+            while (x.Level(i).Forward is { } f && Compare(f.Score, f.Member, target.Score, target.Member) <= 0)
             {
-                rank += x.Levels[i].Span;
+                rank += x.Level(i).Span;
                 x = f;
             }
             if (x == target) return rank - 1;
@@ -293,10 +298,10 @@ public sealed class SortedSetValue : IRedisObject
         rank++;
         for (int i = _level - 1; i >= 0; i--)
         {
-            while (x.Levels[i].Forward is not null && traversed + x.Levels[i].Span <= rank)
+            while (x.Level(i).Forward is not null && traversed + x.Level(i).Span <= rank)
             {
-                traversed += x.Levels[i].Span;
-                x = x.Levels[i].Forward!;
+                traversed += x.Level(i).Span;
+                x = x.Level(i).Forward!;
             }
             if (traversed == rank) return x;
         }
@@ -308,8 +313,8 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && !range.GteMin(f.Score)) x = f;
-        var n = x.Levels[0].Forward;
+            while (x.Level(i).Forward is { } f && !range.GteMin(f.Score)) x = f;
+        var n = x.Level(0).Forward;
         return n is not null && range.LteMax(n.Score) ? n : null;
     }
 
@@ -318,7 +323,7 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && range.LteMax(f.Score)) x = f;
+            while (x.Level(i).Forward is { } f && range.LteMax(f.Score)) x = f;
         return x != _header && range.GteMin(x.Score) ? x : null;
     }
 
@@ -326,8 +331,8 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && !range.GteMin(f.Member)) x = f;
-        var n = x.Levels[0].Forward;
+            while (x.Level(i).Forward is { } f && !range.GteMin(f.Member)) x = f;
+        var n = x.Level(0).Forward;
         return n is not null && range.LteMax(n.Member) ? n : null;
     }
 
@@ -335,7 +340,7 @@ public sealed class SortedSetValue : IRedisObject
     {
         var x = _header;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && range.LteMax(f.Member)) x = f;
+            while (x.Level(i).Forward is { } f && range.LteMax(f.Member)) x = f;
         return x != _header && range.GteMin(x.Member) ? x : null;
     }
 

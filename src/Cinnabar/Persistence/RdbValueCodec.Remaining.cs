@@ -26,7 +26,7 @@ public static partial class RdbValueCodec
         RdbFormat.TypeZSet => ReadSortedSetPairs(input, config, binaryScores: false),
         RdbFormat.TypeZSet2 => ReadSortedSetPairs(input, config, binaryScores: true),
         RdbFormat.TypeZSetZiplist => SortedSetFromFlat(Ziplist.Decode(input.ReadString()), config),
-        RdbFormat.TypeZSetListpack => SortedSetFromFlat(Listpack.Decode(input.ReadString()), config),
+        RdbFormat.TypeZSetListpack => ReadSortedSetListpack(input.ReadString(), config),
         _ => ReadStream(input, type, config),
     };
 
@@ -68,14 +68,34 @@ public static partial class RdbValueCodec
         return z;
     }
 
+    /// <summary>A listpack of member, score pairs, read in place (no array per score).</summary>
+    private static SortedSetValue ReadSortedSetListpack(byte[] blob, ServerConfig config)
+    {
+        int count = Listpack.Validate(blob);
+        if (count % 2 != 0) throw new RdbFormatException("sorted set blob with an odd number of elements");
+        var z = new SortedSetValue(listpack: true);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        for (int p = Listpack.HeaderSize; p < blob.Length - 1;)
+        {
+            var member = ListpackEntry.Read(blob, p, scratch).ToArray();
+            p += ListpackEntry.SizeAt(blob, p);
+            if (z.Find(member) is not null) throw new RdbFormatException("Duplicate zset fields detected");
+            z.Add(member, ParseScore(ListpackEntry.Read(blob, p, scratch)), config);
+            p += ListpackEntry.SizeAt(blob, p);
+        }
+        return z;
+    }
+
+    private static double ParseScore(ReadOnlySpan<byte> text) =>
+        RespNumbers.TryParseDouble(text, out double score) && !double.IsNaN(score) ? score : throw new RdbFormatException("invalid sorted set score");
+
     private static SortedSetValue SortedSetFromFlat(List<byte[]> flat, ServerConfig config)
     {
         if (flat.Count % 2 != 0) throw new RdbFormatException("sorted set blob with an odd number of elements");
         var z = new SortedSetValue(listpack: true);
         for (int i = 0; i < flat.Count; i += 2)
         {
-            if (!RespNumbers.TryParseDouble(flat[i + 1], out double score) || double.IsNaN(score))
-                throw new RdbFormatException("invalid sorted set score");
+            double score = ParseScore(flat[i + 1]);
             if (z.Find(flat[i]) is not null) throw new RdbFormatException("Duplicate zset fields detected");
             z.Add(flat[i], score, config);
         }
