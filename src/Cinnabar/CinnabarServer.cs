@@ -87,7 +87,28 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public IEnumerable<Client> Clients => _clients.Values;
     public int ClientCount => _clients.Count;
 
+    /// <summary>
+    /// Set when <see cref="Start"/> has returned or thrown. A stop requested meanwhile (a signal during the
+    /// load, or SHUTDOWN from a client accepted by the first listener while the others start) waits for it,
+    /// so it never saves a half-loaded dataset nor misses a listener still being added.
+    /// </summary>
+    private readonly TaskCompletionSource _startFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _startCalled;
+
     public void Start()
+    {
+        _startCalled = true;
+        try
+        {
+            StartListening();
+        }
+        finally
+        {
+            _startFinished.TrySetResult();
+        }
+    }
+
+    private void StartListening()
     {
         LastSaveTimeMs = StartTimeMs;
         Persistence.LoadAtStartup();
@@ -113,6 +134,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 
     public async Task StopAsync()
     {
+        if (_startCalled) await _startFinished.Task;
         foreach (var l in _listeners) l.Stop();
         _cron?.Stop();
         Client[] clients;
@@ -470,6 +492,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Requests an orderly stop from a signal: save if configured, then close listeners and clients.</summary>
     public void RequestShutdown() => _ = Task.Run(async () =>
     {
+        if (_startCalled) await _startFinished.Task;
         if (await PrepareForShutdownAsync(null) is null) await StopAsync();
     });
 }

@@ -215,4 +215,37 @@ public class RdbPrimitivesTests
         Assert.Throws<RdbFormatException>(() => Intset.Decode([3, 0, 0, 0, 1, 0, 0, 0, 1]));
         Assert.Throws<RdbFormatException>(() => new RdbInput(new MemoryStream([0xC3, 5, 10, 1, 2])).ReadString());
     }
+
+    /// <summary>
+    /// Loaded list nodes and hash listpacks are kept as they are, so validation is all that stands between a
+    /// damaged file and a crash later: every corruption either validates (and then decodes in full) or is
+    /// refused with <see cref="RdbFormatException"/>.
+    /// </summary>
+    [Fact]
+    public void CorruptedListpacksAreRefusedOrDecodeCompletely()
+    {
+        var rng = new Random(17);
+        var builder = new ListpackBuilder();
+        foreach (var e in new[] { "a", "12", "-4000", "70000", "9223372036854775807", new string('x', 100), new string('y', 5000), "007" })
+            builder.AddString(Encoding.ASCII.GetBytes(e));
+        var good = builder.ToArray();
+        Assert.Equal(8, Listpack.Validate(good));
+        int refused = 0;
+        for (int trial = 0; trial < 20_000; trial++)
+        {
+            var blob = (byte[])good.Clone();
+            for (int flips = rng.Next(1, 4); flips > 0; flips--) blob[rng.Next(blob.Length)] = (byte)rng.Next(256);
+            if (rng.Next(4) == 0) blob = blob[..rng.Next(blob.Length)];
+            try
+            {
+                int count = Listpack.Validate(blob);
+                Assert.Equal(count, Listpack.Decode(blob).Count);
+            }
+            catch (RdbFormatException)
+            {
+                refused++;
+            }
+        }
+        Assert.True(refused > 3_000, $"only {refused} refused");
+    }
 }
