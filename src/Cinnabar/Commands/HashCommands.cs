@@ -308,7 +308,7 @@ public static class HashCommands
             // Repeats allowed: independent picks.
             r.ArrayHeader(withValues && !r.Resp3 ? count * 2 : count);
             for (long i = 0; i < count; i++)
-                WritePair(r, hash, hash.RandomPosition(Random.Shared), withValues, resp3Pairs);
+                WritePairAt(r, hash, hash.RandomPosition(Random.Shared), withValues, resp3Pairs);
             return;
         }
         if (count >= size)
@@ -316,25 +316,25 @@ public static class HashCommands
             // The whole hash, in its own order (listpack order matches Redis byte for byte).
             r.ArrayHeader(withValues && !r.Resp3 ? size * 2L : size);
             var cursor = hash.GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
-            while (cursor.MoveNext())
-            {
-                if (resp3Pairs) r.ArrayHeader(2);
-                r.Bulk(cursor.Field);
-                if (withValues) r.Bulk(cursor.Value);
-            }
+            while (cursor.MoveNext()) WritePair(r, cursor.Field, cursor.Value, withValues, resp3Pairs);
             return;
         }
         var picks = SetSampling.Distinct(hash, (int)count, Random.Shared);
         r.ArrayHeader(withValues && !r.Resp3 ? count * 2 : count);
-        foreach (int p in picks) WritePair(r, hash, p, withValues, resp3Pairs);
+        foreach (int p in picks) WritePairAt(r, hash, p, withValues, resp3Pairs);
     }
 
-    private static void WritePair(ReplyBuffer r, HashValue hash, int pos, bool withValues, bool resp3Pairs)
+    private static void WritePairAt(ReplyBuffer r, HashValue hash, int pos, bool withValues, bool resp3Pairs)
     {
-        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        Span<byte> fieldScratch = stackalloc byte[ListpackEntry.ScratchSize], valueScratch = stackalloc byte[ListpackEntry.ScratchSize];
+        WritePair(r, hash.FieldAt(pos, fieldScratch), withValues ? hash.ValueAt(pos, valueScratch) : default, withValues, resp3Pairs);
+    }
+
+    private static void WritePair(ReplyBuffer r, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool withValues, bool resp3Pairs)
+    {
         if (resp3Pairs) r.ArrayHeader(2);
-        r.Bulk(hash.FieldAt(pos, scratch));
-        if (withValues) r.Bulk(hash.ValueAt(pos, scratch));
+        r.Bulk(field);
+        if (withValues) r.Bulk(value);
     }
 
     private static void HScan(Client c)

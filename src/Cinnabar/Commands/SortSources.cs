@@ -35,8 +35,11 @@ internal static partial class SortSources
     {
         if (value is ListValue l)
         {
-            var result = new List<byte[]>((int)count);
-            for (long i = start; i < start + count && i < l.Count; i++) result.Add(l[(int)i]);
+            var result = new List<byte[]>((int)Math.Max(0, Math.Min(count, l.Count - start)));
+            if (start >= l.Count) return result;
+            Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+            var cursor = l.From((int)start, forward: true, scratch);
+            for (long i = 0; i < count && cursor.MoveNext(); i++) result.Add(cursor.Current.ToArray());
             return result;
         }
         return SortedSetRange(value, start, count, reverse);

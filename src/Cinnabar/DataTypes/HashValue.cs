@@ -12,14 +12,12 @@ namespace Cinnabar.DataTypes;
 public sealed class HashValue : IRedisObject, IPositionalCollection
 {
     // listpack encoding (when _dict is null): entries in _packed[_start.._end)
-    private byte[] _packed;
+    private byte[] _packed = [];
     private int _start;
     private int _end;
     private int _count;
     // hashtable encoding
     private HashDict? _dict;
-
-    public HashValue(int capacity = 0) => _packed = capacity == 0 ? [] : new byte[capacity * 8];
 
     public string TypeName => "hash";
     public bool IsListpack => _dict is null;

@@ -97,9 +97,6 @@ public sealed class ListValue : IRedisObject
         return value;
     }
 
-    public byte[] PopHead() => Pop(head: true);
-    public byte[] PopTail() => Pop(head: false);
-
     /// <summary>Drops <paramref name="fromHead"/> elements at the head and <paramref name="fromTail"/> at the tail, whole nodes at a time where it can.</summary>
     public void Trim(int fromHead, int fromTail)
     {
@@ -126,16 +123,6 @@ public sealed class ListValue : IRedisObject
     {
         int offset = Locate(index, out int at);
         return ListpackEntry.Read(NodeAt(at).Buffer, offset, scratch);
-    }
-
-    /// <summary>Element <paramref name="index"/> as a new array.</summary>
-    public byte[] this[int index]
-    {
-        get
-        {
-            Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-            return Get(index, scratch).ToArray();
-        }
     }
 
     /// <summary>Replaces element <paramref name="index"/> (LSET).</summary>

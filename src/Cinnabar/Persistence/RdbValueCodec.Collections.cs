@@ -53,10 +53,7 @@ public static partial class RdbValueCodec
     {
         if (h.IsListpack)
         {
-            var entries = h.PackedEntries;
-            var blob = new byte[entries.Length + Listpack.HeaderSize + 1];
-            Listpack.WrapEntries(entries, h.Count * 2, blob);
-            o.WriteString(blob);
+            WriteListpack(o, h.PackedEntries, h.Count * 2);
             return;
         }
         o.WriteLength((ulong)h.Count);

@@ -30,22 +30,23 @@ public static partial class RdbValueCodec
     private static void WriteList(RdbOutput o, ListValue list)
     {
         o.WriteLength((ulong)list.NodeCount);
-        var blob = System.Buffers.ArrayPool<byte>.Shared.Rent(ListValue.NodeBytes + Listpack.HeaderSize + 1);
+        for (int i = 0; i < list.NodeCount; i++)
+        {
+            var entries = list.NodeEntries(i, out int count);
+            o.WriteLength(RdbFormat.QuicklistNodePacked);
+            WriteListpack(o, entries, count);
+        }
+    }
+
+    /// <summary>Writes already packed listpack entries as one RDB string: header, entries, terminator.</summary>
+    private static void WriteListpack(RdbOutput o, ReadOnlySpan<byte> entries, int count)
+    {
+        int size = entries.Length + Listpack.HeaderSize + 1;
+        var blob = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            for (int i = 0; i < list.NodeCount; i++)
-            {
-                var entries = list.NodeEntries(i, out int count);
-                int size = entries.Length + Listpack.HeaderSize + 1;
-                if (size > blob.Length)
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(blob);
-                    blob = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-                }
-                Listpack.WrapEntries(entries, count, blob);
-                o.WriteLength(RdbFormat.QuicklistNodePacked);
-                o.WriteString(blob.AsSpan(0, size));
-            }
+            Listpack.WrapEntries(entries, count, blob);
+            o.WriteString(blob.AsSpan(0, size));
         }
         finally
         {

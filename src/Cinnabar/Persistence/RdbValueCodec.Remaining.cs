@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Cinnabar.Commands;
 using Cinnabar.Config;
 using Cinnabar.DataTypes;

@@ -35,6 +35,30 @@ public sealed class HashClientTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(0, db.HashLength(key));
     }
 
+    /// <summary>Random picks with values pair each field with its own value, in both encodings (integer entries included).</summary>
+    [Theory]
+    [InlineData(50)]
+    [InlineData(600)]
+    public void RandomFieldsWithValuesArePairedCorrectly(int size)
+    {
+        var db = S.Db();
+        RedisKey key = "hc:rand:" + size;
+        db.KeyDelete(key);
+        db.HashSet(key, Enumerable.Range(0, size).Select(i => new HashEntry(i % 2 == 0 ? "f" + i : i.ToString(), i % 3 == 0 ? (i * 7).ToString() : "v" + i * 7)).ToArray());
+        foreach (long count in new long[] { 1, 10, size / 2, -30 })
+        {
+            var picks = db.HashRandomFieldsWithValues(key, count);
+            Assert.Equal(Math.Abs(count), picks.Length);
+            foreach (var e in picks)
+            {
+                string name = e.Name!;
+                int i = int.Parse(name.TrimStart('f'));
+                Assert.Equal(i % 3 == 0 ? (i * 7).ToString() : "v" + i * 7, (string?)e.Value);
+            }
+            if (count > 0) Assert.Equal(picks.Length, picks.Select(e => (string)e.Name!).Distinct().Count());
+        }
+    }
+
     [Fact]
     public void StackExchangeRedisHashScanIteratesLargeHashes()
     {

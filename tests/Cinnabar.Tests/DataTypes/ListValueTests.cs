@@ -35,7 +35,7 @@ public class ListValueTests
             {
                 case 0: list.PushHead(B(v)); model.Insert(0, v); break;
                 case 1: list.PushTail(B(v)); model.Add(v); break;
-                case 2 when model.Count > 0: Assert.Equal(model[0], S(list.PopHead())); model.RemoveAt(0); break;
+                case 2 when model.Count > 0: Assert.Equal(model[0], S(list.Pop(head: true))); model.RemoveAt(0); break;
                 case 3 when model.Count > 0:
                     Assert.Equal(model[^1], S(list.Peek(head: false, scratch)));
                     list.RemoveEnd(head: false);
@@ -152,7 +152,7 @@ public class ListValueTests
         list.PushTail(B("a"));
         list.PushTail(B("b"));
         var clone = (ListValue)list.DeepClone();
-        list.PopHead();
+        list.Pop(head: true);
         clone.PushTail(B("c"));
         Assert.Equal(new[] { "b" }, list.Elements().Select(S));
         Assert.Equal(new[] { "a", "b", "c" }, clone.Elements().Select(S));
