@@ -201,6 +201,9 @@ public sealed class Database
         AvgTtl = 0;
     }
 
+    /// <summary>Prepares for <paramref name="keys"/> keys about to be loaded (RDB RESIZEDB).</summary>
+    public void Reserve(long keys) => _table.Reserve(keys);
+
     /// <summary>Exchanges the contents of two databases (SWAPDB).</summary>
     public void SwapWith(Database other)
     {

@@ -25,49 +25,83 @@ public struct KeyEntry
 
 /// <summary>
 /// An open hash table keyed by byte strings, looked up by span without allocating.
-/// Entries live in one array (like Dictionary), chained per power-of-two bucket so that SCAN can use
-/// Redis' reverse-binary cursor, which visits every key present for the whole iteration even when the
-/// table is resized between calls. Not thread-safe: the server serialises access.
+/// Entries live in fixed-size pages (an entry's index never changes, and growing adds a page instead of
+/// copying every entry), chained per power-of-two bucket so that SCAN can use Redis' reverse-binary
+/// cursor, which visits every key present for the whole iteration even when the table grows between calls.
+/// Growing the buckets is incremental, as Redis' dict does: while a larger bucket array is being filled,
+/// each insertion (and the server cron) moves a few chains from the old array, and lookups consult the
+/// array that holds the key's chain, so no single command pays for rehashing millions of keys.
+/// Not thread-safe: the server serialises access.
 /// </summary>
 public sealed class KeyTable
 {
     private static readonly long HashSeed = RandomNumberGenerator.GetInt32(int.MaxValue);
 
-    private int[] _buckets;        // 1-based index of the first entry of each chain, 0 = empty
-    private KeyEntry[] _entries;
-    private int _used;             // entries[0.._used) have been handed out at some point
+    // 4096 entries of 32 bytes = 128 KB per page. The first page starts small and doubles up to this
+    // size, so the many empty databases cost little.
+    private const int PageShift = 12;
+    private const int PageSize = 1 << PageShift;
+    private const int PageMask = PageSize - 1;
+    private const int MinSize = 16;
+
+    /// <summary>Old chains moved per insertion while rehashing; above 1 so a rehash ends long before the next one is due.</summary>
+    private const int RehashBucketsPerAdd = 4;
+
+    private KeyEntry[][] _pages;
+    private int _capacity;         // entry slots across all pages
+    private int _used;             // slots [0.._used) have been handed out at some point
     private int _count;
     private int _freeList = -1;
     private int _freeCount;
 
-    public KeyTable(int capacity = 16)
+    private int[] _buckets;        // 1-based index of the first entry of each chain, 0 = empty
+    private int[]? _oldBuckets;    // the smaller array being emptied into _buckets, null when not rehashing
+    private int _rehashIndex;      // old buckets below this have been moved
+
+    public KeyTable(int capacity = MinSize)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, MinSize));
         _buckets = new int[size];
-        _entries = new KeyEntry[size];
+        _pages = [new KeyEntry[Math.Min(size, PageSize)]];
+        _capacity = _pages[0].Length;
+        while (_capacity < size) AddPage();
     }
 
     public int Count => _count;
 
-    /// <summary>Number of buckets (a power of two); SCAN cursors are bucket positions.</summary>
+    /// <summary>Number of buckets (a power of two) of the array keys are moving into; SCAN cursors are bucket positions.</summary>
     public int BucketCount => _buckets.Length;
+
+    /// <summary>True while chains are still being moved from a smaller bucket array.</summary>
+    public bool IsRehashing => _oldBuckets is not null;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int HashOf(ReadOnlySpan<byte> key) => (int)XxHash3.HashToUInt64(key, HashSeed);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref KeyEntry EntryAt(int index) => ref _entries[index];
+    public ref KeyEntry EntryAt(int index) => ref _pages[index >> PageShift][index & PageMask];
+
+    /// <summary>The chain head that holds (or would hold) keys with <paramref name="hash"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref int BucketOf(int hash)
+    {
+        if (_oldBuckets is { } old)
+        {
+            int b = hash & (old.Length - 1);
+            if (b >= _rehashIndex) return ref old[b];
+        }
+        return ref _buckets[hash & (_buckets.Length - 1)];
+    }
 
     /// <summary>Index of the entry for <paramref name="key"/>, or -1.</summary>
     public int Find(ReadOnlySpan<byte> key) => Find(key, HashOf(key));
 
     public int Find(ReadOnlySpan<byte> key, int hash)
     {
-        var entries = _entries;
-        int i = _buckets[hash & (_buckets.Length - 1)] - 1;
+        int i = BucketOf(hash) - 1;
         while (i >= 0)
         {
-            ref KeyEntry e = ref entries[i];
+            ref KeyEntry e = ref EntryAt(i);
             if (key.SequenceEqual(e.Key)) return i;
             i = e.Next;
         }
@@ -77,24 +111,27 @@ public sealed class KeyTable
     /// <summary>Adds a key known to be absent; returns its entry index. The table keeps <paramref name="key"/>.</summary>
     public int Add(byte[] key, int hash, object value, long expireAt = 0)
     {
+        if (_oldBuckets is not null) RehashSteps(RehashBucketsPerAdd);
+        else if (_count >= _buckets.Length) BeginRehash(_buckets.Length * 2);
+
         int index;
         if (_freeCount > 0)
         {
             index = _freeList;
-            _freeList = _entries[index].Next;
+            _freeList = EntryAt(index).Next;
             _freeCount--;
         }
         else
         {
-            if (_used == _entries.Length) Resize(_entries.Length * 2);
+            if (_used == _capacity) GrowSlots();
             index = _used++;
         }
-        ref KeyEntry e = ref _entries[index];
+        ref KeyEntry e = ref EntryAt(index);
         e.Key = key;
         e.Value = value;
         e.ExpireAt = expireAt;
         e.LruSeconds = 0;
-        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
+        ref int bucket = ref BucketOf(hash);
         e.Next = bucket - 1;
         bucket = index + 1;
         _count++;
@@ -104,16 +141,16 @@ public sealed class KeyTable
     /// <summary>Removes the entry at <paramref name="index"/>.</summary>
     public void RemoveAt(int index)
     {
-        ref KeyEntry target = ref _entries[index];
-        ref int bucket = ref _buckets[HashOf(target.Key) & (_buckets.Length - 1)];
+        ref KeyEntry target = ref EntryAt(index);
+        ref int bucket = ref BucketOf(HashOf(target.Key));
         int prev = -1, i = bucket - 1;
         while (i != index)
         {
             prev = i;
-            i = _entries[i].Next;
+            i = EntryAt(i).Next;
         }
         if (prev < 0) bucket = target.Next + 1;
-        else _entries[prev].Next = target.Next;
+        else EntryAt(prev).Next = target.Next;
 
         target.Key = null;
         target.Value = null;
@@ -127,53 +164,147 @@ public sealed class KeyTable
 
     public void Clear()
     {
-        int size = 16;
-        _buckets = new int[size];
-        _entries = new KeyEntry[size];
+        _pages = [new KeyEntry[MinSize]];
+        _capacity = MinSize;
+        _buckets = new int[MinSize];
+        _oldBuckets = null;
+        _rehashIndex = 0;
         _used = 0;
         _count = 0;
         _freeList = -1;
         _freeCount = 0;
     }
 
-    private void Resize(int newSize)
+    /// <summary>Most buckets <see cref="Reserve"/> allocates ahead (64 MB); the size comes from files, which may lie.</summary>
+    private const int MaxReservedBuckets = 1 << 24;
+
+    /// <summary>
+    /// Sizes the bucket array for <paramref name="count"/> keys in one step (RESIZEDB while loading, when
+    /// nobody waits), so the keys that follow are not rehashed again and again. Slot pages still grow as
+    /// keys arrive: they never copy, and a lying file cannot make them allocate ahead.
+    /// </summary>
+    public void Reserve(long count)
     {
-        var entries = new KeyEntry[newSize];
-        Array.Copy(_entries, entries, _used);
-        var buckets = new int[newSize];
-        int mask = newSize - 1;
-        for (int i = 0; i < _used; i++)
+        if (count <= _buckets.Length) return;
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(count, MaxReservedBuckets));
+        if (size <= _buckets.Length) return;
+        FinishRehash();
+        BeginRehash(size);
+        FinishRehash();
+    }
+
+    private void GrowSlots()
+    {
+        if (_capacity < PageSize)
         {
-            if (entries[i].Key is null) continue;
-            ref int b = ref buckets[HashOf(entries[i].Key) & mask];
-            entries[i].Next = b - 1;
-            b = i + 1;
+            Array.Resize(ref _pages[0], Math.Min(_capacity * 2, PageSize));
+            _capacity = _pages[0].Length;
         }
-        _entries = entries;
-        _buckets = buckets;
+        else AddPage();
+    }
+
+    private void AddPage()
+    {
+        int n = _capacity >> PageShift;
+        if (n == _pages.Length) Array.Resize(ref _pages, n * 2);
+        _pages[n] = new KeyEntry[PageSize];
+        _capacity += PageSize;
+    }
+
+    private void BeginRehash(int newSize)
+    {
+        _oldBuckets = _buckets;
+        _buckets = new int[newSize];
+        _rehashIndex = 0;
     }
 
     /// <summary>
-    /// Visits the chain of the bucket named by <paramref name="cursor"/> and returns the next cursor
-    /// (0 when the iteration is complete). Redis' dictScan: the cursor's bits are incremented from the
-    /// top so that buckets split or merged by a resize are neither skipped nor (mostly) repeated.
+    /// Moves up to <paramref name="chains"/> non-empty old buckets into the new array (Redis' dictRehash:
+    /// at most ten empty buckets are skipped per chain, so one step stays short on a sparse table).
+    /// Returns false once the rehash is complete.
+    /// </summary>
+    public bool RehashSteps(int chains)
+    {
+        var old = _oldBuckets;
+        if (old is null) return false;
+        int emptyVisits = chains * 10;
+        int mask = _buckets.Length - 1;
+        while (chains > 0 && _rehashIndex < old.Length)
+        {
+            int i = old[_rehashIndex] - 1;
+            if (i < 0)
+            {
+                _rehashIndex++;
+                if (--emptyVisits == 0) break;
+                continue;
+            }
+            while (i >= 0)
+            {
+                ref KeyEntry e = ref EntryAt(i);
+                int next = e.Next;
+                ref int b = ref _buckets[HashOf(e.Key) & mask];
+                e.Next = b - 1;
+                b = i + 1;
+                i = next;
+            }
+            old[_rehashIndex++] = 0;
+            chains--;
+        }
+        if (_rehashIndex < old.Length) return true;
+        _oldBuckets = null;
+        _rehashIndex = 0;
+        return false;
+    }
+
+    private void FinishRehash()
+    {
+        while (RehashSteps(1024)) { }
+    }
+
+    /// <summary>
+    /// Visits the chains named by <paramref name="cursor"/> and returns the next cursor (0 when the iteration
+    /// is complete). Redis' dictScan: the cursor's bits are incremented from the top so that buckets split by
+    /// a resize are neither skipped nor (mostly) repeated; while rehashing, the old bucket and every new
+    /// bucket it expands into are visited together.
     /// </summary>
     public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
     {
         if (_count == 0) return 0; // as dictScan: an empty table ends the iteration at once
-        ulong mask = (ulong)_buckets.Length - 1;
-        int i = _buckets[(int)(cursor & mask)] - 1;
+        if (_oldBuckets is not { } old)
+        {
+            ulong mask = (ulong)_buckets.Length - 1;
+            VisitChain(_buckets[(int)(cursor & mask)], ref visitor);
+            return NextCursor(cursor, mask);
+        }
+        ulong m0 = (ulong)old.Length - 1, m1 = (ulong)_buckets.Length - 1;
+        VisitChain(old[(int)(cursor & m0)], ref visitor);
+        do
+        {
+            VisitChain(_buckets[(int)(cursor & m1)], ref visitor);
+            cursor = NextCursor(cursor, m1);
+        } while ((cursor & (m0 ^ m1)) != 0);
+        return cursor;
+    }
+
+    private void VisitChain<TVisitor>(int head, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
+    {
+        int i = head - 1;
         while (i >= 0)
         {
-            int next = _entries[i].Next;
-            visitor.Visit(i, ref _entries[i]);
+            ref KeyEntry e = ref EntryAt(i);
+            int next = e.Next;
+            visitor.Visit(i, ref e);
             i = next;
         }
+    }
+
+    /// <summary>Increments the cursor's bits under <paramref name="mask"/> from the top (reverse binary).</summary>
+    private static ulong NextCursor(ulong cursor, ulong mask)
+    {
         cursor |= ~mask;
         cursor = ReverseBits(cursor);
         cursor++;
-        cursor = ReverseBits(cursor);
-        return cursor;
+        return ReverseBits(cursor);
     }
 
     private static ulong ReverseBits(ulong v)
@@ -193,26 +324,32 @@ public sealed class KeyTable
         {
             int skip = random.Next(_count);
             for (int i = 0; i < _used; i++)
-                if (_entries[i].Key is not null && skip-- == 0) return i;
+                if (EntryAt(i).Key is not null && skip-- == 0) return i;
             return -1;
         }
         while (true)
         {
             int i = random.Next(_used);
-            if (_entries[i].Key is not null) return i;
+            if (EntryAt(i).Key is not null) return i;
         }
     }
 
     /// <summary>Slots handed out so far; valid entry indexes are below this (some may be free).</summary>
     public int SlotCount => _used;
 
-    public bool IsOccupied(int index) => index < _used && _entries[index].Key is not null;
+    public bool IsOccupied(int index) => index < _used && EntryAt(index).Key is not null;
 
     /// <summary>
     /// A shallow copy of the used entry slots (keys, value references, expiry) for a point-in-time snapshot:
-    /// a plain array copy, so it is fast even for millions of keys. Free slots have a null Key.
+    /// plain array copies, so it is fast even for millions of keys. Free slots have a null Key.
     /// </summary>
-    internal KeyEntry[] CopyEntries() => _entries.AsSpan(0, _used).ToArray();
+    internal KeyEntry[] CopyEntries()
+    {
+        var copy = new KeyEntry[_used];
+        for (int start = 0; start < _used; start += PageSize)
+            _pages[start >> PageShift].AsSpan(0, Math.Min(PageSize, _used - start)).CopyTo(copy.AsSpan(start));
+        return copy;
+    }
 }
 
 public interface IEntryVisitor

@@ -81,7 +81,8 @@ public static class RdbFile
     /// Verifies the checksum when present. Throws <see cref="RdbFormatException"/> naming the offset on
     /// anything it cannot load.
     /// </summary>
-    public static RdbLoadResult Read(Stream stream, Config.ServerConfig config, Action<int, byte[], object, long> onKey)
+    public static RdbLoadResult Read(Stream stream, Config.ServerConfig config, Action<int, byte[], object, long> onKey,
+        Action<int, long>? onResizeDb = null)
     {
         var input = new RdbInput(stream);
         Span<byte> magic = stackalloc byte[9];
@@ -128,9 +129,12 @@ public static class RdbFile
                         throw new RdbFormatException($"FATAL: Data file was created with a Redis server configured to handle more than {config.Databases} databases. Exiting");
                     continue;
                 case RdbFormat.OpResizeDb:
-                    input.ReadLength();
-                    input.ReadLength();
-                    continue;
+                    {
+                        long keys = input.ReadLength();
+                        input.ReadLength(); // keys with an expiry: kept in the same table here
+                        onResizeDb?.Invoke(db, keys);
+                        continue;
+                    }
                 case RdbFormat.OpAux:
                     {
                         var key = Encoding.UTF8.GetString(input.ReadString());

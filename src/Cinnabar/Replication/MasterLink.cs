@@ -158,7 +158,8 @@ public sealed class MasterLink
         lock (_server.ExecLock)
         {
             foreach (var db in _server.Databases) db.Clear();
-            RdbFile.Read(new MemoryStream(rdb), _server.Config, (db, key, value, expireAt) => _server.Databases[db].Add(key, value, expireAt));
+            RdbFile.Read(new MemoryStream(rdb), _server.Config, (db, key, value, expireAt) => _server.Databases[db].Add(key, value, expireAt),
+                (db, keys) => _server.Databases[db].Reserve(keys));
             _replication.OnFullSync(replId, offset);
             _server.Log.Info($"MASTER <-> REPLICA sync: Finished with success ({rdb.Length} bytes)");
         }

@@ -43,6 +43,7 @@ public sealed class ServerCron
                 {
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
+                    RehashCycle();
                     _server.Persistence.Cron();
                     _server.OnCronTick();
                 });
@@ -51,6 +52,20 @@ public sealed class ServerCron
             {
                 _server.Log.Error($"cron: {ex}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Finishes key-table growth that writes have left half done (Redis' incrementallyRehash): up to a
+    /// millisecond per database, so the old bucket array is released even when the writes stop.
+    /// </summary>
+    private void RehashCycle()
+    {
+        foreach (var db in _server.Databases)
+        {
+            if (!db.Table.IsRehashing) continue;
+            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 1000;
+            while (db.Table.RehashSteps(100) && Stopwatch.GetTimestamp() < deadline) { }
         }
     }
 

@@ -21,8 +21,10 @@ public sealed class KeyTableTests
         var rng = new Random(42);
         var table = new KeyTable();
         var model = new Dictionary<string, string>();
+        bool sawRehash = false;
         for (int step = 0; step < 50_000; step++)
         {
+            sawRehash |= table.IsRehashing;
             string key = "k" + rng.Next(2000);
             int op = rng.Next(10);
             int i = table.Find(K(key));
@@ -46,6 +48,7 @@ public sealed class KeyTableTests
             }
             Assert.Equal(model.Count, table.Count);
         }
+        Assert.True(sawRehash, "lookups, additions and removals should have run while the table was growing");
         // A full scan sees exactly the model's keys, each once.
         var seen = new List<string>();
         var visitor = new Collect(seen);
@@ -99,9 +102,10 @@ public sealed class KeyTableTests
         var seen = new List<string>();
         var visitor = new Collect(seen);
         ulong cursor = 0;
-        int added = 0, calls = 0;
+        int added = 0, calls = 0, callsWhileRehashing = 0;
         do
         {
+            if (table.IsRehashing) callsWhileRehashing++;
             cursor = table.ScanBucket(cursor, ref visitor);
             calls++;
             // Between calls: grow the table (several resizes over the iteration) and delete some other keys.
@@ -117,8 +121,57 @@ public sealed class KeyTableTests
         } while (cursor != 0);
         Assert.True(table.BucketCount >= 1024, $"the table should have grown (buckets={table.BucketCount})");
         Assert.True(calls > 1);
+        Assert.True(callsWhileRehashing > 0, "some scan steps should have run over two bucket arrays");
         var seenSet = seen.ToHashSet();
         Assert.True(stable.IsSubsetOf(seenSet), "missing: " + string.Join(",", stable.Except(seenSet)));
         foreach (var v in volatileKeys) Assert.Contains(v, seenSet);
+    }
+
+    [Fact]
+    public void ManyKeysAcrossPagesSurviveGrowthRemovalAndSnapshots()
+    {
+        var table = new KeyTable();
+        const int N = 50_000; // several 4096-entry pages and many bucket doublings
+        var index = new int[N];
+        for (int i = 0; i < N; i++) index[i] = Add(table, "key:" + i, i);
+        // Indexes are stable handles: growth never moves an entry.
+        for (int i = 0; i < N; i++)
+        {
+            Assert.Equal(index[i], table.Find(K("key:" + i)));
+            Assert.Equal(i, table.EntryAt(index[i]).Value);
+        }
+        for (int i = 0; i < N; i += 3) table.RemoveAt(table.Find(K("key:" + i)));
+        // Finishing a pending rehash changes nothing visible.
+        while (table.RehashSteps(7)) { }
+        Assert.False(table.IsRehashing);
+        for (int i = 0; i < N; i++) Assert.Equal(i % 3 != 0, table.Find(K("key:" + i)) >= 0);
+        // Freed slots are reused before new pages are added.
+        int slots = table.SlotCount;
+        for (int i = 0; i < N; i += 3) Add(table, "again:" + i, i);
+        Assert.Equal(slots, table.SlotCount);
+        var snapshot = table.CopyEntries();
+        Assert.Equal(table.SlotCount, snapshot.Length);
+        Assert.Equal(table.Count, snapshot.Count(e => e.Key is not null));
+        for (int i = 0; i < snapshot.Length; i += 997)
+            Assert.Same(table.EntryAt(i).Key, snapshot[i].Key);
+    }
+
+    [Fact]
+    public void ReserveSizesTheBucketsOnceAndIgnoresAbsurdSizes()
+    {
+        var table = new KeyTable();
+        Add(table, "before", 1);
+        table.Reserve(100_000);
+        Assert.Equal(131_072, table.BucketCount);
+        Assert.False(table.IsRehashing);
+        Assert.True(table.Find(K("before")) >= 0);
+        for (int i = 0; i < 100_000; i++) Add(table, "k" + i, i);
+        Assert.Equal(131_072, table.BucketCount); // no growth while filling up to the reserved size
+        Assert.False(table.IsRehashing);
+        table.Reserve(10); // smaller: nothing to do
+        Assert.Equal(131_072, table.BucketCount);
+        var other = new KeyTable();
+        other.Reserve(long.MaxValue); // a corrupt RESIZEDB: capped, not an allocation failure
+        Assert.Equal(1 << 24, other.BucketCount);
     }
 }

@@ -248,4 +248,36 @@ public class RdbPrimitivesTests
         }
         Assert.True(refused > 3_000, $"only {refused} refused");
     }
+
+    [Fact]
+    public void ResizeDbSizesTheKeyTableBeforeTheKeysArrive()
+    {
+        var source = new Cinnabar.Keyspace.KeyTable();
+        for (int i = 0; i < 5000; i++)
+        {
+            var key = Encoding.ASCII.GetBytes("key:" + i);
+            source.Add(key, Cinnabar.Keyspace.KeyTable.HashOf(key), Encoding.ASCII.GetBytes("v" + i), i % 2 == 0 ? 4_000_000_000_000 : 0);
+        }
+        var file = new MemoryStream();
+        RdbFile.Write(file, [new DatabaseImage(3, source.CopyEntries(), source.Count, 2500)], new RdbSaveOptions { NowMs = 1 });
+
+        var loaded = new Cinnabar.Keyspace.KeyTable();
+        var sizes = new List<(int Db, long Keys)>();
+        bool growthWhileLoading = false;
+        RdbFile.Read(new MemoryStream(file.ToArray()), new Cinnabar.Config.ServerConfig(),
+            (db, key, value, expireAt) =>
+            {
+                loaded.Add(key, Cinnabar.Keyspace.KeyTable.HashOf(key), value, expireAt);
+                growthWhileLoading |= loaded.IsRehashing;
+            },
+            (db, keys) =>
+            {
+                sizes.Add((db, keys));
+                loaded.Reserve(keys);
+            });
+        Assert.Equal([(3, 5000L)], sizes);
+        Assert.False(growthWhileLoading);
+        Assert.Equal(8192, loaded.BucketCount);
+        Assert.Equal(5000, loaded.Count);
+    }
 }
