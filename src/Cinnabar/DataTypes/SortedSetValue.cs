@@ -21,31 +21,77 @@ public sealed class SortedSetValue : IRedisObject
         public long Span;
     }
 
-    public sealed class Node
+    /// <summary>
+    /// A skip-list node. Its links are inline, as in Redis' flexible array: level 0 in every node, the
+    /// levels above it in a subclass sized for the node's height (<see cref="Create"/>), so walking an upper
+    /// level reads the node itself rather than a separate link array (one cache miss per step, not two).
+    /// </summary>
+    public class Node
     {
         public readonly byte[] Member;
         public double Score;
         public Node? Backward;
-        /// <summary>Level 0 lives in the node; only the quarter of nodes taller than one level allocate the rest.</summary>
         private Link _level0;
-        private readonly Link[]? _upper;
+        private readonly int _height;
 
-        public Node(int level, double score, byte[] member)
+        private protected Node(int height, double score, byte[] member)
         {
             Member = member;
             Score = score;
-            if (level > 1) _upper = new Link[level - 1];
+            _height = height;
         }
 
-        public int Height => _upper is null ? 1 : _upper.Length + 1;
+        /// <summary>A node with <paramref name="height"/> levels, of the smallest class that holds them.</summary>
+        public static Node Create(int height, double score, byte[] member) => height switch
+        {
+            1 => new Node(1, score, member),
+            <= 4 => new Node4(height, score, member),
+            <= 8 => new Node8(height, score, member),
+            _ => new Node32(height, score, member),
+        };
 
-        public ref Link Level(int i) => ref i == 0 ? ref _level0 : ref _upper![i - 1];
+        public int Height => _height;
+
+        /// <summary>
+        /// Link <paramref name="i"/> (below <see cref="Height"/>). The subclasses differ only in the length of
+        /// their one inline array, which sits at the same offset in each, so it is read through the largest.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public ref Link Level(int i)
+        {
+            if (i == 0) return ref _level0;
+            System.Diagnostics.Debug.Assert(i < _height);
+            return ref System.Runtime.CompilerServices.Unsafe.As<Node32>(this).Upper[i - 1];
+        }
 
         public Node? Next => _level0.Forward;
     }
 
+    [System.Runtime.CompilerServices.InlineArray(3)] private struct Links3 { private Link _first; }
+    [System.Runtime.CompilerServices.InlineArray(7)] private struct Links7 { private Link _first; }
+    [System.Runtime.CompilerServices.InlineArray(MaxLevel - 1)] private struct Links31 { private Link _first; }
+
+    private sealed class Node4(int height, double score, byte[] member) : Node(height, score, member) { internal Links3 Upper; }
+    private sealed class Node8(int height, double score, byte[] member) : Node(height, score, member) { internal Links7 Upper; }
+    private sealed class Node32(int height, double score, byte[] member) : Node(height, score, member) { internal Links31 Upper; }
+
+    private sealed class RawObject { public byte FirstField; }
+
+    /// <summary>What <see cref="Node.Level"/> relies on: each node class's upper links start at the same offset.</summary>
+    internal static bool UpperLinksShareOneOffset()
+    {
+        static nint Offset(Node node, ref Link upper) =>
+            System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.As<RawObject>(node).FirstField,
+                ref System.Runtime.CompilerServices.Unsafe.As<Link, byte>(ref upper));
+        var n4 = new Node4(4, 0, []);
+        var n8 = new Node8(8, 0, []);
+        var n32 = new Node32(MaxLevel, 0, []);
+        nint expected = Offset(n32, ref n32.Upper[0]);
+        return Offset(n4, ref n4.Upper[0]) == expected && Offset(n8, ref n8.Upper[0]) == expected;
+    }
+
     /// <summary>The header's levels grow with the tallest node, so a small set does not carry 32 empty links.</summary>
-    private Node _header = new(4, 0, []);
+    private Node _header = Node.Create(4, 0, []);
     private Node? _tail;
     private int _level = 1;
     private int _count;
@@ -180,7 +226,7 @@ public sealed class SortedSetValue : IRedisObject
 
     private Node Insert(double score, byte[] member)
     {
-        var node = new Node(RandomLevel(), score, member);
+        var node = Node.Create(RandomLevel(), score, member);
         LinkNode(node, _count);
         _count++;
         _members?.Add(member, node);
@@ -235,7 +281,7 @@ public sealed class SortedSetValue : IRedisObject
     /// <summary>A taller header with the same links (done before a search, so no stale header is held).</summary>
     private void GrowHeader(int level)
     {
-        var header = new Node(Math.Min(MaxLevel, Math.Max(level, _header.Height * 2)), 0, []);
+        var header = Node.Create(Math.Min(MaxLevel, Math.Max(level, _header.Height * 2)), 0, []);
         for (int i = 0; i < _header.Height; i++) header.Level(i) = _header.Level(i);
         _header = header;
     }

@@ -99,4 +99,32 @@ public class SortedSetValueTests
         for (var n = z.FirstInLexRange(range); n is not null && range.LteMax(n.Member); n = n.Next) got.Add(Encoding.ASCII.GetString(n.Member));
         Assert.Equal(new[] { "b", "c" }, got);
     }
+
+    [Fact]
+    public void NodeClassesKeepTheirUpperLinksAtOneOffset() => Assert.True(SortedSetValue.UpperLinksShareOneOffset());
+
+    /// <summary>A large set has nodes of every inline size (1, up to 4, up to 8 levels); ranks and order hold across them.</summary>
+    [Fact]
+    public void TallNodesKeepOrderAndSpans()
+    {
+        var rng = new Random(5);
+        var z = new SortedSetValue(listpack: false);
+        var scores = new double[200_000];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            scores[i] = rng.Next(1_000_000);
+            z.Add(Encoding.ASCII.GetBytes("m" + i), scores[i], Config);
+        }
+        Assert.Contains(z.Ascending(), n => n.Height > 4);
+        for (int i = 0; i < scores.Length; i += 2) Assert.True(z.Remove(Encoding.ASCII.GetBytes("m" + i)));
+        var expected = Enumerable.Range(0, scores.Length).Where(i => i % 2 == 1)
+            .Select(i => (Member: "m" + i, Score: scores[i]))
+            .OrderBy(x => x.Score).ThenBy(x => Encoding.ASCII.GetBytes(x.Member), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
+        Assert.Equal(expected.Select(x => x.Member), z.Ascending().Select(n => Encoding.ASCII.GetString(n.Member)));
+        for (int r = 0; r < expected.Count; r += 997)
+        {
+            Assert.Equal(expected[r].Member, Encoding.ASCII.GetString(z.AtRank(r)!.Member));
+            Assert.Equal(r, z.RankOf(Encoding.ASCII.GetBytes(expected[r].Member)));
+        }
+    }
 }
