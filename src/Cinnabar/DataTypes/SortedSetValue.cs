@@ -57,7 +57,7 @@ public sealed class SortedSetValue : IRedisObject
         /// their one inline array, which sits at the same offset in each, so it is read through the largest.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public ref Link Level(int i)
+        internal ref Link Level(int i)
         {
             if (i == 0) return ref _level0;
             System.Diagnostics.Debug.Assert(i < _height);
