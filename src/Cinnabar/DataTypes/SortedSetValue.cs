@@ -75,7 +75,7 @@ public sealed class SortedSetValue : IRedisObject
     private sealed class Node8(int height, double score, byte[] member) : Node(height, score, member) { internal Links7 Upper; }
     private sealed class Node32(int height, double score, byte[] member) : Node(height, score, member) { internal Links31 Upper; }
 
-    private sealed class RawObject { public byte FirstField; }
+    private sealed class RawObject { public byte FirstField = 0; }
 
     /// <summary>What <see cref="Node.Level"/> relies on: each node class's upper links start at the same offset.</summary>
     internal static bool UpperLinksShareOneOffset()
