@@ -22,7 +22,6 @@ internal static partial class ConfigParameters
             Passive("active-defrag-threshold-lower", "10", Kind.Int, null),
             Passive("active-defrag-threshold-upper", "100", Kind.Int, null),
             Passive("activedefrag", "no", Kind.Bool, null),
-            Passive("activerehashing", "yes", Kind.Bool, null),
             Passive("always-show-logo", "no", Kind.Immutable, null),
             Passive("aof-disable-auto-gc", "no", Kind.Bool, null),
             Passive("aof-load-truncated", "yes", Kind.Bool, null),

@@ -141,6 +141,7 @@ internal static partial class ConfigParameters
             Str("pidfile", c => c.PidFile, (c, v) => { c.PidFile = v; return null; }),
             Bool("rdbcompression", c => c.RdbCompression, (c, v) => c.RdbCompression = v),
             Bool("rdbchecksum", c => c.RdbChecksum, (c, v) => c.RdbChecksum = v, true),
+            Bool("activerehashing", c => c.ActiveRehashing, (c, v) => c.ActiveRehashing = v),
             Bool("stop-writes-on-bgsave-error", c => c.StopWritesOnBgsaveError, (c, v) => c.StopWritesOnBgsaveError = v),
             Str("masterauth", c => c.MasterAuth, (c, v) => { c.MasterAuth = v; return null; }),
             Str("masteruser", c => c.MasterUser, (c, v) => { c.MasterUser = v; return null; }),

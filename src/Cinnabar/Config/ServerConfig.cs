@@ -50,6 +50,8 @@ public sealed class ServerConfig
     public string PidFile = "";
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
+    /// <summary>Whether the cron finishes key-table rehashing that writes left half done (Redis' activerehashing).</summary>
+    public bool ActiveRehashing = true;
     public bool StopWritesOnBgsaveError = true;
     public string MasterAuth = "";
     public string MasterUser = "";

@@ -43,7 +43,7 @@ public sealed class ServerCron
                 {
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
-                    RehashCycle();
+                    if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
                     _server.OnCronTick();
                 });

@@ -145,4 +145,27 @@ public sealed class KeyEventsAndExpiryTests : IAsyncLifetime
         Assert.Equal(":10\r\n", c.Call("DBSIZE"));
         c.Call("FLUSHDB");
     }
+
+    [Fact]
+    public void CronFinishesKeyTableGrowthUnlessActiveRehashingIsOff()
+    {
+        using var c = _server.Raw();
+        var server = _server.Server;
+        c.Call("SELECT", "10");
+        bool Rehashing() { lock (server.ExecLock) return server.Databases[10].Table.IsRehashing; }
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "activerehashing", "no"));
+        // The 1025th key starts growing 1024 buckets to 2048; the writes stop long before that is done.
+        for (int i = 0; i < 1025; i++) c.Call("SET", "grow:" + i, "v");
+        Assert.True(Rehashing());
+        Thread.Sleep(400); // four cron ticks
+        Assert.True(Rehashing(), "with activerehashing no, only writes move chains");
+        Assert.Equal("*2\r\n$15\r\nactiverehashing\r\n$2\r\nno\r\n", c.Call("CONFIG", "GET", "activerehashing"));
+        c.Call("CONFIG", "SET", "activerehashing", "yes");
+        var sw = Stopwatch.StartNew();
+        while (Rehashing() && sw.ElapsedMilliseconds < 5000) Thread.Sleep(20);
+        Assert.False(Rehashing());
+        Assert.Equal(":1025\r\n", c.Call("DBSIZE"));
+        Assert.Equal("$1\r\nv\r\n", c.Call("GET", "grow:1024"));
+        c.Call("FLUSHDB");
+    }
 }
