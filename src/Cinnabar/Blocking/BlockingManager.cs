@@ -31,6 +31,7 @@ public sealed class BlockingManager
         public required int Db { get; init; }
         public required byte[][] Keys { get; init; }
         public Timer? Timer;
+        public long TimeoutAtMs;
         public bool Done;
     }
 
@@ -68,6 +69,7 @@ public sealed class BlockingManager
         client.Flags |= ClientFlags.Blocked;
         if (timeoutAtMs > 0)
         {
+            w.TimeoutAtMs = timeoutAtMs;
             long due = Math.Max(0, timeoutAtMs - KeyspaceState.WallClockMs());
             w.Timer = new Timer(_ => _server.RunLocked(() => TimeOut(w)), null, Math.Min(due, uint.MaxValue - 1L), Timeout.Infinite);
         }
@@ -136,6 +138,13 @@ public sealed class BlockingManager
     private void TimeOut(Waiter w)
     {
         if (w.Done) return;
+        // Timers run on a coarse clock (a few ms on Linux) and may fire early; a timeout never ends early.
+        long remaining = w.TimeoutAtMs - KeyspaceState.WallClockMs();
+        if (remaining > 0)
+        {
+            w.Timer?.Change(remaining, Timeout.Infinite);
+            return;
+        }
         WriteTo(w.Client, _ => w.Operation.ReplyTimeout(w.Client));
         Finish(w);
     }
