@@ -86,28 +86,6 @@ public sealed class CollectionsRdbTests : IDisposable
     }
 
     [Fact]
-    public async Task RdbFilesWithCollectionsLoadBothWays()
-    {
-        Dictionary<string, string> expected;
-        using (var redis = new RealRedis("--dir", _dir, "--dbfilename", "r.rdb"))
-        {
-            using var r = redis.Connect();
-            Populate(r);
-            expected = Keys.ToDictionary(k => k, k => Describe(r, k));
-            r.Call("SAVE");
-        }
-        await using (var s = new TestServer(c => { c.Dir = _dir; c.DbFilename = "r.rdb"; }))
-        {
-            using var c = s.Raw();
-            foreach (var k in Keys) Assert.Equal(expected[k], Describe(c, k));
-            c.Call("CONFIG", "SET", "dbfilename", "ours.rdb");
-            s.Server.Config.DbFilename = "ours.rdb";
-            Assert.Equal("+OK\r\n", c.Call("SAVE"));
-        }
-        using (var redis = new RealRedis("--dir", _dir, "--dbfilename", "ours.rdb"))
-        {
-            using var r = redis.Connect();
-            foreach (var k in Keys) Assert.Equal(expected[k], Describe(r, k));
-        }
-    }
+    public Task RdbFilesWithCollectionsLoadBothWays() =>
+        RdbInterop.AssertFilesLoadBothWays(_dir, Populate, Keys, Describe);
 }

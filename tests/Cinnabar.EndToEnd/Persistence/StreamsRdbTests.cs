@@ -104,31 +104,12 @@ public sealed class StreamsRdbTests : IDisposable
     }
 
     [Fact]
-    public async Task RdbFilesWithStreamsLoadBothWays()
-    {
-        Dictionary<string, string> expected;
-        using (var redis = new RealRedis("--dir", _dir, "--dbfilename", "r.rdb"))
+    public Task RdbFilesWithStreamsLoadBothWays() =>
+        RdbInterop.AssertFilesLoadBothWays(_dir, r =>
         {
-            using var r = redis.Connect();
             PopulateDeterministic(r);
             PopulateWithConsumers(r);
-            expected = AllKeys.ToDictionary(k => k, k => Describe(r, k));
-            r.Call("SAVE");
-        }
-        await using (var s = new TestServer(c => { c.Dir = _dir; c.DbFilename = "r.rdb"; }))
-        {
-            using var c = s.Raw();
-            foreach (var k in AllKeys) Assert.Equal(expected[k], Describe(c, k));
-            c.Call("CONFIG", "SET", "dbfilename", "ours.rdb");
-            s.Server.Config.DbFilename = "ours.rdb";
-            Assert.Equal("+OK\r\n", c.Call("SAVE"));
-        }
-        using (var redis = new RealRedis("--dir", _dir, "--dbfilename", "ours.rdb"))
-        {
-            using var r = redis.Connect();
-            foreach (var k in AllKeys) Assert.Equal(expected[k], Describe(r, k));
-        }
-    }
+        }, AllKeys, Describe);
 
     [Fact]
     public async Task CorruptStreamPayloadIsRejected()
