@@ -12,8 +12,8 @@ internal static partial class SortSources
     {
         var result = new List<byte[]>();
         if (value is not SortedSetValue z || count <= 0) return result;
-        var node = reverse ? z.AtRank(z.Count - 1 - start) : z.AtRank(start);
-        for (long i = 0; i < count && node is not null; i++, node = reverse ? node.Backward : node.Next) result.Add(node.Member);
+        var p = reverse ? z.AtRank(z.Count - 1 - start) : z.AtRank(start);
+        for (long i = 0; i < count && p.Exists; i++, p = z.Step(p, reverse)) result.Add(z.MemberArrayAt(p));
         return result;
     }
 }

@@ -155,11 +155,8 @@ public static class SortedSetCommands
     /// <summary>A score as Redis' d2string writes it (integers plainly, otherwise %.17g).</summary>
     internal static byte[] ScoreText(double d)
     {
-        if (d == 0) return 1 / d < 0 ? "-0"u8.ToArray() : "0"u8.ToArray();
-        if (d > -4503599627370495 && d < 4503599627370496 && d == Math.Truncate(d)) return Num((long)d);
         Span<byte> buf = stackalloc byte[32];
-        int n = RespNumbers.FormatDouble(d, buf);
-        return buf[..n].ToArray();
+        return buf[..SortedSetValue.FormatScore(d, buf)].ToArray();
     }
 
     private static void DeleteIfEmpty(Client c, ReadOnlySpan<byte> key, SortedSetValue z)
@@ -216,11 +213,11 @@ public static class SortedSetCommands
         {
             score = scores[j];
             var member = c.Arg(scoreIdx + 1 + j * 2);
-            var node = z.Find(member);
-            if (node is not null)
+            var pos = z.Find(member);
+            if (pos.Exists)
             {
                 if (nx) continue;
-                double current = node.Score;
+                double current = z.ScoreAt(pos);
                 if (incr)
                 {
                     score += current;
@@ -235,13 +232,13 @@ public static class SortedSetCommands
                 processed++;
                 if (score != current)
                 {
-                    z.UpdateScore(node, score);
+                    z.UpdateScore(pos, score);
                     updated++;
                 }
             }
             else if (!xx)
             {
-                z.Add(member.ToArray(), score, c.Server.Config);
+                z.Add(member, score, c.Server.Config);
                 added++;
                 processed++;
             }
@@ -339,8 +336,8 @@ public static class SortedSetCommands
         if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
         if (z is null) { c.Reply.Integer(0); return; }
         var first = z.FirstInRange(range);
-        if (first is null) { c.Reply.Integer(0); return; }
-        var last = z.LastInRange(range)!;
+        if (!first.Exists) { c.Reply.Integer(0); return; }
+        var last = z.LastInRange(range);
         c.Reply.Integer(z.RankOf(last) - z.RankOf(first) + 1);
     }
 
@@ -349,9 +346,15 @@ public static class SortedSetCommands
         if (!TryParseLexRange(c.Arg(2), c.Arg(3), out var range)) { c.Reply.Error("ERR min or max not valid string range item"); return; }
         if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
         if (z is null || range.IsEmpty) { c.Reply.Integer(0); return; }
+        if (z.IsListpack)
+        {
+            // Redis counts a listpack by walking (the two differ only when scores are mixed).
+            c.Reply.Integer(WalkRange(z, RangeType.Lex, default, range, reverse: false, offset: 0, limit: -1, out _));
+            return;
+        }
         var first = z.FirstInLexRange(range);
-        if (first is null) { c.Reply.Integer(0); return; }
-        var last = z.LastInLexRange(range)!;
+        if (!first.Exists) { c.Reply.Integer(0); return; }
+        var last = z.LastInLexRange(range);
         c.Reply.Integer(z.RankOf(last) - z.RankOf(first) + 1);
     }
 
@@ -408,69 +411,41 @@ public static class SortedSetCommands
         }
 
         if (!TryGet(c, c.Arg(keyIdx), forRead: true, out var z)) return;
-        var result = new List<SortedSetValue.Node>();
+        // The result is always a run of consecutive elements: where it starts, how long it is, which way.
+        var first = default(ZPos);
+        long length = 0;
         if (z is not null)
         {
-            switch (type)
+            if (type == RangeType.Rank)
             {
-                case RangeType.Rank:
-                    {
-                        long len = z.Count;
-                        if (start < 0) start = len + start;
-                        if (end < 0) end = len + end;
-                        if (start < 0) start = 0;
-                        if (!(start > end || start >= len))
-                        {
-                            if (end >= len) end = len - 1;
-                            long n = end - start + 1;
-                            var node = rev ? z.AtRank(len - 1 - start) : z.AtRank(start);
-                            for (long i = 0; i < n && node is not null; i++)
-                            {
-                                result.Add(node);
-                                node = rev ? node.Backward : node.Next;
-                            }
-                        }
-                        break;
-                    }
-                case RangeType.Score:
-                    if (!(offset > 0 && offset >= z.Count))
-                    {
-                        var node = rev ? z.LastInRange(scoreRange) : z.FirstInRange(scoreRange);
-                        // A negative offset never runs out in C: it skips everything.
-                        for (long o = offset; node is not null && o != 0; o--) node = rev ? node.Backward : node.Next;
-                        for (long l = limit; node is not null && l != 0; l--)
-                        {
-                            if (rev ? !scoreRange.GteMin(node.Score) : !scoreRange.LteMax(node.Score)) break;
-                            result.Add(node);
-                            node = rev ? node.Backward : node.Next;
-                        }
-                    }
-                    break;
-                default:
-                    if (!(offset > 0 && offset >= z.Count) && !lexRange.IsEmpty)
-                    {
-                        var node = rev ? z.LastInLexRange(lexRange) : z.FirstInLexRange(lexRange);
-                        for (long o = offset; node is not null && o != 0; o--) node = rev ? node.Backward : node.Next;
-                        for (long l = limit; node is not null && l != 0; l--)
-                        {
-                            if (rev ? !lexRange.GteMin(node.Member) : !lexRange.LteMax(node.Member)) break;
-                            result.Add(node);
-                            node = rev ? node.Backward : node.Next;
-                        }
-                    }
-                    break;
+                long len = z.Count;
+                if (start < 0) start = len + start;
+                if (end < 0) end = len + end;
+                if (start < 0) start = 0;
+                if (!(start > end || start >= len))
+                {
+                    if (end >= len) end = len - 1;
+                    length = end - start + 1;
+                    first = z.AtRank(rev ? len - 1 - start : start);
+                }
+            }
+            else if ((type == RangeType.Score || !lexRange.IsEmpty) && !(offset > 0 && offset >= z.Count))
+            {
+                length = WalkRange(z, type, scoreRange, lexRange, rev, offset, limit, out first);
             }
         }
 
         if (store)
         {
             var dest = c.Arg(1);
-            if (result.Count > 0)
+            if (length > 0)
             {
                 var dst = new SortedSetValue(listpack: true);
-                foreach (var n in result) dst.Add(n.Member, n.Score, c.Server.Config);
+                Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+                var p = first;
+                for (long i = 0; i < length; i++, p = z!.Step(p, rev)) dst.Add(z!.MemberAt(p, scratch), z.ScoreAt(p), c.Server.Config);
                 c.Db.Set(dest, dst);
-                c.Reply.Integer(result.Count);
+                c.Reply.Integer(length);
                 c.KeyModified(dest);
                 c.Notify(NotifyFlags.ZSet, "zrangestore", dest);
                 c.Dirty();
@@ -483,20 +458,54 @@ public static class SortedSetCommands
             return;
         }
         if (z is null) { WriteEmptyArray(c); return; }
-        WriteRange(c, result, withScores);
+        WriteRange(c, z, first, length, rev, withScores);
     }
 
-    /// <summary>Members (and scores): one flat array in RESP2, [member, score] pairs in RESP3.</summary>
-    private static void WriteRange(Client c, List<SortedSetValue.Node> nodes, bool withScores)
+    /// <summary>
+    /// The run of elements a score or lex range selects, found as Redis walks it: from the first element in
+    /// range at the chosen end, <paramref name="offset"/> steps on, then while elements stay on the near side
+    /// of the far end (at most <paramref name="limit"/>, negative for no limit). Walking rather than counting
+    /// ranks matters for lex ranges over mixed scores, where Redis' answer is defined only by this walk.
+    /// </summary>
+    private static long WalkRange(SortedSetValue z, RangeType type, in ScoreRange scores, in LexRange lex, bool reverse, long offset, long limit, out ZPos first)
+    {
+        var p = type == RangeType.Score
+            ? reverse ? z.LastInRange(scores) : z.FirstInRange(scores)
+            : reverse ? z.LastInLexRange(lex) : z.FirstInLexRange(lex);
+        // A negative offset never runs out in C: it skips everything.
+        for (long o = offset; p.Exists && o != 0; o--) p = z.Step(p, reverse);
+        first = p;
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        long n = 0;
+        for (long l = limit; p.Exists && l != 0; l--, n++, p = z.Step(p, reverse))
+        {
+            bool inside = type == RangeType.Score
+                ? reverse ? scores.GteMin(z.ScoreAt(p)) : scores.LteMax(z.ScoreAt(p))
+                : reverse ? lex.GteMin(z.MemberAt(p, scratch)) : lex.LteMax(z.MemberAt(p, scratch));
+            if (!inside) break;
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// <paramref name="length"/> consecutive elements from <paramref name="first"/>: members (and scores),
+    /// one flat array in RESP2, [member, score] pairs in RESP3.
+    /// </summary>
+    private static void WriteRange(Client c, SortedSetValue z, ZPos first, long length, bool reverse, bool withScores)
     {
         var r = c.Reply;
-        r.ArrayHeader(withScores && c.Protocol == 2 ? nodes.Count * 2 : nodes.Count);
-        foreach (var n in nodes)
-        {
-            if (withScores && c.Protocol > 2) r.ArrayHeader(2);
-            r.Bulk(n.Member);
-            if (withScores) r.Double(n.Score);
-        }
+        r.ArrayHeader(withScores && c.Protocol == 2 ? length * 2 : length);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var p = first;
+        for (long i = 0; i < length; i++, p = z.Step(p, reverse)) WriteElement(c, z, p, withScores, scratch);
+    }
+
+    private static void WriteElement(Client c, SortedSetValue z, ZPos p, bool withScores, Span<byte> scratch)
+    {
+        var r = c.Reply;
+        if (withScores && c.Protocol > 2) r.ArrayHeader(2);
+        r.Bulk(z.MemberAt(p, scratch));
+        if (withScores) r.Double(z.ScoreAt(p));
     }
 
     private static void ZRemRange(Client c, RangeType type)
@@ -517,7 +526,8 @@ public static class SortedSetCommands
         var key = c.Arg(1);
         if (!TryGet(c, key, forRead: false, out var z)) return;
         if (z is null) { c.Reply.Integer(0); return; }
-        var doomed = new List<byte[]>();
+        // Every form removes a run of consecutive ranks.
+        long first = 0, last = -1;
         if (type == RangeType.Rank)
         {
             long len = z.Count;
@@ -526,26 +536,23 @@ public static class SortedSetCommands
             if (start < 0) start = 0;
             if (start > end || start >= len) { c.Reply.Integer(0); return; }
             if (end >= len) end = len - 1;
-            var node = z.AtRank(start);
-            for (long i = start; i <= end && node is not null; i++, node = node.Next) doomed.Add(node.Member);
+            (first, last) = (start, end);
         }
-        else if (type == RangeType.Score)
+        else if (type == RangeType.Score || !lexRange.IsEmpty)
         {
-            for (var node = z.FirstInRange(scoreRange); node is not null && scoreRange.LteMax(node.Score); node = node.Next) doomed.Add(node.Member);
+            long n = WalkRange(z, type, scoreRange, lexRange, reverse: false, offset: 0, limit: -1, out var low);
+            if (n > 0) (first, last) = (z.RankOf(low), z.RankOf(low) + n - 1);
         }
-        else if (!lexRange.IsEmpty)
+        long deleted = last - first + 1;
+        if (deleted > 0)
         {
-            for (var node = z.FirstInLexRange(lexRange); node is not null && lexRange.LteMax(node.Member); node = node.Next) doomed.Add(node.Member);
-        }
-        foreach (var m in doomed) z.Remove(m);
-        if (doomed.Count > 0)
-        {
+            z.RemoveRankRange(first, last);
             c.KeyModified(key);
             c.Notify(NotifyFlags.ZSet, type switch { RangeType.Rank => "zremrangebyrank", RangeType.Score => "zremrangebyscore", _ => "zremrangebylex" }, key);
             DeleteIfEmpty(c, key, z);
         }
-        c.Dirty(doomed.Count);
-        c.Reply.Integer(doomed.Count);
+        c.Dirty(deleted);
+        c.Reply.Integer(deleted);
     }
 
     // ---- pops -----------------------------------------------------------------------------------------
@@ -589,13 +596,14 @@ public static class SortedSetCommands
         else if (nested && !emitKey) r.ArrayHeader(n);
         else if (!nested) { r.ArrayHeader(n * 2 + 1); r.Bulk(key!); }
         else { r.ArrayHeader(2); r.Bulk(key!); r.ArrayHeader(n); }
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         for (long i = 0; i < n; i++)
         {
-            var node = max ? z.Last! : z.First!;
+            var p = max ? z.Last : z.First;
             if (nested) r.ArrayHeader(2);
-            r.Bulk(node.Member);
-            r.Double(node.Score);
-            z.Remove(node.Member);
+            r.Bulk(z.MemberAt(p, scratch));
+            r.Double(z.ScoreAt(p));
+            z.RemoveAt(p);
         }
         c.Notify(NotifyFlags.ZSet, max ? "zpopmax" : "zpopmin", key!);
         DeleteIfEmpty(c, key!, z);
@@ -693,7 +701,7 @@ public static class SortedSetCommands
 
         public IEnumerable<(byte[] Member, double Score)> Elements()
         {
-            if (Value is SortedSetValue z) { for (var n = z.Last; n is not null; n = n.Backward) yield return (n.Member, n.Score); }
+            if (Value is SortedSetValue z) { for (var p = z.Last; p.Exists; p = z.Prev(p)) yield return (z.MemberArrayAt(p), z.ScoreAt(p)); }
             else if (Value is SetValue s) { for (int p = 0; p < s.PositionEnd; p++) if (s.IsLive(p)) yield return (s.MemberArrayAt(p), 1.0); }
         }
 
@@ -837,7 +845,7 @@ public static class SortedSetCommands
             }
             return;
         }
-        WriteRange(c, dst.Ascending().ToList(), withScores);
+        WriteRange(c, dst, dst.First, dst.Count, reverse: false, withScores);
     }
 
     /// <summary>Redis' zunionInterAggregate (a NaN sum becomes 0).</summary>
@@ -879,7 +887,7 @@ public static class SortedSetCommands
         }
         if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
         if (z is null) { c.Reply.Null(); return; }
-        c.Reply.Bulk(z.AtRank(Random.Shared.NextInt64(z.Count))!.Member);
+        c.Reply.Bulk(z.MemberAt(z.AtRank(Random.Shared.NextInt64(z.Count)), stackalloc byte[ListpackEntry.ScratchSize]));
     }
 
     private static void RandomWithCount(Client c, long l, bool withScores)
@@ -890,16 +898,11 @@ public static class SortedSetCommands
         long count = unique ? l : -l;
         if (count == 0) { WriteEmptyArray(c); return; }
         var r = c.Reply;
-        void Emit(SortedSetValue.Node n)
-        {
-            if (withScores && c.Protocol > 2) r.ArrayHeader(2);
-            r.Bulk(n.Member);
-            if (withScores) r.Double(n.Score);
-        }
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         if (!unique || count == 1)
         {
             r.ArrayHeader(withScores && c.Protocol == 2 ? count * 2 : count);
-            for (long i = 0; i < count; i++) Emit(z.AtRank(Random.Shared.NextInt64(z.Count))!);
+            for (long i = 0; i < count; i++) WriteElement(c, z, z.AtRank(Random.Shared.NextInt64(z.Count)), withScores, scratch);
             return;
         }
         long size = z.Count;
@@ -908,12 +911,12 @@ public static class SortedSetCommands
         if (count >= size)
         {
             // Everything, walked from the highest score down as Redis' zset iterator does.
-            for (var n = z.Last; n is not null; n = n.Backward) Emit(n);
+            for (var p = z.Last; p.Exists; p = z.Prev(p)) WriteElement(c, z, p, withScores, scratch);
             return;
         }
         var picked = new HashSet<long>();
         while (picked.Count < count) picked.Add(Random.Shared.NextInt64(size));
-        foreach (var rank in picked) Emit(z.AtRank(rank)!);
+        foreach (var rank in picked) WriteElement(c, z, z.AtRank(rank), withScores, scratch);
     }
 
     /// <summary>
@@ -932,14 +935,14 @@ public static class SortedSetCommands
         ulong next = 0;
         if (z.IsListpack)
         {
-            foreach (var n in z.Ascending()) items.Add((n.Member, ScoreText(n.Score)));
+            foreach (var (member, score) in z.Elements()) items.Add((member, ScoreText(score)));
         }
         else
         {
-            var node = cursor < (ulong)z.Count ? z.AtRank((long)cursor) : null;
+            var p = cursor < (ulong)z.Count ? z.AtRank((long)cursor) : default;
             long taken = 0;
-            for (; node is not null && taken < count; node = node.Next, taken++) items.Add((node.Member, ScoreText(node.Score)));
-            next = node is null ? 0 : cursor + (ulong)taken;
+            for (; p.Exists && taken < count; p = z.Next(p), taken++) items.Add((z.MemberArrayAt(p), ScoreText(z.ScoreAt(p))));
+            next = p.Exists ? cursor + (ulong)taken : 0;
         }
         CollectionScan.WriteResult(c, next, items, pattern, matchArg != 0, pairs: true);
     }

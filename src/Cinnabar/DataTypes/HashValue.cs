@@ -136,25 +136,8 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
         return true;
     }
 
-    /// <summary>Replaces bytes [from, to) with the entries for one or two values, growing the buffer when needed.</summary>
-    private void Splice(int from, int to, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int entries)
-    {
-        int size = ListpackEntry.SizeOf(first) + (entries == 2 ? ListpackEntry.SizeOf(second) : 0);
-        int used = _end - _start - (to - from) + size;
-        if (_start + used > _packed.Length)
-        {
-            var grown = new byte[Math.Max(used, Math.Min(used * 2, used + 256))];
-            _packed.AsSpan(_start, from - _start).CopyTo(grown);
-            _packed.AsSpan(to, _end - to).CopyTo(grown.AsSpan(from - _start + size));
-            from -= _start;
-            _packed = grown;
-            _start = 0;
-        }
-        else _packed.AsSpan(to, _end - to).CopyTo(_packed.AsSpan(from + size));
-        _end = _start + used;
-        int w = from + ListpackEntry.Write(_packed.AsSpan(from), first);
-        if (entries == 2) ListpackEntry.Write(_packed.AsSpan(w), second);
-    }
+    private void Splice(int from, int to, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int entries) =>
+        ListpackEntry.Splice(ref _packed, ref _start, ref _end, from, to, first, second, entries);
 
     // ---- iteration of every pair, in stored order ----
 

@@ -43,29 +43,85 @@ public static class ListpackEntry
     }
 
     /// <summary>The value of the (trusted) entry at <paramref name="p"/>; integers are formatted into <paramref name="scratch"/>.</summary>
-    public static ReadOnlySpan<byte> Read(ReadOnlySpan<byte> buf, int p, Span<byte> scratch)
+    public static ReadOnlySpan<byte> Read(ReadOnlySpan<byte> buf, int p, Span<byte> scratch) =>
+        TryReadInteger(buf, p, out long v) ? Format(v, scratch) : ReadString(buf, p);
+
+    /// <summary>The bytes of the (trusted) string entry at <paramref name="p"/>.</summary>
+    private static ReadOnlySpan<byte> ReadString(ReadOnlySpan<byte> buf, int p)
     {
         byte b = buf[p];
-        if ((b & 0x80) == 0) return Format(b, scratch);
         if ((b & 0xC0) == 0x80) return buf.Slice(p + 1, b & 0x3f);
-        if ((b & 0xE0) == 0xC0)
+        if ((b & 0xF0) == 0xE0) return buf.Slice(p + 2, ((b & 0x0f) << 8) | buf[p + 1]);
+        return buf.Slice(p + 5, (int)BinaryPrimitives.ReadUInt32LittleEndian(buf[(p + 1)..]));
+    }
+
+    /// <summary>
+    /// The value of the (trusted) entry at <paramref name="p"/> as a double, as Redis' zzlGetScore reads a
+    /// sorted-set score: integers directly, strings with strtod. False for text that is not a number.
+    /// </summary>
+    public static bool TryReadDouble(ReadOnlySpan<byte> buf, int p, out double value)
+    {
+        if (TryReadInteger(buf, p, out long v))
+        {
+            value = v;
+            return true;
+        }
+        return RespNumbers.TryParseDouble(ReadString(buf, p), out value);
+    }
+
+    /// <summary>The integer of the (trusted) entry at <paramref name="p"/>, if it is integer-encoded.</summary>
+    public static bool TryReadInteger(ReadOnlySpan<byte> buf, int p, out long value)
+    {
+        byte b = buf[p];
+        if ((b & 0x80) == 0) value = b;
+        else if ((b & 0xE0) == 0xC0)
         {
             long v = ((b & 0x1f) << 8) | buf[p + 1];
-            return Format(v >= 1 << 12 ? v - (1 << 13) : v, scratch);
+            value = v >= 1 << 12 ? v - (1 << 13) : v;
         }
-        if ((b & 0xF0) == 0xE0) return buf.Slice(p + 2, ((b & 0x0f) << 8) | buf[p + 1]);
-        switch (b)
+        else if ((b & 0xC0) == 0x80 || (b & 0xF0) == 0xE0 || b == 0xF0)
         {
-            case 0xF0: return buf.Slice(p + 5, (int)BinaryPrimitives.ReadUInt32LittleEndian(buf[(p + 1)..]));
-            case 0xF1: return Format(BinaryPrimitives.ReadInt16LittleEndian(buf[(p + 1)..]), scratch);
-            case 0xF2:
-                {
-                    int v = buf[p + 1] | buf[p + 2] << 8 | buf[p + 3] << 16;
-                    return Format(v >= 1 << 23 ? v - (1 << 24) : v, scratch);
-                }
-            case 0xF3: return Format(BinaryPrimitives.ReadInt32LittleEndian(buf[(p + 1)..]), scratch);
-            default: return Format(BinaryPrimitives.ReadInt64LittleEndian(buf[(p + 1)..]), scratch);
+            value = 0;
+            return false;
         }
+        else
+        {
+            switch (b)
+            {
+                case 0xF1: value = BinaryPrimitives.ReadInt16LittleEndian(buf[(p + 1)..]); break;
+                case 0xF2:
+                    int v = buf[p + 1] | buf[p + 2] << 8 | buf[p + 3] << 16;
+                    value = v >= 1 << 23 ? v - (1 << 24) : v;
+                    break;
+                case 0xF3: value = BinaryPrimitives.ReadInt32LittleEndian(buf[(p + 1)..]); break;
+                default: value = BinaryPrimitives.ReadInt64LittleEndian(buf[(p + 1)..]); break;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Replaces bytes [from, to) of the entries held in buffer[start..end) with the entries for one or two
+    /// values. A buffer too small is replaced by one with room to spare and the entries start at 0 in it.
+    /// </summary>
+    public static void Splice(ref byte[] buffer, ref int start, ref int end, int from, int to,
+        ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int entries)
+    {
+        int size = SizeOf(first) + (entries == 2 ? SizeOf(second) : 0);
+        int used = end - start - (to - from) + size;
+        if (start + used > buffer.Length)
+        {
+            var grown = new byte[Math.Max(used, Math.Min(used * 2, used + 256))];
+            buffer.AsSpan(start, from - start).CopyTo(grown);
+            buffer.AsSpan(to, end - to).CopyTo(grown.AsSpan(from - start + size));
+            from -= start;
+            buffer = grown;
+            start = 0;
+        }
+        else buffer.AsSpan(to, end - to).CopyTo(buffer.AsSpan(from + size));
+        end = start + used;
+        int w = from + Write(buffer.AsSpan(from), first);
+        if (entries == 2) Write(buffer.AsSpan(w), second);
     }
 
     /// <summary>Where the (trusted) entry that ends just before <paramref name="end"/> starts, from its back-length.</summary>

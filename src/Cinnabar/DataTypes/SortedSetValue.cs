@@ -1,442 +1,469 @@
 using Cinnabar.Config;
-using Cinnabar.Keyspace;
+using Cinnabar.Protocol;
 
 namespace Cinnabar.DataTypes;
 
 /// <summary>
-/// A sorted set: a skip list ordered by (score, member bytes) whose links carry spans, so rank lookups and
-/// the start of a range are O(log n) (Redis' zskiplist), plus a member table for O(1) score lookups by span.
-/// OBJECT ENCODING reports "listpack" until the set outgrows zset-max-listpack-entries/-value, then
-/// "skiplist" for good, as Redis converts.
+/// A position in a sorted set, valid until the set changes: a skip-list node, or the offset of a member
+/// entry in the packed buffer. <c>default</c> is no position.
+/// </summary>
+public readonly struct ZPos
+{
+    internal readonly ZSkipList.Node? Node;
+    private readonly int _offsetPlusOne;
+
+    internal ZPos(ZSkipList.Node? node)
+    {
+        Node = node;
+        _offsetPlusOne = 0;
+    }
+
+    internal ZPos(int offset)
+    {
+        Node = null;
+        _offsetPlusOne = offset + 1;
+    }
+
+    internal int Offset => _offsetPlusOne - 1;
+    public bool Exists => Node is not null || _offsetPlusOne > 0;
+}
+
+/// <summary>
+/// A sorted set in one of Redis' two encodings. Small sets are a real listpack: member and score entries in
+/// one buffer (<see cref="ListpackEntry"/>), ordered by (score, member bytes), scores written as Redis'
+/// d2string text (integers as integer entries), searched linearly as Redis' zzl functions do. That is two
+/// objects per set instead of three per member, and RDB files and DUMP payloads copy the buffer as it is.
+/// Past zset-max-listpack-entries members or a member longer than zset-max-listpack-value it becomes a
+/// <see cref="ZSkipList"/> (O(log n) ranks and ranges, O(1) scores) and stays one; only the results of STORE
+/// commands and RDB loads are converted back, as in Redis.
 /// </summary>
 public sealed class SortedSetValue : IRedisObject
 {
-    private const int MaxLevel = 32;
-    private const double LevelProbability = 0.25;
-
-    /// <summary>One level's link of a node: the next node at that level and how many elements it skips.</summary>
-    public struct Link
-    {
-        public Node? Forward;
-        public long Span;
-    }
-
-    /// <summary>
-    /// A skip-list node. Its links are inline, as in Redis' flexible array: level 0 in every node, the
-    /// levels above it in a subclass sized for the node's height (<see cref="Create"/>), so walking an upper
-    /// level reads the node itself rather than a separate link array (one cache miss per step, not two).
-    /// </summary>
-    public class Node
-    {
-        public readonly byte[] Member;
-        public double Score;
-        public Node? Backward;
-        private Link _level0;
-        private readonly int _height;
-
-        private protected Node(int height, double score, byte[] member)
-        {
-            Member = member;
-            Score = score;
-            _height = height;
-        }
-
-        /// <summary>A node with <paramref name="height"/> levels, of the smallest class that holds them.</summary>
-        public static Node Create(int height, double score, byte[] member) => height switch
-        {
-            1 => new Node(1, score, member),
-            <= 4 => new Node4(height, score, member),
-            <= 8 => new Node8(height, score, member),
-            _ => new Node32(height, score, member),
-        };
-
-        public int Height => _height;
-
-        /// <summary>
-        /// Link <paramref name="i"/> (below <see cref="Height"/>). The subclasses differ only in the length of
-        /// their one inline array, which sits at the same offset in each, so it is read through the largest.
-        /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        internal ref Link Level(int i)
-        {
-            if (i == 0) return ref _level0;
-            System.Diagnostics.Debug.Assert(i < _height);
-            return ref System.Runtime.CompilerServices.Unsafe.As<Node32>(this).Upper[i - 1];
-        }
-
-        public Node? Next => _level0.Forward;
-    }
-
-    [System.Runtime.CompilerServices.InlineArray(3)] private struct Links3 { private Link _first; }
-    [System.Runtime.CompilerServices.InlineArray(7)] private struct Links7 { private Link _first; }
-    [System.Runtime.CompilerServices.InlineArray(MaxLevel - 1)] private struct Links31 { private Link _first; }
-
-    private sealed class Node4(int height, double score, byte[] member) : Node(height, score, member) { internal Links3 Upper; }
-    private sealed class Node8(int height, double score, byte[] member) : Node(height, score, member) { internal Links7 Upper; }
-    private sealed class Node32(int height, double score, byte[] member) : Node(height, score, member) { internal Links31 Upper; }
-
-    private sealed class RawObject { public byte FirstField = 0; }
-
-    /// <summary>What <see cref="Node.Level"/> relies on: each node class's upper links start at the same offset.</summary>
-    internal static bool UpperLinksShareOneOffset()
-    {
-        static nint Offset(Node node, ref Link upper) =>
-            System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.As<RawObject>(node).FirstField,
-                ref System.Runtime.CompilerServices.Unsafe.As<Link, byte>(ref upper));
-        var n4 = new Node4(4, 0, []);
-        var n8 = new Node8(8, 0, []);
-        var n32 = new Node32(MaxLevel, 0, []);
-        nint expected = Offset(n32, ref n32.Upper[0]);
-        return Offset(n4, ref n4.Upper[0]) == expected && Offset(n8, ref n8.Upper[0]) == expected;
-    }
-
-    /// <summary>The header's levels grow with the tallest node, so a small set does not carry 32 empty links.</summary>
-    private Node _header = Node.Create(4, 0, []);
-    private Node? _tail;
-    private int _level = 1;
+    // listpack encoding (when _skiplist is null): member, score, member, score ... in _packed[_start.._end)
+    private byte[] _packed = [];
+    private int _start;
+    private int _end;
     private int _count;
-    // The member table exists only in the skiplist encoding; a listpack-sized set (at most
-    // zset-max-listpack-entries members) is searched along level 0, as Redis searches its listpack.
-    private Dictionary<byte[], Node>? _members;
-    private Dictionary<byte[], Node>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private ZSkipList? _skiplist;
 
     public SortedSetValue(bool listpack = true)
     {
-        IsListpack = listpack;
+        if (!listpack) _skiplist = new ZSkipList();
     }
 
     /// <summary>Redis' zsetTypeCreate: listpack when the expected size and first member fit.</summary>
     public static SortedSetValue Create(long sizeHint, long memberLengthHint, ServerConfig config) =>
         new(sizeHint <= config.ZSetMaxListpackEntries && memberLengthHint <= config.ZSetMaxListpackValue);
 
-    public bool IsListpack
-    {
-        get;
-        private set
-        {
-            field = value;
-            if (value) _members = null;
-            else if (_members is null) BuildMemberTable();
-        }
-    }
-
-    public int Count => _count;
-
-    private void BuildMemberTable()
-    {
-        _members = new Dictionary<byte[], Node>(_count, ByteArrayComparer.Instance);
-        _lookup = _members.GetAlternateLookup<ReadOnlySpan<byte>>();
-        for (var n = First; n is not null; n = n.Next) _members[n.Member] = n;
-    }
-
-    private bool TryFind(ReadOnlySpan<byte> member, out Node node)
-    {
-        if (_members is not null) return _lookup.TryGetValue(member, out node!);
-        for (var n = First; n is not null; n = n.Next)
-            if (member.SequenceEqual(n.Member)) { node = n; return true; }
-        node = null!;
-        return false;
-    }
     public string TypeName => "zset";
+    public bool IsListpack => _skiplist is null;
     public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
-    public Node? First => _header.Level(0).Forward;
-    public Node? Last => _tail;
+    public int Count => _skiplist?.Count ?? _count;
 
     public IRedisObject DeepClone()
     {
         var clone = new SortedSetValue(IsListpack);
-        for (var n = First; n is not null; n = n.Next) clone.Insert(n.Score, n.Member);
+        if (_skiplist is null)
+        {
+            clone._packed = _packed.AsSpan(_start, _end - _start).ToArray();
+            clone._end = clone._packed.Length;
+            clone._count = _count;
+        }
+        else
+        {
+            for (var n = _skiplist.Last; n is not null; n = n.Backward) clone._skiplist!.Insert(n.Score, n.Member);
+        }
         return clone;
     }
+
+    // ---- encoding conversions ----
 
     /// <summary>zsetTypeMaybeConvert: about to add up to <paramref name="sizeHint"/> elements.</summary>
     public void MaybeConvert(long sizeHint, ServerConfig config)
     {
-        if (IsListpack && sizeHint > config.ZSetMaxListpackEntries) IsListpack = false;
+        if (IsListpack && sizeHint > config.ZSetMaxListpackEntries) ConvertToSkipList();
     }
 
-    /// <summary>Converts back to the compact encoding when small enough (results of STORE operations).</summary>
+    public void ConvertToSkipList()
+    {
+        if (_skiplist is not null) return;
+        var list = new ZSkipList(_count);
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        // From the highest score down, so every insertion lands at the head of the list.
+        for (var p = Last; p.Exists; p = Prev(p)) list.Insert(ScoreAt(p), MemberAt(p, scratch).ToArray());
+        _skiplist = list;
+        _packed = [];
+        _start = _end = _count = 0;
+    }
+
+    /// <summary>Converts back to the compact encoding when small enough (results of STORE commands, RDB loads).</summary>
     public void ConvertToListpackIfSmall(ServerConfig config)
     {
-        if (IsListpack || Count > config.ZSetMaxListpackEntries) return;
-        for (var n = First; n is not null; n = n.Next)
+        if (_skiplist is null || _skiplist.Count > config.ZSetMaxListpackEntries) return;
+        int size = 0;
+        Span<byte> text = stackalloc byte[MaxScoreChars];
+        for (var n = _skiplist.First; n is not null; n = n.Next)
+        {
             if (n.Member.Length > config.ZSetMaxListpackValue) return;
-        IsListpack = true;
+            size += ListpackEntry.SizeOf(n.Member) + ListpackEntry.SizeOf(text[..PackedScoreText(n.Score, text)]);
+        }
+        var packed = new byte[size];
+        int w = 0;
+        for (var n = _skiplist.First; n is not null; n = n.Next)
+        {
+            w += ListpackEntry.Write(packed.AsSpan(w), n.Member);
+            w += ListpackEntry.Write(packed.AsSpan(w), text[..PackedScoreText(n.Score, text)]);
+        }
+        _count = _skiplist.Count;
+        _skiplist = null;
+        _packed = packed;
+        _start = 0;
+        _end = size;
     }
+
+    // ---- lookups ----
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {
-        if (TryFind(member, out var node)) { score = node.Score; return true; }
-        score = 0;
-        return false;
+        var p = Find(member);
+        score = p.Exists ? ScoreAt(p) : 0;
+        return p.Exists;
     }
 
-    public Node? Find(ReadOnlySpan<byte> member) => TryFind(member, out var n) ? n : null;
-
-    /// <summary>Adds a member that is not present (converting the encoding first when it would outgrow it).</summary>
-    public Node Add(byte[] member, double score, ServerConfig config)
+    public ZPos Find(ReadOnlySpan<byte> member)
     {
-        if (IsListpack && (Count + 1 > config.ZSetMaxListpackEntries || member.Length > config.ZSetMaxListpackValue)) IsListpack = false;
-        return Insert(score, member);
-    }
-
-    /// <summary>Changes the score of an existing member, keeping the order.</summary>
-    public void UpdateScore(Node node, double newScore)
-    {
-        // In place when the node stays between its neighbours (Redis' zslUpdateScore fast path).
-        if ((node.Backward is null || Compare(node.Backward.Score, node.Backward.Member, newScore, node.Member) < 0) &&
-            (node.Level(0).Forward is null || Compare(node.Level(0).Forward!.Score, node.Level(0).Forward!.Member, newScore, node.Member) > 0))
+        if (_skiplist is not null) return new ZPos(_skiplist.Find(member));
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        for (int p = _start; p < _end;)
         {
-            node.Score = newScore;
+            if (ListpackEntry.Read(_packed, p, scratch).SequenceEqual(member)) return new ZPos(p);
+            p += ListpackEntry.SizeAt(_packed, p);
+            p += ListpackEntry.SizeAt(_packed, p);
+        }
+        return default;
+    }
+
+    public double ScoreAt(ZPos p) => p.Node?.Score ?? PackedScore(p.Offset);
+
+    /// <summary>The member at <paramref name="p"/>; an integer-encoded one is formatted into <paramref name="scratch"/>.</summary>
+    public ReadOnlySpan<byte> MemberAt(ZPos p, Span<byte> scratch) =>
+        p.Node is { } n ? n.Member : ListpackEntry.Read(_packed, p.Offset, scratch);
+
+    /// <summary>The member at <paramref name="p"/> as an array (the node's own, or a copy).</summary>
+    public byte[] MemberArrayAt(ZPos p) =>
+        p.Node is { } n ? n.Member : MemberAt(p, stackalloc byte[ListpackEntry.ScratchSize]).ToArray();
+
+    public ZPos First => _skiplist is not null ? new ZPos(_skiplist.First) : _count > 0 ? new ZPos(_start) : default;
+    public ZPos Last => _skiplist is not null ? new ZPos(_skiplist.Last) : _count > 0 ? new ZPos(PairBefore(_end)) : default;
+
+    public ZPos Next(ZPos p)
+    {
+        if (p.Node is { } n) return new ZPos(n.Next);
+        int q = p.Offset + ListpackEntry.SizeAt(_packed, p.Offset);
+        q += ListpackEntry.SizeAt(_packed, q);
+        return q < _end ? new ZPos(q) : default;
+    }
+
+    public ZPos Prev(ZPos p)
+    {
+        if (p.Node is { } n) return new ZPos(n.Backward);
+        return p.Offset > _start ? new ZPos(PairBefore(p.Offset)) : default;
+    }
+
+    /// <summary>Moves <paramref name="p"/> one step towards the high end, or the low end when <paramref name="reverse"/>.</summary>
+    public ZPos Step(ZPos p, bool reverse) => reverse ? Prev(p) : Next(p);
+
+    /// <summary>0-based ascending rank of a member, or -1.</summary>
+    public long RankOf(ReadOnlySpan<byte> member)
+    {
+        var p = Find(member);
+        return p.Exists ? RankOf(p) : -1;
+    }
+
+    public long RankOf(ZPos p)
+    {
+        if (p.Node is { } n) return _skiplist!.RankOf(n);
+        long rank = 0;
+        for (int q = _start; q < p.Offset; rank++) q = PairAfter(q);
+        return rank;
+    }
+
+    /// <summary>The element at 0-based ascending <paramref name="rank"/>, or no position.</summary>
+    public ZPos AtRank(long rank)
+    {
+        if (rank < 0 || rank >= Count) return default;
+        if (_skiplist is not null) return new ZPos(_skiplist.AtRank(rank));
+        // From the nearer end, as Redis' lpSeek does.
+        if (rank <= _count / 2)
+        {
+            int p = _start;
+            for (long i = 0; i < rank; i++) p = PairAfter(p);
+            return new ZPos(p);
+        }
+        int q = _end;
+        for (long i = _count; i > rank; i--) q = PairBefore(q);
+        return new ZPos(q);
+    }
+
+    /// <summary>First element whose score is within the range, or no position.</summary>
+    public ZPos FirstInRange(in ScoreRange range)
+    {
+        if (_skiplist is not null) return new ZPos(_skiplist.FirstInRange(range));
+        for (var p = First; p.Exists; p = Next(p))
+        {
+            double score = ScoreAt(p);
+            if (range.GteMin(score)) return range.LteMax(score) ? p : default;
+        }
+        return default;
+    }
+
+    /// <summary>Last element whose score is within the range, or no position.</summary>
+    public ZPos LastInRange(in ScoreRange range)
+    {
+        if (_skiplist is not null) return new ZPos(_skiplist.LastInRange(range));
+        for (var p = Last; p.Exists; p = Prev(p))
+        {
+            double score = ScoreAt(p);
+            if (range.LteMax(score)) return range.GteMin(score) ? p : default;
+        }
+        return default;
+    }
+
+    public ZPos FirstInLexRange(in LexRange range)
+    {
+        if (_skiplist is not null) return new ZPos(_skiplist.FirstInLexRange(range));
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        if (!MayHoldLexRange(range, scratch)) return default;
+        for (var p = First; p.Exists; p = Next(p))
+        {
+            var member = MemberAt(p, scratch);
+            if (range.GteMin(member)) return range.LteMax(member) ? p : default;
+        }
+        return default;
+    }
+
+    public ZPos LastInLexRange(in LexRange range)
+    {
+        if (_skiplist is not null) return new ZPos(_skiplist.LastInLexRange(range));
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        if (!MayHoldLexRange(range, scratch)) return default;
+        for (var p = Last; p.Exists; p = Prev(p))
+        {
+            var member = MemberAt(p, scratch);
+            if (range.LteMax(member)) return range.GteMin(member) ? p : default;
+        }
+        return default;
+    }
+
+    /// <summary>
+    /// zzlIsInLexRange: the last member reaches the minimum and the first does not pass the maximum. Redis
+    /// checks the two ends before walking, which decides the answer when scores are mixed.
+    /// </summary>
+    private bool MayHoldLexRange(in LexRange range, Span<byte> scratch) =>
+        _count > 0 && !range.IsEmpty && range.GteMin(MemberAt(Last, scratch)) && range.LteMax(MemberAt(First, scratch));
+
+    /// <summary>Every element from the lowest score up, as new arrays (tests, diagnostics, slow paths).</summary>
+    public IEnumerable<(byte[] Member, double Score)> Elements()
+    {
+        for (var p = First; p.Exists; p = Next(p)) yield return (MemberArrayAt(p), ScoreAt(p));
+    }
+
+    // ---- changes ----
+
+    /// <summary>
+    /// Adds a member that is not present (copying it), converting the encoding first when the set would
+    /// outgrow the listpack.
+    /// </summary>
+    public void Add(ReadOnlySpan<byte> member, double score, ServerConfig config)
+    {
+        if (_skiplist is null && (_count + 1 > config.ZSetMaxListpackEntries || member.Length > config.ZSetMaxListpackValue))
+            ConvertToSkipList();
+        if (_skiplist is not null) _skiplist.Insert(score, member.ToArray());
+        else PackedInsert(member, score);
+    }
+
+    /// <summary>Changes the score of the member at <paramref name="p"/>, keeping the order.</summary>
+    public void UpdateScore(ZPos p, double newScore)
+    {
+        if (p.Node is { } n)
+        {
+            _skiplist!.UpdateScore(n, newScore);
             return;
         }
-        // Otherwise unlink the node and link the same node (same level, same member-table entry) again.
-        UnlinkNode(node);
-        node.Score = newScore;
-        LinkNode(node, Count - 1);
+        int at = p.Offset;
+        Span<byte> memberScratch = stackalloc byte[ListpackEntry.ScratchSize], scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        var member = ListpackEntry.Read(_packed, at, memberScratch);
+        var prev = Prev(p);
+        var next = Next(p);
+        if ((!prev.Exists || Compare(prev, newScore, member, scratch) < 0) && (!next.Exists || Compare(next, newScore, member, scratch) > 0))
+        {
+            // Still between its neighbours: only the score entry changes.
+            int scoreAt = at + ListpackEntry.SizeAt(_packed, at);
+            Span<byte> text = stackalloc byte[MaxScoreChars];
+            Splice(scoreAt, scoreAt + ListpackEntry.SizeAt(_packed, scoreAt), text[..PackedScoreText(newScore, text)], default, 1);
+            return;
+        }
+        // zzlDelete then zzlInsert, as Redis moves an element; the member is copied out of the buffer first.
+        byte[] copy = member.ToArray();
+        RemovePairAt(at);
+        PackedInsert(copy, newScore);
     }
 
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        if (!TryFind(member, out var node)) return false;
-        Delete(node);
+        var p = Find(member);
+        if (!p.Exists) return false;
+        RemoveAt(p);
         return true;
     }
 
-    private static int Compare(double s1, byte[] m1, double s2, byte[] m2)
+    public void RemoveAt(ZPos p)
     {
-        if (s1 < s2) return -1;
-        if (s1 > s2) return 1;
-        return m1.AsSpan().SequenceCompareTo(m2);
+        if (p.Node is { } n) _skiplist!.Delete(n);
+        else RemovePairAt(p.Offset);
     }
 
-    private static int RandomLevel()
+    /// <summary>Removes the elements of ascending ranks <paramref name="start"/> to <paramref name="end"/>, both inclusive.</summary>
+    public void RemoveRankRange(long start, long end)
     {
-        int level = 1;
-        while (level < MaxLevel && Random.Shared.NextDouble() < LevelProbability) level++;
-        return level;
+        var first = AtRank(start);
+        if (_skiplist is not null)
+        {
+            var node = first.Node;
+            for (long i = start; i <= end && node is not null; i++)
+            {
+                var next = node.Next;
+                _skiplist.Delete(node);
+                node = next;
+            }
+            return;
+        }
+        int from = first.Offset, to = from;
+        for (long i = start; i <= end && to < _end; i++) to = PairAfter(to);
+        _packed.AsSpan(to, _end - to).CopyTo(_packed.AsSpan(from));
+        _end -= to - from;
+        _count -= (int)(end - start + 1);
     }
 
-    /// <summary>Scratch for the per-level predecessors of an insert or delete, kept on the stack.</summary>
-    [System.Runtime.CompilerServices.InlineArray(MaxLevel)]
-    private struct NodeLevels
-    {
-        private Node _element;
-    }
+    // ---- the packed form ----
 
-    private Node Insert(double score, byte[] member)
+    /// <summary>Longest text of a score as d2string writes it ("%.17g" needs at most 24 characters).</summary>
+    private const int MaxScoreChars = 32;
+
+    /// <summary>A score as Redis' d2string writes it (integers plainly, otherwise %.17g); returns the length.</summary>
+    public static int FormatScore(double d, Span<byte> dest)
     {
-        var node = Node.Create(RandomLevel(), score, member);
-        LinkNode(node, _count);
-        _count++;
-        _members?.Add(member, node);
-        return node;
+        if (d == 0)
+        {
+            if (1 / d < 0) { "-0"u8.CopyTo(dest); return 2; }
+            dest[0] = (byte)'0';
+            return 1;
+        }
+        if (d > -4503599627370495 && d < 4503599627370496 && d == Math.Truncate(d)) return RespNumbers.FormatInt64((long)d, dest);
+        return RespNumbers.FormatDouble(d, dest);
     }
 
     /// <summary>
-    /// zslInsert for an existing node object: finds its place by (score, member) and links every level.
-    /// <paramref name="length"/> is the number of nodes linked before this one.
+    /// The text of a score's listpack entry, as zzlInsertAt chooses it: a whole number within half the long
+    /// range (double2ll) as an integer, so it is stored as an integer entry (and -0 becomes 0, as in Redis),
+    /// anything else as d2string writes it.
     /// </summary>
-    private void LinkNode(Node node, int length)
+    private static int PackedScoreText(double d, Span<byte> dest)
     {
-        NodeLevels update = default;
-        Span<long> rank = stackalloc long[MaxLevel];
-        double score = node.Score;
-        byte[] member = node.Member;
-        if (node.Height > _header.Height) GrowHeader(node.Height);
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            rank[i] = i == _level - 1 ? 0 : rank[i + 1];
-            while (x.Level(i).Forward is { } f && Compare(f.Score, f.Member, score, member) < 0)
-            {
-                rank[i] += x.Level(i).Span;
-                x = f;
-            }
-            update[i] = x;
-        }
-        int level = node.Height;
-        if (level > _level)
-        {
-            for (int i = _level; i < level; i++)
-            {
-                rank[i] = 0;
-                update[i] = _header;
-                _header.Level(i).Span = length;
-            }
-            _level = level;
-        }
-        for (int i = 0; i < level; i++)
-        {
-            node.Level(i).Forward = update[i].Level(i).Forward;
-            update[i].Level(i).Forward = node;
-            node.Level(i).Span = update[i].Level(i).Span - (rank[0] - rank[i]);
-            update[i].Level(i).Span = rank[0] - rank[i] + 1;
-        }
-        for (int i = level; i < _level; i++) update[i].Level(i).Span++;
-        node.Backward = update[0] == _header ? null : update[0];
-        if (node.Level(0).Forward is { } next) next.Backward = node; else _tail = node;
+        if (d >= (double)(-(long.MaxValue / 2)) && d <= (double)(long.MaxValue / 2) && (long)d == d)
+            return RespNumbers.FormatInt64((long)d, dest);
+        return FormatScore(d, dest);
     }
 
-    /// <summary>A taller header with the same links (done before a search, so no stale header is held).</summary>
-    private void GrowHeader(int level)
+    /// <summary>The listpack entries (member, score, member, ...) while a listpack.</summary>
+    public ReadOnlySpan<byte> PackedEntries => _packed.AsSpan(_start, _end - _start);
+
+    /// <summary>
+    /// A listpack sorted set over already validated entries, taking <paramref name="buffer"/> as it is.
+    /// Throws <see cref="ArgumentException"/> when a score is not a number or NaN, the pairs are out of
+    /// order, or a member repeats: data Redis never writes, refused rather than served wrong.
+    /// </summary>
+    public static SortedSetValue FromPacked(byte[] buffer, int start, int end, int pairs)
     {
-        var header = Node.Create(Math.Min(MaxLevel, Math.Max(level, _header.Height * 2)), 0, []);
-        for (int i = 0; i < _header.Height; i++) header.Level(i) = _header.Level(i);
-        _header = header;
+        var z = new SortedSetValue { _packed = buffer, _start = start, _end = end, _count = pairs };
+        z.CheckPacked();
+        return z;
     }
 
-    private void Delete(Node node)
+    private void CheckPacked()
     {
-        UnlinkNode(node);
+        Span<byte> a = stackalloc byte[ListpackEntry.ScratchSize], b = stackalloc byte[ListpackEntry.ScratchSize];
+        var previous = default(ZPos);
+        for (var p = First; p.Exists; previous = p, p = Next(p))
+        {
+            int scoreAt = p.Offset + ListpackEntry.SizeAt(_packed, p.Offset);
+            if (!ListpackEntry.TryReadDouble(_packed, scoreAt, out double score) || double.IsNaN(score))
+                throw new ArgumentException("invalid sorted set score");
+            if (previous.Exists && Compare(previous, score, MemberAt(p, a), b) >= 0)
+                throw new ArgumentException("sorted set entries out of order");
+        }
+        if (_count <= 16)
+        {
+            // Pairwise: no allocation for the small sets a dump mostly holds.
+            for (var p = First; p.Exists; p = Next(p))
+                for (var q = Next(p); q.Exists; q = Next(q))
+                    if (MemberAt(p, a).SequenceEqual(MemberAt(q, b))) throw new ArgumentException("duplicate sorted set members");
+            return;
+        }
+        var seen = new HashSet<byte[]>(_count, Keyspace.ByteArrayComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();
+        for (var p = First; p.Exists; p = Next(p))
+            if (!seen.Add(MemberAt(p, a))) throw new ArgumentException("duplicate sorted set members");
+    }
+
+    private double PackedScore(int memberAt)
+    {
+        ListpackEntry.TryReadDouble(_packed, memberAt + ListpackEntry.SizeAt(_packed, memberAt), out double score);
+        return score;
+    }
+
+    private int PairAfter(int memberAt)
+    {
+        int q = memberAt + ListpackEntry.SizeAt(_packed, memberAt);
+        return q + ListpackEntry.SizeAt(_packed, q);
+    }
+
+    private int PairBefore(int memberAt) => ListpackEntry.StartBefore(_packed, ListpackEntry.StartBefore(_packed, memberAt));
+
+    /// <summary>The element at <paramref name="p"/> against (score, member): negative when it sorts first.</summary>
+    private int Compare(ZPos p, double score, ReadOnlySpan<byte> member, Span<byte> scratch)
+    {
+        double s = ScoreAt(p);
+        if (s < score) return -1;
+        if (s > score) return 1;
+        return MemberAt(p, scratch).SequenceCompareTo(member);
+    }
+
+    /// <summary>zzlInsert: before the first element that sorts after (score, member).</summary>
+    private void PackedInsert(ReadOnlySpan<byte> member, double score)
+    {
+        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
+        int at = _end;
+        for (int p = _start; p < _end; p = PairAfter(p))
+        {
+            if (Compare(new ZPos(p), score, member, scratch) > 0)
+            {
+                at = p;
+                break;
+            }
+        }
+        Span<byte> text = stackalloc byte[MaxScoreChars];
+        Splice(at, at, member, text[..PackedScoreText(score, text)], 2);
+        _count++;
+    }
+
+    private void RemovePairAt(int memberAt)
+    {
+        int end = PairAfter(memberAt);
+        _packed.AsSpan(end, _end - end).CopyTo(_packed.AsSpan(memberAt));
+        _end -= end - memberAt;
         _count--;
-        _members?.Remove(node.Member);
     }
 
-    /// <summary>zslDeleteNode: removes the node from every level; the member table is left to the caller.</summary>
-    private Node UnlinkNode(Node node)
-    {
-        NodeLevels update = default;
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            while (x.Level(i).Forward is { } f && Compare(f.Score, f.Member, node.Score, node.Member) < 0) x = f;
-            update[i] = x;
-        }
-        for (int i = 0; i < _level; i++)
-        {
-            if (update[i].Level(i).Forward == node)
-            {
-                update[i].Level(i).Span += node.Level(i).Span - 1;
-                update[i].Level(i).Forward = node.Level(i).Forward;
-            }
-            else update[i].Level(i).Span--;
-        }
-        if (node.Level(0).Forward is { } next) next.Backward = node.Backward; else _tail = node.Backward;
-        while (_level > 1 && _header.Level(_level - 1).Forward is null) _level--;
-        return node;
-    }
-
-    /// <summary>0-based rank of a member (ascending), or -1.</summary>
-    public long RankOf(ReadOnlySpan<byte> member)
-    {
-        if (!TryFind(member, out var target)) return -1;
-        long rank = 0;
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            while (x.Level(i).Forward is { } f && Compare(f.Score, f.Member, target.Score, target.Member) <= 0)
-            {
-                rank += x.Level(i).Span;
-                x = f;
-            }
-            if (x == target) return rank - 1;
-        }
-        return -1;
-    }
-
-    /// <summary>The node at 0-based ascending <paramref name="rank"/>, or null.</summary>
-    public Node? AtRank(long rank)
-    {
-        if (rank < 0 || rank >= Count) return null;
-        long traversed = 0;
-        var x = _header;
-        rank++;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            while (x.Level(i).Forward is not null && traversed + x.Level(i).Span <= rank)
-            {
-                traversed += x.Level(i).Span;
-                x = x.Level(i).Forward!;
-            }
-            if (traversed == rank) return x;
-        }
-        return null;
-    }
-
-    /// <summary>First node whose score is within the range (from the low end), or null.</summary>
-    public Node? FirstInRange(in ScoreRange range)
-    {
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-            while (x.Level(i).Forward is { } f && !range.GteMin(f.Score)) x = f;
-        var n = x.Level(0).Forward;
-        return n is not null && range.LteMax(n.Score) ? n : null;
-    }
-
-    /// <summary>Last node whose score is within the range, or null.</summary>
-    public Node? LastInRange(in ScoreRange range)
-    {
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-            while (x.Level(i).Forward is { } f && range.LteMax(f.Score)) x = f;
-        return x != _header && range.GteMin(x.Score) ? x : null;
-    }
-
-    public Node? FirstInLexRange(in LexRange range)
-    {
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-            while (x.Level(i).Forward is { } f && !range.GteMin(f.Member)) x = f;
-        var n = x.Level(0).Forward;
-        return n is not null && range.LteMax(n.Member) ? n : null;
-    }
-
-    public Node? LastInLexRange(in LexRange range)
-    {
-        var x = _header;
-        for (int i = _level - 1; i >= 0; i--)
-            while (x.Level(i).Forward is { } f && range.LteMax(f.Member)) x = f;
-        return x != _header && range.GteMin(x.Member) ? x : null;
-    }
-
-    /// <summary>Number of elements whose 0-based rank is below that of <paramref name="node"/>.</summary>
-    public long RankOf(Node node) => RankOf(node.Member);
-
-    public IEnumerable<Node> Ascending()
-    {
-        for (var n = First; n is not null; n = n.Next) yield return n;
-    }
-}
-
-/// <summary>A score interval as ZRANGEBYSCORE takes it: "(" makes an end exclusive.</summary>
-public readonly record struct ScoreRange(double Min, double Max, bool MinExclusive, bool MaxExclusive)
-{
-    public bool GteMin(double v) => MinExclusive ? v > Min : v >= Min;
-    public bool LteMax(double v) => MaxExclusive ? v < Max : v <= Max;
-    public bool IsEmpty => Min > Max || (Min == Max && (MinExclusive || MaxExclusive));
-}
-
-/// <summary>A lexicographic interval ("[a", "(a", "-", "+") over raw member bytes.</summary>
-public readonly record struct LexRange(byte[]? Min, byte[]? Max, bool MinExclusive, bool MaxExclusive, bool MinIsNegInf, bool MinIsPosInf, bool MaxIsNegInf, bool MaxIsPosInf)
-{
-    private static int Cmp(byte[] a, bool aNeg, bool aPos, byte[] b) => aNeg ? -1 : aPos ? 1 : a.AsSpan().SequenceCompareTo(b);
-
-    public bool GteMin(byte[] v)
-    {
-        if (MinIsNegInf) return true;
-        if (MinIsPosInf) return false;
-        int c = v.AsSpan().SequenceCompareTo(Min);
-        return MinExclusive ? c > 0 : c >= 0;
-    }
-
-    public bool LteMax(byte[] v)
-    {
-        if (MaxIsPosInf) return true;
-        if (MaxIsNegInf) return false;
-        int c = v.AsSpan().SequenceCompareTo(Max);
-        return MaxExclusive ? c < 0 : c <= 0;
-    }
-
-    /// <summary>Redis' zslIsInLexRange pre-check: a range whose min is above its max holds nothing.</summary>
-    public bool IsEmpty
-    {
-        get
-        {
-            if (MinIsPosInf || MaxIsNegInf) return true;
-            if (MinIsNegInf || MaxIsPosInf) return false;
-            int c = Min.AsSpan().SequenceCompareTo(Max);
-            return c > 0 || (c == 0 && (MinExclusive || MaxExclusive));
-        }
-    }
+    private void Splice(int from, int to, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int entries) =>
+        ListpackEntry.Splice(ref _packed, ref _start, ref _end, from, to, first, second, entries);
 }

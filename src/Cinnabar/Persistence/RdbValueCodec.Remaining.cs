@@ -32,21 +32,15 @@ public static partial class RdbValueCodec
     {
         if (z.IsListpack)
         {
-            var flat = new List<byte[]>(z.Count * 2);
-            foreach (var n in z.Ascending())
-            {
-                flat.Add(n.Member);
-                flat.Add(SortedSetCommands.ScoreText(n.Score));
-            }
-            o.WriteString(Listpack.Encode(flat));
+            WriteListpack(o, z.PackedEntries, z.Count * 2);
             return;
         }
         // Highest score first, as Redis saves it (loading then always inserts at the head).
         o.WriteLength((ulong)z.Count);
-        for (var n = z.Last; n is not null; n = n.Backward)
+        for (var p = z.Last; p.Exists; p = z.Prev(p))
         {
-            o.WriteString(n.Member);
-            o.WriteBinaryDouble(n.Score);
+            o.WriteString(z.MemberAt(p, default)); // a skiplist holds its members as they are
+            o.WriteBinaryDouble(z.ScoreAt(p));
         }
     }
 
@@ -59,42 +53,44 @@ public static partial class RdbValueCodec
             var member = input.ReadString();
             double score = binaryScores ? input.ReadBinaryDouble() : input.ReadTextDouble();
             if (double.IsNaN(score)) throw new RdbFormatException("Zset with NAN score detected");
-            if (z.Find(member) is not null) throw new RdbFormatException("Duplicate zset fields detected");
+            if (z.Find(member).Exists) throw new RdbFormatException("Duplicate zset fields detected");
             z.Add(member, score, config);
         }
         z.ConvertToListpackIfSmall(config);
         return z;
     }
 
-    /// <summary>A listpack of member, score pairs, read in place (no array per score).</summary>
+    /// <summary>
+    /// A listpack of member, score pairs: kept as it is (checked, not decoded), as Redis keeps it, unless it
+    /// holds more than zset-max-listpack-entries members.
+    /// </summary>
     private static SortedSetValue ReadSortedSetListpack(byte[] blob, ServerConfig config)
     {
         int count = Listpack.Validate(blob);
         if (count % 2 != 0) throw new RdbFormatException("sorted set blob with an odd number of elements");
-        var z = new SortedSetValue(listpack: true);
-        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-        for (int p = Listpack.HeaderSize; p < blob.Length - 1;)
+        if (count == 0) throw new RdbFormatException("empty sorted set");
+        SortedSetValue z;
+        try
         {
-            var member = ListpackEntry.Read(blob, p, scratch).ToArray();
-            p += ListpackEntry.SizeAt(blob, p);
-            if (z.Find(member) is not null) throw new RdbFormatException("Duplicate zset fields detected");
-            z.Add(member, ParseScore(ListpackEntry.Read(blob, p, scratch)), config);
-            p += ListpackEntry.SizeAt(blob, p);
+            z = SortedSetValue.FromPacked(blob, Listpack.HeaderSize, blob.Length - 1, count / 2);
         }
+        catch (ArgumentException e)
+        {
+            throw new RdbFormatException(e.Message);
+        }
+        if (z.Count > config.ZSetMaxListpackEntries) z.ConvertToSkipList();
         return z;
     }
 
-    private static double ParseScore(ReadOnlySpan<byte> text) =>
-        RespNumbers.TryParseDouble(text, out double score) && !double.IsNaN(score) ? score : throw new RdbFormatException("invalid sorted set score");
-
+    /// <summary>A ziplist of member, score pairs (Redis before 7.0): re-packed as a listpack.</summary>
     private static SortedSetValue SortedSetFromFlat(List<byte[]> flat, ServerConfig config)
     {
         if (flat.Count % 2 != 0) throw new RdbFormatException("sorted set blob with an odd number of elements");
-        var z = new SortedSetValue(listpack: true);
+        var z = new SortedSetValue(listpack: flat.Count / 2 <= config.ZSetMaxListpackEntries);
         for (int i = 0; i < flat.Count; i += 2)
         {
-            double score = ParseScore(flat[i + 1]);
-            if (z.Find(flat[i]) is not null) throw new RdbFormatException("Duplicate zset fields detected");
+            if (!RespNumbers.TryParseDouble(flat[i + 1], out double score) || double.IsNaN(score)) throw new RdbFormatException("invalid sorted set score");
+            if (z.Find(flat[i]).Exists) throw new RdbFormatException("Duplicate zset fields detected");
             z.Add(flat[i], score, config);
         }
         return z;

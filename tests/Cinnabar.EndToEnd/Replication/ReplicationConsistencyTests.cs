@@ -183,7 +183,7 @@ public sealed class ReplicationConsistencyTests
                         HashValue h => string.Join("|", h.Pairs().Select(x => L.GetString(x.Field) + "=" + L.GetString(x.Value)).Order(StringComparer.Ordinal)),
                         SetValue s => string.Join("|", Enumerable.Range(0, s.PositionEnd).Where(s.IsLive).Select(p => L.GetString(s.MemberArrayAt(p))).Order(StringComparer.Ordinal)),
                         ListValue l => string.Join("|", l.Elements().Select(x => L.GetString(x))),
-                        SortedSetValue z => string.Join("|", z.Ascending().Select(n => L.GetString(n.Member) + "|" + Score(n.Score))),
+                        SortedSetValue z => string.Join("|", z.Elements().Select(e => L.GetString(e.Member) + "|" + Score(e.Score))),
                         _ => "?",
                     };
                     result[$"{db}:{L.GetString(e.Key)}"] = $"{RedisValue.TypeName(e.Value!)}:{value}@{(e.ExpireAt == 0 ? "" : e.ExpireAt.ToString())}";

@@ -42,7 +42,7 @@ public sealed class StreamFuzzDifferentialTests(DifferentialFixture f) : IClassF
         };
         string StrictId() => rnd.Next(1, idRange) + "-" + rnd.Next(3);
         var history = new List<string>();
-        var recorder = new Recorder(p, history);
+        var recorder = new CommandRecorder(p, history);
         for (int step = 0; step < 1500; step++)
         {
             var k = Key();
@@ -92,37 +92,6 @@ public sealed class StreamFuzzDifferentialTests(DifferentialFixture f) : IClassF
                     if (rnd.Next(4) == 0) recorder.Same("XGROUP", "DELCONSUMER", k, Group(), Consumer());
                     else recorder.Same("XSETID", k, StrictId());
                     break;
-            }
-        }
-    }
-
-    /// <summary>Keeps the command history so a failure shows how the state was reached.</summary>
-    private sealed class Recorder(DiffPair p, List<string> history)
-    {
-        public void Same(params string[] args)
-        {
-            history.Add(string.Join(' ', args));
-            try { p.Same(args); }
-            catch (Exception e)
-            {
-                throw new Xunit.Sdk.XunitException(e.Message + "\nhistory:\n" + string.Join("\n", history));
-            }
-        }
-
-        /// <summary>Compares with integers masked (delivery and seen times).</summary>
-        public void Masked(params string[] args)
-        {
-            history.Add(string.Join(' ', args));
-            static string Mask(string r) => System.Text.RegularExpressions.Regex.Replace(r, @":\d+\r\n", ":N\r\n");
-            try
-            {
-                var expected = Mask(p.Redis.Call(args));
-                var actual = Mask(p.Ours.Call(args));
-                Assert.True(expected == actual, $"reply differs for: {string.Join(' ', args)}\n  redis:    {DiffPair.Escape(expected)}\n  cinnabar: {DiffPair.Escape(actual)}");
-            }
-            catch (Exception e)
-            {
-                throw new Xunit.Sdk.XunitException(e.Message + "\nhistory:\n" + string.Join("\n", history));
             }
         }
     }
