@@ -90,6 +90,7 @@ public static class RespNumbers
             }
             return false;
         }
+        if (TryParsePlainDecimal(rest, neg, out value)) return true;
         // strtod accepts digits, '.', exponent; reject anything .NET would accept beyond that (NaN, spaces).
         foreach (byte c in rest)
         {
@@ -110,6 +111,36 @@ public static class RespNumbers
         }
         return true;
     }
+
+    /// <summary>
+    /// Clinger's fast path for the common case (scores such as "1.5", "-2.25", "1000"): at most 15 digits, one
+    /// optional point, no exponent. The digits and the power of ten are then exact doubles and one division is
+    /// correctly rounded, so the result is the one strtod and double.Parse give, without their general machinery.
+    /// </summary>
+    private static bool TryParsePlainDecimal(ReadOnlySpan<byte> s, bool negative, out double value)
+    {
+        value = 0;
+        if (s.Length == 0 || s.Length > 16) return false;
+        long mantissa = 0;
+        int digits = 0, fraction = -1;
+        foreach (byte c in s)
+        {
+            if (c is >= (byte)'0' and <= (byte)'9')
+            {
+                mantissa = mantissa * 10 + (c - '0');
+                digits++;
+                if (fraction >= 0) fraction++;
+            }
+            else if (c == '.' && fraction < 0) fraction = 0;
+            else return false;
+        }
+        if (digits == 0 || digits > 15) return false;
+        double v = fraction > 0 ? mantissa / PowersOfTen[fraction] : mantissa;
+        value = negative ? -v : v;
+        return true;
+    }
+
+    private static ReadOnlySpan<double> PowersOfTen => [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
     /// <summary>
     /// Formats like C's printf("%.17g"), which Redis 7.0 uses for double replies (ZSCORE and friends),

@@ -151,9 +151,15 @@ public static class ListpackEntry
         if (header < 0 || p + header > limit) return -1;
         long body = BodySize(buf, p);
         if (body < header || p + body > limit) return -1;
-        Span<byte> expected = stackalloc byte[5];
-        int backlen = WriteBacklen(expected, (int)body);
-        if (p + body + backlen > limit || !buf.Slice(p + (int)body, backlen).SequenceEqual(expected[..backlen])) return -1;
+        int backlen = BacklenSize((int)body);
+        if (p + body + backlen > limit) return -1;
+        // The back-length as WriteBacklen writes it, compared byte by byte (this runs for every entry loaded).
+        int q = p + (int)body;
+        for (int i = 0; i < backlen; i++)
+        {
+            int group = ((int)body >> (7 * (backlen - 1 - i))) & 0x7f;
+            if (buf[q + i] != (i == 0 ? group : group | 0x80)) return -1;
+        }
         return (int)body + backlen;
     }
 

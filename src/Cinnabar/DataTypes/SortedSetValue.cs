@@ -392,22 +392,32 @@ public sealed class SortedSetValue : IRedisObject
 
     private void CheckPacked()
     {
+        // One pass over raw offsets (this runs for every small sorted set loaded): scores, then order.
         Span<byte> a = stackalloc byte[ListpackEntry.ScratchSize], b = stackalloc byte[ListpackEntry.ScratchSize];
-        var previous = default(ZPos);
-        for (var p = First; p.Exists; previous = p, p = Next(p))
+        Span<int> members = stackalloc int[16];
+        int previous = -1, n = 0;
+        double previousScore = 0;
+        for (int p = _start; p < _end; n++)
         {
-            int scoreAt = p.Offset + ListpackEntry.SizeAt(_packed, p.Offset);
+            int scoreAt = p + ListpackEntry.SizeAt(_packed, p);
             if (!ListpackEntry.TryReadDouble(_packed, scoreAt, out double score) || double.IsNaN(score))
                 throw new ArgumentException("invalid sorted set score");
-            if (previous.Exists && Compare(previous, score, MemberAt(p, a), b) >= 0)
+            if (previous >= 0 && (score < previousScore || (score == previousScore &&
+                    ListpackEntry.Read(_packed, previous, a).SequenceCompareTo(ListpackEntry.Read(_packed, p, b)) >= 0)))
                 throw new ArgumentException("sorted set entries out of order");
+            if (n < members.Length) members[n] = p;
+            previous = p;
+            previousScore = score;
+            p = scoreAt + ListpackEntry.SizeAt(_packed, scoreAt);
         }
-        if (_count <= 16)
+        // Equal members with equal scores were caught as out of order; with different scores they can be anywhere.
+        if (n <= members.Length)
         {
             // Pairwise: no allocation for the small sets a dump mostly holds.
-            for (var p = First; p.Exists; p = Next(p))
-                for (var q = Next(p); q.Exists; q = Next(q))
-                    if (MemberAt(p, a).SequenceEqual(MemberAt(q, b))) throw new ArgumentException("duplicate sorted set members");
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++)
+                    if (ListpackEntry.Read(_packed, members[i], a).SequenceEqual(ListpackEntry.Read(_packed, members[j], b)))
+                        throw new ArgumentException("duplicate sorted set members");
             return;
         }
         var seen = new HashSet<byte[]>(_count, Keyspace.ByteArrayComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();

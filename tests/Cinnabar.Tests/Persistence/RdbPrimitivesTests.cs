@@ -222,6 +222,26 @@ public class RdbPrimitivesTests
     /// refused with <see cref="RdbFormatException"/>.
     /// </summary>
     [Fact]
+    public void EveryBackLengthByteOfAnEntryIsChecked()
+    {
+        foreach (int length in new[] { 1, 60, 126, 200, 5000, 20_000 })
+        {
+            var value = Encoding.ASCII.GetBytes(new string('x', length));
+            var entry = new byte[Cinnabar.DataTypes.ListpackEntry.SizeOf(value)];
+            Cinnabar.DataTypes.ListpackEntry.Write(entry, value);
+            Assert.Equal(entry.Length, Cinnabar.DataTypes.ListpackEntry.Validate(entry, 0, entry.Length));
+            int body = (length < 64 ? 1 : length < 4096 ? 2 : 5) + length; // encoding header and data
+            int backlen = Cinnabar.DataTypes.ListpackEntry.BacklenSize(body);
+            for (int i = entry.Length - backlen; i < entry.Length; i++)
+            {
+                var damaged = (byte[])entry.Clone();
+                damaged[i] ^= 0x01;
+                Assert.Equal(-1, Cinnabar.DataTypes.ListpackEntry.Validate(damaged, 0, damaged.Length));
+            }
+        }
+    }
+
+    [Fact]
     public void CorruptedListpacksAreRefusedOrDecodeCompletely()
     {
         var rng = new Random(17);

@@ -64,4 +64,37 @@ public class RespNumbersTests
         Assert.Equal(ok, RespNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out double v));
         if (ok) Assert.Equal(value, v);
     }
+
+    /// <summary>
+    /// The plain-decimal fast path gives exactly what the general parser gives (which is correctly rounded),
+    /// for random inputs of up to 15 digits with the point anywhere, and for the shapes at its edges.
+    /// </summary>
+    [Fact]
+    public void PlainDecimalsParseExactlyAsTheGeneralParser()
+    {
+        var rng = new Random(12);
+        var inputs = new List<string> { "0", "-0", "5.", ".5", "-.5", "+1.25", "999999999999999", "0.000000000000001", "123456789012345.", "1.0000000000000002" };
+        for (int i = 0; i < 200_000; i++)
+        {
+            int digits = rng.Next(1, 16);
+            var text = new System.Text.StringBuilder();
+            if (rng.Next(4) == 0) text.Append(rng.Next(2) == 0 ? '-' : '+');
+            int point = rng.Next(-1, digits + 1);
+            for (int d = 0; d < digits; d++)
+            {
+                if (d == point) text.Append('.');
+                text.Append((char)('0' + rng.Next(10)));
+            }
+            inputs.Add(text.ToString());
+        }
+        foreach (var text in inputs)
+        {
+            Assert.True(RespNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out double fast), text);
+            double expected = double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(fast), $"{text}: {fast:R} vs {expected:R}");
+        }
+        Assert.False(RespNumbers.TryParseDouble("."u8, out _));
+        Assert.False(RespNumbers.TryParseDouble("1.2.3"u8, out _));
+        Assert.False(RespNumbers.TryParseDouble("-"u8, out _));
+    }
 }
