@@ -107,7 +107,8 @@ def main():
         best = {name: min(t for t, _ in runs) for name, runs in results.items()}
         print(f"ratio (best of {a.runs}): {best['cinnabar'] / best['redis']:.2f}x Redis")
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        if not os.environ.get("KEEP_DUMP"): shutil.rmtree(directory, ignore_errors=True)
+        else: print("kept", directory)
 
 if __name__ == "__main__":
     main()

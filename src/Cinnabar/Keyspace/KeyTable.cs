@@ -15,10 +15,25 @@ public struct KeyEntry
     /// <summary>Absolute expiry in Unix milliseconds; 0 means none.</summary>
     public long ExpireAt;
     /// <summary>
-    /// Last access on Redis' 24-bit seconds clock (OBJECT IDLETIME). Kept instead of the key's hash so the
-    /// entry stays 32 bytes; the table recomputes hashes on removal and resize.
+    /// Low 24 bits: last access on Redis' 24-bit seconds clock (OBJECT IDLETIME). High 8 bits: a tag taken
+    /// from the key's hash, so a chain walk skips almost every other key without reading its bytes (a cache
+    /// miss each). The full hash is not kept, so the entry stays 32 bytes; the table recomputes hashes on
+    /// removal and resize.
     /// </summary>
-    public int LruSeconds;
+    private int _lruAndTag;
+
+    public int LruSeconds
+    {
+        readonly get => _lruAndTag & 0xFFFFFF;
+        set => _lruAndTag = (_lruAndTag & ~0xFFFFFF) | (value & 0xFFFFFF);
+    }
+
+    internal readonly int Tag => (int)((uint)_lruAndTag >> 24);
+
+    /// <summary>The tag of a hash: its top bits, which bucket numbers do not use below 16M buckets.</summary>
+    internal static int TagOf(int hash) => (int)((uint)hash >> 24);
+
+    internal void SetTag(int hash) => _lruAndTag = (_lruAndTag & 0xFFFFFF) | (hash & ~0xFFFFFF);
     /// <summary>Next entry in the bucket chain (or in the free list), -1 at the end.</summary>
     public int Next;
 }
@@ -98,11 +113,11 @@ public sealed class KeyTable
 
     public int Find(ReadOnlySpan<byte> key, int hash)
     {
-        int i = BucketOf(hash) - 1;
+        int i = BucketOf(hash) - 1, tag = KeyEntry.TagOf(hash);
         while (i >= 0)
         {
             ref KeyEntry e = ref EntryAt(i);
-            if (key.SequenceEqual(e.Key)) return i;
+            if (e.Tag == tag && key.SequenceEqual(e.Key)) return i;
             i = e.Next;
         }
         return -1;
@@ -131,6 +146,7 @@ public sealed class KeyTable
         e.Value = value;
         e.ExpireAt = expireAt;
         e.LruSeconds = 0;
+        e.SetTag(hash);
         ref int bucket = ref BucketOf(hash);
         e.Next = bucket - 1;
         bucket = index + 1;
@@ -156,6 +172,7 @@ public sealed class KeyTable
         target.Value = null;
         target.ExpireAt = 0;
         target.LruSeconds = 0;
+        target.SetTag(0);
         target.Next = _freeList;
         _freeList = index;
         _freeCount++;

@@ -174,4 +174,29 @@ public sealed class KeyTableTests
         other.Reserve(long.MaxValue); // a corrupt RESIZEDB: capped, not an allocation failure
         Assert.Equal(1 << 24, other.BucketCount);
     }
+
+    [Fact]
+    public void AccessClockAndHashTagShareAFieldWithoutDisturbingEachOther()
+    {
+        var table = new KeyTable();
+        for (int i = 0; i < 2000; i++) Add(table, "key" + i, i);
+        for (int i = 0; i < 2000; i++)
+        {
+            ref var e = ref table.EntryAt(table.Find(K("key" + i)));
+            e.LruSeconds = i % 2 == 0 ? Database.LruClockMax : 0x123456 + i; // every bit of the 24-bit clock
+            Assert.Equal(KeyEntry.TagOf(KeyTable.HashOf(K("key" + i))), e.Tag);
+        }
+        for (int i = 0; i < 2000; i++)
+        {
+            int index = table.Find(K("key" + i));
+            Assert.True(index >= 0, "key" + i);
+            Assert.Equal(i % 2 == 0 ? Database.LruClockMax : 0x123456 + i, table.EntryAt(index).LruSeconds);
+        }
+        // A removed slot keeps no stale tag or clock when it is reused.
+        table.RemoveAt(table.Find(K("key7")));
+        int reused = Add(table, "other", 1);
+        Assert.Equal(0, table.EntryAt(reused).LruSeconds);
+        Assert.Equal(KeyEntry.TagOf(KeyTable.HashOf(K("other"))), table.EntryAt(reused).Tag);
+        Assert.True(table.Find(K("key7")) < 0);
+    }
 }
