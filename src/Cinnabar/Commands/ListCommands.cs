@@ -83,7 +83,7 @@ public static class ListCommands
     private static ListValue GetOrCreate(Client c, ReadOnlySpan<byte> key, ListValue? list)
     {
         if (list is not null) return list;
-        list = new ListValue();
+        list = new ListValue(c.Server.Config.ListMaxListpackSize);
         c.Db.Add(key, list);
         return list;
     }
@@ -269,7 +269,7 @@ public static class ListCommands
             if (cursor.Current.SequenceEqual(pivot)) at = i;
         if (at >= 0)
         {
-            list.InsertAt(after ? at + 1 : at, c.Arg(4));
+            list.Insert(at, after, c.Arg(4));
             c.KeyModified(key);
             c.Notify(NotifyFlags.List, "linsert", key);
             c.Dirty();

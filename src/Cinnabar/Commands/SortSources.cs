@@ -49,7 +49,7 @@ internal static partial class SortSources
 
     public static object CreateList(List<byte[]> elements, ServerConfig config)
     {
-        var list = new ListValue();
+        var list = new ListValue(config.ListMaxListpackSize);
         foreach (var e in elements) list.PushTail(e);
         return list;
     }

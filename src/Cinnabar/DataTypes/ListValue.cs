@@ -4,7 +4,8 @@ namespace Cinnabar.DataTypes;
 
 /// <summary>
 /// A list, stored as Redis' quicklist is: a sequence of nodes, each a buffer of packed listpack entries
-/// (<see cref="ListpackEntry"/>) of up to 8 KB, the node size list-max-listpack-size -2 gives Redis. An
+/// (<see cref="ListpackEntry"/>), filled by Redis' own rule for list-max-listpack-size (8 KB nodes by
+/// default), so node boundaries, and with them RDB files and DUMP payloads, are Redis' byte for byte. An
 /// element costs its bytes plus two or three, not an object. Pushes and pops at both ends are O(1): a node
 /// keeps free room at both sides of its entries (a gap buffer), so a head push writes in front without
 /// moving the rest. Indexing walks the node counts, then the entries of one node, as Redis does.
@@ -12,9 +13,23 @@ namespace Cinnabar.DataTypes;
 /// </summary>
 public sealed class ListValue : IRedisObject
 {
-    /// <summary>Entry bytes a node may hold before a new one is started (one larger element gets a node of its own).</summary>
+    /// <summary>Redis' SIZE_SAFETY_LIMIT: the most bytes a node limited by count may hold.</summary>
     public const int NodeBytes = 8192;
     private const int FirstNodeCapacity = 32;
+
+    /// <summary>Listpack header and terminator, counted in a node's size as Redis counts lpBytes.</summary>
+    private const int ListpackOverhead = 7;
+
+    /// <summary>Redis' estimate of what one more entry adds to a node beyond the value's bytes (SIZE_ESTIMATE_OVERHEAD).</summary>
+    private const int EntryOverheadEstimate = 8;
+
+    /// <summary>Node byte limits for list-max-listpack-size -1 to -5 (Redis' optimization_level).</summary>
+    private static ReadOnlySpan<int> SizeLimits => [4096, 8192, 16384, 32768, 65536];
+
+    /// <summary>list-max-listpack-size when the list was created (Redis' quicklist fill): negative, a byte limit; positive, a count limit.</summary>
+    private readonly int _fill;
+
+    public ListValue(int fill = -2) => _fill = Math.Clamp(fill, -5, short.MaxValue);
 
     private struct Node
     {
@@ -51,10 +66,10 @@ public sealed class ListValue : IRedisObject
     {
         int size = ListpackEntry.SizeOf(value);
         int at = head ? 0 : _nodeCount - 1;
-        if (_nodeCount == 0 || !Fits(NodeAt(at), size))
+        if (_nodeCount == 0 || !AllowsInsert(NodeAt(at), value.Length))
         {
             at = head ? 0 : _nodeCount;
-            InsertNode(at, NewNode(_nodeCount == 0 ? Math.Max(FirstNodeCapacity, size) : Math.Max(NodeBytes, size), size, head));
+            InsertNode(at, NewNode(_nodeCount == 0 ? Math.Max(FirstNodeCapacity, size) : Math.Max(NewNodeCapacity, size), size, head));
         }
         ref var node = ref NodeAt(at);
         MakeRoom(ref node, size, head);
@@ -125,21 +140,117 @@ public sealed class ListValue : IRedisObject
         return ListpackEntry.Read(NodeAt(at).Buffer, offset, scratch);
     }
 
-    /// <summary>Replaces element <paramref name="index"/> (LSET).</summary>
+    /// <summary>Replaces element <paramref name="index"/> (LSET). In place whatever the node's size, as Redis 7.0 does.</summary>
     public void Set(int index, ReadOnlySpan<byte> value)
     {
-        int offset = Locate(index, out int at);
+        int offset = Locate(index, out int at, out _);
         Splice(at, offset, offset + ListpackEntry.SizeAt(NodeAt(at).Buffer, offset), value, 0);
     }
 
-    /// <summary>Inserts before position <paramref name="index"/> (index == Count appends).</summary>
-    public void InsertAt(int index, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// LINSERT: inserts <paramref name="value"/> before or after the element at <paramref name="pivot"/>,
+    /// choosing where as Redis' _quicklistInsert does: into the pivot's node if it has room; else into the
+    /// neighbouring node at that end of it, or a new node between them; else the node is split at the pivot
+    /// and the nodes around it merged where they fit. Node boundaries (and DUMP payloads) stay Redis'.
+    /// </summary>
+    public void Insert(int pivot, bool after, ReadOnlySpan<byte> value)
     {
-        if (index == 0) { PushHead(value); return; }
-        if (index == _count) { PushTail(value); return; }
-        int offset = Locate(index, out int at);
-        Splice(at, offset, offset, value, 1);
+        int offset = Locate(pivot, out int at, out int k);
+        var node = NodeAt(at);
+        bool full = !AllowsInsert(node, value.Length);
+        bool atTail = after && k == node.Count - 1, atHead = !after && k == 0;
+        bool hasNext = at + 1 < _nodeCount, hasPrev = at > 0;
         _count++;
+        if (!full)
+        {
+            int p = after ? offset + ListpackEntry.SizeAt(node.Buffer, offset) : offset;
+            Splice(at, p, p, value, 1);
+        }
+        else if (atTail && hasNext && AllowsInsert(NodeAt(at + 1), value.Length))
+        {
+            Splice(at + 1, NodeAt(at + 1).Start, NodeAt(at + 1).Start, value, 1);
+        }
+        else if (atHead && hasPrev && AllowsInsert(NodeAt(at - 1), value.Length))
+        {
+            Splice(at - 1, NodeAt(at - 1).End, NodeAt(at - 1).End, value, 1);
+        }
+        else if ((atTail && hasNext) || (atHead && hasPrev))
+        {
+            InsertNode(after ? at + 1 : at, NodeOf([], value, [], 1));
+        }
+        else
+        {
+            // Split at the pivot; the part on the insertion side becomes a new node that takes the value.
+            int cut = (after ? offset + ListpackEntry.SizeAt(node.Buffer, offset) : offset) - node.Start;
+            int leftCount = after ? k + 1 : k;
+            var left = node.Entries[..cut];
+            var right = node.Entries[cut..];
+            if (after)
+            {
+                NodeAt(at) = NodeOf(left, [], leftCount);
+                InsertNode(at + 1, NodeOf([], value, right, node.Count - leftCount + 1));
+                MergeAround(at);
+            }
+            else
+            {
+                NodeAt(at) = NodeOf([], right, node.Count - leftCount);
+                InsertNode(at, NodeOf(left, value, [], leftCount + 1));
+                MergeAround(at + 1);
+            }
+        }
+    }
+
+    /// <summary>A node of <paramref name="count"/> elements: the packed entries <paramref name="before"/>, the entry for <paramref name="value"/>, then <paramref name="after"/>.</summary>
+    private static Node NodeOf(ReadOnlySpan<byte> before, ReadOnlySpan<byte> value, ReadOnlySpan<byte> after, int count)
+    {
+        int size = ListpackEntry.SizeOf(value);
+        var buffer = new byte[before.Length + size + after.Length];
+        before.CopyTo(buffer);
+        ListpackEntry.Write(buffer.AsSpan(before.Length), value);
+        after.CopyTo(buffer.AsSpan(before.Length + size));
+        return new Node { Buffer = buffer, Start = 0, End = buffer.Length, Count = count };
+    }
+
+    /// <summary>A node of <paramref name="count"/> elements: the packed entries <paramref name="first"/> then <paramref name="second"/>.</summary>
+    private static Node NodeOf(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int count)
+    {
+        var buffer = new byte[first.Length + second.Length];
+        first.CopyTo(buffer);
+        second.CopyTo(buffer.AsSpan(first.Length));
+        return new Node { Buffer = buffer, Start = 0, End = buffer.Length, Count = count };
+    }
+
+    /// <summary>
+    /// Redis' _quicklistMergeNodes after a split: merges the two nodes before <paramref name="center"/>, the
+    /// two after it, then the center with its previous and its next node, each pair only when it fits.
+    /// </summary>
+    private void MergeAround(int center)
+    {
+        if (center >= 2 && AllowsMerge(center - 2)) { MergeWithNext(center - 2); center--; }
+        if (center + 2 < _nodeCount && AllowsMerge(center + 1)) MergeWithNext(center + 1);
+        int target = center;
+        if (center >= 1 && AllowsMerge(center - 1)) { MergeWithNext(center - 1); target = center - 1; }
+        if (target + 1 < _nodeCount && AllowsMerge(target)) MergeWithNext(target);
+    }
+
+    /// <summary>
+    /// Redis' _quicklistNodeAllowMerge for node <paramref name="i"/> and the one after it. Redis 7.0 still
+    /// estimates the merged size by subtracting a ziplist's 11 header bytes, not a listpack's 7, so a merged
+    /// node may exceed the limit by up to 4 bytes; that is kept, for the same nodes as Redis.
+    /// </summary>
+    private bool AllowsMerge(int i)
+    {
+        var a = NodeAt(i);
+        var b = NodeAt(i + 1);
+        return WithinLimit((long)a.Used + b.Used + 2 * ListpackOverhead - 11, a.Count + b.Count);
+    }
+
+    private void MergeWithNext(int i)
+    {
+        var a = NodeAt(i);
+        var b = NodeAt(i + 1);
+        NodeAt(i) = NodeOf(a.Entries, b.Entries, a.Count + b.Count);
+        RemoveNodes(i + 1, 1);
     }
 
     /// <summary>
@@ -198,7 +309,10 @@ public sealed class ListValue : IRedisObject
     }
 
     /// <summary>Index of the entry at <paramref name="index"/>: returns its offset in node <paramref name="at"/>.</summary>
-    private int Locate(int index, out int at)
+    private int Locate(int index, out int at) => Locate(index, out at, out _);
+
+    /// <summary>As <see cref="Locate(int, out int)"/>, also giving the element's position within its node.</summary>
+    private int Locate(int index, out int at, out int inNode)
     {
         if (index < _count / 2)
         {
@@ -212,6 +326,7 @@ public sealed class ListValue : IRedisObject
             while (fromEnd >= NodeAt(at).Count) fromEnd -= NodeAt(at--).Count;
             index = NodeAt(at).Count - 1 - fromEnd;
         }
+        inNode = index;
         ref var node = ref NodeAt(at);
         if (index <= node.Count / 2)
         {
@@ -307,9 +422,21 @@ public sealed class ListValue : IRedisObject
         _count += count;
     }
 
+    /// <summary>Appends one node holding <paramref name="elements"/> whatever its size (a node read from an RDB file).</summary>
+    public void AppendNode(IReadOnlyList<byte[]> elements)
+    {
+        if (elements.Count == 0) return;
+        int bytes = 0;
+        foreach (var e in elements) bytes += ListpackEntry.SizeOf(e);
+        var buffer = new byte[bytes];
+        int p = 0;
+        foreach (var e in elements) p += ListpackEntry.Write(buffer.AsSpan(p), e);
+        AppendPackedNode(buffer, 0, bytes, elements.Count);
+    }
+
     public IRedisObject DeepClone()
     {
-        var clone = new ListValue { _nodes = new Node[Math.Max(1, _nodeCount)], _nodeCount = _nodeCount, _count = _count };
+        var clone = new ListValue(_fill) { _nodes = new Node[Math.Max(1, _nodeCount)], _nodeCount = _nodeCount, _count = _count };
         for (int i = 0; i < _nodeCount; i++)
         {
             ref var node = ref NodeAt(i);
@@ -320,7 +447,16 @@ public sealed class ListValue : IRedisObject
 
     // ---- node management ----
 
-    private static bool Fits(in Node node, int size) => node.Count == 0 || node.Used + size <= NodeBytes;
+    /// <summary>Redis' _quicklistNodeAllowInsert: whether a value of <paramref name="valueLength"/> bytes joins this node.</summary>
+    private bool AllowsInsert(in Node node, int valueLength) =>
+        WithinLimit((long)node.Used + ListpackOverhead + valueLength + EntryOverheadEstimate, node.Count + 1);
+
+    /// <summary>Redis' quicklistNodeExceedsLimit, negated: a node of <paramref name="bytes"/> (lpBytes) and <paramref name="count"/> entries is allowed.</summary>
+    private bool WithinLimit(long bytes, int count) =>
+        _fill < 0 ? bytes <= SizeLimits[-_fill - 1] : bytes <= NodeBytes && count <= Math.Max(_fill, 1);
+
+    /// <summary>Room a new end node starts with: a full node's worth for byte limits, a little for count limits.</summary>
+    private int NewNodeCapacity => _fill < 0 ? NodeBytes : FirstNodeCapacity;
 
     /// <summary>An empty node whose free room is on the side the next push comes from.</summary>
     private static Node NewNode(int capacity, int size, bool head)
@@ -350,8 +486,8 @@ public sealed class ListValue : IRedisObject
     }
 
     /// <summary>
-    /// Replaces the bytes [from, to) of node <paramref name="at"/> with the entry for <paramref name="value"/>,
-    /// splitting the node in two if it grows past <see cref="NodeBytes"/>.
+    /// Replaces the bytes [from, to) of node <paramref name="at"/> with the entry for <paramref name="value"/>.
+    /// The node may outgrow the limit (LSET does in Redis too); inserts choose their node beforehand.
     /// </summary>
     private void Splice(int at, int from, int to, ReadOnlySpan<byte> value, int countDelta)
     {
@@ -363,18 +499,7 @@ public sealed class ListValue : IRedisObject
         node.Buffer.AsSpan(node.Start, head).CopyTo(merged);
         ListpackEntry.Write(merged.AsSpan(head), value);
         node.Buffer.AsSpan(to, node.End - to).CopyTo(merged.AsSpan(head + size));
-        int count = node.Count + countDelta;
-        if (used <= NodeBytes || count == 1)
-        {
-            node = new Node { Buffer = merged, Start = 0, End = used, Count = count };
-            return;
-        }
-        // Split at the first entry boundary past the middle.
-        int cut = 0, left = 0;
-        while (cut < used / 2) { cut += ListpackEntry.SizeAt(merged, cut); left++; }
-        if (cut == used) { cut = ListpackEntry.StartBefore(merged, used); left--; }
-        node = new Node { Buffer = merged.AsSpan(0, cut).ToArray(), Start = 0, End = cut, Count = left };
-        InsertNode(at + 1, new Node { Buffer = merged.AsSpan(cut).ToArray(), Start = 0, End = used - cut, Count = count - left });
+        node = new Node { Buffer = merged, Start = 0, End = used, Count = node.Count + countDelta };
     }
 
     private void InsertNode(int at, Node node)

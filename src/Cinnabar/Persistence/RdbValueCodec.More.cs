@@ -19,10 +19,10 @@ public static partial class RdbValueCodec
 
     private static object ReadMoreObject(RdbInput input, byte type, ServerConfig config) => type switch
     {
-        RdbFormat.TypeList => ReadPlainList(input),
-        RdbFormat.TypeListZiplist => ListFrom(Ziplist.Decode(input.ReadString())),
-        RdbFormat.TypeListQuicklist => ReadQuicklist(input, version2: false),
-        RdbFormat.TypeListQuicklist2 => ReadQuicklist(input, version2: true),
+        RdbFormat.TypeList => ReadPlainList(input, config),
+        RdbFormat.TypeListZiplist => ListFrom(Ziplist.Decode(input.ReadString()), config),
+        RdbFormat.TypeListQuicklist => ReadQuicklist(input, version2: false, config),
+        RdbFormat.TypeListQuicklist2 => ReadQuicklist(input, version2: true, config),
         _ => ReadEvenMoreObject(input, type, config),
     };
 
@@ -54,35 +54,38 @@ public static partial class RdbValueCodec
         }
     }
 
-    private static ListValue ReadPlainList(RdbInput input)
+    private static ListValue ReadPlainList(RdbInput input, ServerConfig config)
     {
         long n = input.ReadLength();
-        var list = new ListValue();
+        var list = new ListValue(config.ListMaxListpackSize);
         for (long i = 0; i < n; i++) list.PushTail(input.ReadString());
         return list;
     }
 
-    /// <summary>Quicklist nodes: listpack nodes (7.0+) are validated and kept as they are; ziplist nodes are re-packed.</summary>
-    private static ListValue ReadQuicklist(RdbInput input, bool version2)
+    /// <summary>
+    /// Quicklist nodes, each kept as a node as Redis does: listpack nodes (7.0+) are validated and kept as
+    /// they are; a ziplist node becomes a listpack node with the same entries.
+    /// </summary>
+    private static ListValue ReadQuicklist(RdbInput input, bool version2, ServerConfig config)
     {
         long nodes = input.ReadLength();
-        var list = new ListValue();
+        var list = new ListValue(config.ListMaxListpackSize);
         for (long i = 0; i < nodes; i++)
         {
             long container = version2 ? input.ReadLength() : RdbFormat.QuicklistNodePacked;
             var blob = input.ReadString();
-            if (container == RdbFormat.QuicklistNodePlain) list.PushTail(blob);
+            if (container == RdbFormat.QuicklistNodePlain) list.AppendNode([blob]);
             else if (container != RdbFormat.QuicklistNodePacked) throw new RdbFormatException($"unknown quicklist node container {container}");
             else if (version2) list.AppendPackedNode(blob, Listpack.HeaderSize, blob.Length - 1, Listpack.Validate(blob));
-            else foreach (var e in Ziplist.Decode(blob)) list.PushTail(e);
+            else list.AppendNode(Ziplist.Decode(blob));
         }
         if (list.Count == 0) throw new RdbFormatException("empty list loaded");
         return list;
     }
 
-    private static ListValue ListFrom(List<byte[]> elements)
+    private static ListValue ListFrom(List<byte[]> elements, ServerConfig config)
     {
-        var list = new ListValue();
+        var list = new ListValue(config.ListMaxListpackSize);
         foreach (var e in elements) list.PushTail(e);
         return list;
     }
