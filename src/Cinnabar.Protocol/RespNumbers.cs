@@ -151,6 +151,13 @@ public static class RespNumbers
         if (double.IsPositiveInfinity(value)) { "inf"u8.CopyTo(dest); return 3; }
         if (double.IsNegativeInfinity(value)) { "-inf"u8.CopyTo(dest); return 4; }
         if (double.IsNaN(value)) { "nan"u8.CopyTo(dest); return 3; }
+        // Whole numbers (most scores) print as integers under %.17g; formatting them as a long is several
+        // times cheaper than the general G17 path. -0 keeps its sign there.
+        if (value >= -1e15 && value <= 1e15 && value == Math.Truncate(value) && !(value == 0 && double.IsNegative(value)))
+        {
+            ((long)value).TryFormat(dest, out int written, default, CultureInfo.InvariantCulture);
+            return written;
+        }
         value.TryFormat(dest, out int n, "G17", CultureInfo.InvariantCulture);
         // .NET writes "E+20"; C writes "e+20" (both with at least two exponent digits).
         for (int i = 0; i < n; i++)

@@ -35,11 +35,33 @@ public class RespNumbersTests
     [InlineData(double.NegativeInfinity, "-inf")]
     [InlineData(123456789012345678.0, "1.2345678901234568e+17")]
     [InlineData(0.5, "0.5")]
+    [InlineData(1e15, "1000000000000000")]
+    [InlineData(-1e15, "-1000000000000000")]
+    [InlineData(1e16, "10000000000000000")]
+    [InlineData(0.0, "0")]
+    [InlineData(-7.0, "-7")]
     public void FormatsDoublesLikePrintfG17(double value, string expected)
     {
         Span<byte> buf = stackalloc byte[32];
         int n = RespNumbers.FormatDouble(value, buf);
         Assert.Equal(expected, Encoding.ASCII.GetString(buf[..n]));
+    }
+
+    [Fact]
+    public void WholeNumbersTakeTheIntegerPathWithTheSameText()
+    {
+        var rng = new Random(11);
+        Span<byte> buf = stackalloc byte[32];
+        for (int i = 0; i < 100_000; i++)
+        {
+            double whole = Math.Truncate((rng.NextDouble() * 2 - 1) * Math.Pow(10, rng.Next(0, 17)));
+            foreach (double v in new[] { whole, whole + 0.5, BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(whole) + 1) })
+            {
+                int n = RespNumbers.FormatDouble(v, buf);
+                string general = v.ToString("G17", System.Globalization.CultureInfo.InvariantCulture).Replace('E', 'e');
+                Assert.Equal(general, Encoding.ASCII.GetString(buf[..n]));
+            }
+        }
     }
 
     [Theory]
