@@ -60,6 +60,14 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public ServerConfig Config { get; }
     public ServerLog Log { get; }
     public ServerStats Stats { get; } = new();
+    public SlowLog SlowLog { get; } = new();
+
+    /// <summary>Managed heap in use when the server was created (MEMORY STATS startup.allocated).</summary>
+    public long StartupAllocated { get; } = GC.GetTotalMemory(false);
+
+    /// <summary>Highest managed heap MEMORY STATS has seen (peak.allocated).</summary>
+    public long PeakAllocated { get; set; }
+    public LatencyMonitor Latency { get; } = new();
     public KeyspaceState KeyspaceState { get; }
     public Database[] Databases { get; }
     public CommandTable Commands { get; }
@@ -337,8 +345,15 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         // A write that changed data reaches replicas verbatim, unless the handler propagated its effect itself.
         if (Dirty != dirtyBefore && !c.PropagateOverride && Replication.HasStreamConsumers) Replication.PropagateVerbatim(c);
         long elapsed = Stopwatch.GetTimestamp() - start;
+        long micros = elapsed * 1_000_000 / Stopwatch.Frequency;
         cmd.Calls++;
-        cmd.Microseconds += elapsed * 1_000_000 / Stopwatch.Frequency;
+        cmd.Microseconds += micros;
+        cmd.RecordLatency((long)(elapsed * 1e9 / Stopwatch.Frequency));
+        var config = Config;
+        if (micros >= config.SlowlogLogSlowerThan && config.SlowlogLogSlowerThan >= 0 && (cmd.Flags & CommandFlags.SkipSlowlog) == 0)
+            SlowLog.Add(c, micros, config.SlowlogLogSlowerThan, config.SlowlogMaxLen);
+        if (config.LatencyMonitorThreshold > 0 && micros / 1000 >= config.LatencyMonitorThreshold)
+            Latency.Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000);
         Stats.TotalCommandsProcessed++;
         if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
         {

@@ -111,6 +111,25 @@ public sealed class CommandDef
 
     // INFO commandstats
     public long Calls;
+
+    /// <summary>
+    /// LATENCY HISTOGRAM: calls counted per power-of-two bucket of their duration, as Redis' per-command
+    /// hdr histogram reports them (bucket i holds durations below 1032 * 2^i ns). Allocated on the first call.
+    /// </summary>
+    public long[]? LatencyBuckets;
+
+    /// <summary>Counts one call of <paramref name="nanoseconds"/> in <see cref="LatencyBuckets"/>.</summary>
+    public void RecordLatency(long nanoseconds)
+    {
+        var buckets = LatencyBuckets ??= new long[LatencyBucketCount];
+        int i = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(Math.Max(0, nanoseconds) / 1032));
+        buckets[Math.Min(i, LatencyBucketCount - 1)]++;
+    }
+
+    public const int LatencyBucketCount = 48;
+
+    /// <summary>The microseconds Redis prints for bucket <paramref name="i"/> (its highest equivalent value).</summary>
+    public static long LatencyBucketMicros(int i) => ((1032L << i) - 1) / 1000;
     public long Microseconds;
     public long RejectedCalls;
     public long FailedCalls;

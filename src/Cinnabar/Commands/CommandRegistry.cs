@@ -17,5 +17,6 @@ internal static class CommandRegistry
             .Concat(TransactionCommands.Commands())
             .Concat(PubSubCommands.Commands())
             .Concat(PersistenceCommands.Commands())
-            .Concat(ReplicationCommands.Commands());
+            .Concat(ReplicationCommands.Commands())
+            .Concat(DiagnosticCommands.Commands());
 }

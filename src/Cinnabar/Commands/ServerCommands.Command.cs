@@ -66,9 +66,13 @@ public static partial class ServerCommands
         r.SetHeader(tips.Length);
         foreach (var t in tips) r.Bulk(t);
         CommandMetadata.WriteKeySpecs(r, cmd);
-        var subs = cmd.Subcommands ?? [];
-        r.SetHeader(subs.Length);
-        foreach (var s in subs) WriteCommandInfo(c, s);
+        // Redis answers an empty set for "no subcommands" but an array of them otherwise.
+        if (cmd.Subcommands is not { } subs) r.SetHeader(0);
+        else
+        {
+            r.ArrayHeader(subs.Length);
+            foreach (var s in subs) WriteCommandInfo(c, s);
+        }
     }
 
     private static void CommandDocs(Client c)

@@ -149,7 +149,11 @@ public static partial class ServerCommands
         c.Reply.Ok();
     }
 
-    private static void ResetCommandStats(CommandDef cmd) => cmd.Calls = cmd.Microseconds = cmd.FailedCalls = cmd.RejectedCalls = 0;
+    private static void ResetCommandStats(CommandDef cmd)
+    {
+        cmd.Calls = cmd.Microseconds = cmd.FailedCalls = cmd.RejectedCalls = 0;
+        cmd.LatencyBuckets = null;
+    }
 
     private static void ConfigRewrite(Client c)
     {

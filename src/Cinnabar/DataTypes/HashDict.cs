@@ -219,6 +219,21 @@ public sealed class HashDict
         return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
     }
 
+    /// <summary>The table's arrays plus the keys and values, the first <paramref name="samples"/> live entries (0: all) extrapolated.</summary>
+    public long MemoryUsage(int samples)
+    {
+        long bytes = MemorySize.Object(40) + MemorySize.Array(_buckets.Length, 4) + MemorySize.Array(_entries.Length, 24);
+        long sampled = 0, sampledBytes = 0;
+        for (int i = 0; i < _used && (samples == 0 || sampled < samples); i++)
+        {
+            ref Entry e = ref _entries[i];
+            if (e.Key is null) continue;
+            sampledBytes += MemorySize.Bytes(e.Key) + MemorySize.Bytes(e.Value);
+            sampled++;
+        }
+        return bytes + MemorySize.Extrapolate(sampledBytes, sampled, _count);
+    }
+
     public HashDict Clone()
     {
         var copy = new HashDict(_entries.Length);

@@ -87,6 +87,9 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
         return TryGet(field, scratch, out var value) ? value.ToArray() : null;
     }
 
+    public long MemoryUsage(int samples) =>
+        MemorySize.Object(32) + (_dict is not null ? _dict.MemoryUsage(samples) : MemorySize.Bytes(_packed));
+
     public bool Contains(ReadOnlySpan<byte> field) => _dict is not null ? _dict.Contains(field) : OffsetOf(field) >= 0;
 
     /// <summary>

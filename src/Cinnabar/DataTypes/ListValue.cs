@@ -434,6 +434,13 @@ public sealed class ListValue : IRedisObject
         AppendPackedNode(buffer, 0, bytes, elements.Count);
     }
 
+    public long MemoryUsage(int samples)
+    {
+        long bytes = MemorySize.Object(40) + MemorySize.Array(_nodes.Length, 24);
+        for (int i = 0; i < _nodeCount; i++) bytes += MemorySize.Bytes(NodeAt(i).Buffer);
+        return bytes;
+    }
+
     public IRedisObject DeepClone()
     {
         var clone = new ListValue(_fill) { _nodes = new Node[Math.Max(1, _nodeCount)], _nodeCount = _nodeCount, _count = _count };

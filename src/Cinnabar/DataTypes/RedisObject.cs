@@ -16,6 +16,12 @@ public interface IRedisObject
 
     /// <summary>An independent copy (COPY, and snapshots).</summary>
     IRedisObject DeepClone();
+
+    /// <summary>
+    /// Bytes of heap this value holds (MEMORY USAGE): packed encodings exactly, hash tables and skip lists
+    /// by sampling <paramref name="samples"/> elements (0: all) and extrapolating, as Redis does.
+    /// </summary>
+    long MemoryUsage(int samples);
 }
 
 /// <summary>Helpers over stored values of any type.</summary>
@@ -41,6 +47,14 @@ public static class RedisValue
         if (s.Length <= 20 && Protocol.RespNumbers.TryParseInt64(s, out _)) return "int";
         return s.Length <= 44 ? "embstr" : "raw";
     }
+
+    /// <summary>MEMORY USAGE of a value (strings are their byte array).</summary>
+    public static long MemoryUsage(object value, int samples) => value switch
+    {
+        byte[] s => MemorySize.Bytes(s),
+        IRedisObject o => o.MemoryUsage(samples),
+        _ => 0,
+    };
 
     public static object DeepClone(object value) => value switch
     {

@@ -127,6 +127,9 @@ public sealed class SetValue : IRedisObject, IPositionalCollection
 
     public HashDict? Dict => _dict;
 
+    public long MemoryUsage(int samples) =>
+        MemorySize.Object(24) + (_dict is not null ? _dict.MemoryUsage(samples) : MemorySize.Array(_ints.Length, 8));
+
     public IRedisObject DeepClone()
     {
         var copy = new SetValue(_dict is null);

@@ -60,6 +60,9 @@ public sealed class SortedSetValue : IRedisObject
     public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
     public int Count => _skiplist?.Count ?? _count;
 
+    public long MemoryUsage(int samples) =>
+        MemorySize.Object(32) + (_skiplist is not null ? _skiplist.MemoryUsage(samples) : MemorySize.Bytes(_packed));
+
     public IRedisObject DeepClone()
     {
         var clone = new SortedSetValue(IsListpack);

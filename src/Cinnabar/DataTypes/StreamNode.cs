@@ -52,6 +52,14 @@ public sealed class StreamNode
         }
     }
 
+    /// <summary>Heap bytes of this node (MEMORY USAGE).</summary>
+    public long MemoryUsage()
+    {
+        long bytes = MemorySize.Object(80) + MemorySize.Bytes(_data) + MemorySize.Array(_offsets.Length, 4) + MemorySize.Array(_masterFields.Length, 8);
+        foreach (var f in _masterFields) bytes += MemorySize.Bytes(f);
+        return bytes;
+    }
+
     public StreamNode(StreamId master, byte[][] masterFields, int capacityHint)
     {
         Master = master;

@@ -106,6 +106,21 @@ public sealed class ZSkipList
     public Node? First => _header.Level(0).Forward;
     public Node? Last => _tail;
 
+    /// <summary>Nodes and members, the first <paramref name="samples"/> (0: all) extrapolated, plus the member table.</summary>
+    public long MemoryUsage(int samples)
+    {
+        int capacity = _members.EnsureCapacity(0);
+        long bytes = MemorySize.Object(40) + MemorySize.Object(64) + MemorySize.Array(capacity, 24) + MemorySize.Array(capacity, 4);
+        long sampled = 0, sampledBytes = 0;
+        for (var n = First; n is not null && (samples == 0 || sampled < samples); n = n.Next)
+        {
+            int links = n.Height switch { 1 => 0, <= 4 => 3, <= 8 => 7, _ => MaxLevel - 1 };
+            sampledBytes += MemorySize.Object(48 + links * 16) + MemorySize.Bytes(n.Member);
+            sampled++;
+        }
+        return bytes + MemorySize.Extrapolate(sampledBytes, sampled, _count);
+    }
+
     public Node? Find(ReadOnlySpan<byte> member) => _lookup.TryGetValue(member, out var node) ? node : null;
 
     /// <summary>Adds a member that is not present; the array is kept, not copied.</summary>

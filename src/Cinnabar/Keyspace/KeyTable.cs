@@ -87,6 +87,9 @@ public sealed class KeyTable
     /// <summary>Number of buckets (a power of two) of the array keys are moving into; SCAN cursors are bucket positions.</summary>
     public int BucketCount => _buckets.Length;
 
+    /// <summary>Bytes of the table itself (entry pages and bucket arrays), without keys and values (MEMORY STATS).</summary>
+    public long OverheadBytes => (long)_capacity * 32 + ((long)_buckets.Length + (_oldBuckets?.Length ?? 0)) * 4;
+
     /// <summary>True while chains are still being moved from a smaller bucket array.</summary>
     public bool IsRehashing => _oldBuckets is not null;
 

@@ -51,5 +51,6 @@ internal static class StringTestSupport
         public string TypeName => "list";
         public string GetEncoding(ServerConfig config) => "listpack";
         public IRedisObject DeepClone() => new FakeList();
+        public long MemoryUsage(int samples) => 0;
     }
 }
