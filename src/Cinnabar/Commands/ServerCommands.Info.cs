@@ -284,6 +284,12 @@ public static partial class ServerCommands
                 break;
             case "latencystats":
                 sb.Append("# Latencystats\r\n");
+                foreach (var cmd in s.Commands.All)
+                {
+                    AppendLatencyPercentiles(cmd, sb);
+                    if (cmd.Subcommands is not null)
+                        foreach (var sub in cmd.Subcommands) AppendLatencyPercentiles(sub, sb);
+                }
                 break;
             case "cluster":
                 sb.Append("# Cluster\r\n");
@@ -312,6 +318,34 @@ public static partial class ServerCommands
         try { if (OperatingSystem.IsLinux()) release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); } catch (IOException) { }
         string name = OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsMacOS() ? "Darwin" : RuntimeInformation.OSDescription.Split(' ')[0];
         return $"{name} {release} {arch}";
+    }
+
+    /// <summary>
+    /// latency_percentiles_usec_&lt;command&gt;:p50=..,p99=..,p99.9=.. from the command's histogram (Redis'
+    /// default latency-tracking-info-percentiles), each the upper bound of the bucket the percentile falls in.
+    /// </summary>
+    private static void AppendLatencyPercentiles(CommandDef cmd, StringBuilder sb)
+    {
+        if (cmd.LatencyBuckets is not { } buckets) return;
+        long total = buckets.Sum();
+        if (total == 0) return;
+        sb.Append("latency_percentiles_usec_").Append(cmd.FullName).Append(':');
+        (string Label, double Percent)[] wanted = [("50", 50), ("99", 99), ("99.9", 99.9)];
+        for (int j = 0; j < wanted.Length; j++)
+        {
+            long rank = Math.Max(1, (long)Math.Ceiling(wanted[j].Percent / 100 * total));
+            long cumulative = 0;
+            int bucket = 0;
+            for (; bucket < buckets.Length - 1; bucket++)
+            {
+                cumulative += buckets[bucket];
+                if (cumulative >= rank) break;
+            }
+            double micros = ((1032L << bucket) - 1) / 1000.0;
+            sb.Append('p').Append(wanted[j].Label).Append('=').Append(micros.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+            if (j < wanted.Length - 1) sb.Append(',');
+        }
+        sb.Append("\r\n");
     }
 
     private static void AppendCommandStats(CommandDef cmd, StringBuilder sb)

@@ -102,8 +102,10 @@ public sealed class DiagnosticsTests(ServerDiffFixture f) : IClassFixture<Server
             var sleep = Regex.Match(histogram, @"histogram_usec\r\n\*2\r\n:(\d+)\r\n:1\r\n$");
             Assert.True(sleep.Success, histogram);
             Assert.True(long.Parse(sleep.Groups[1].Value) >= 67633, histogram);
+            Assert.Matches(@"latency_percentiles_usec_set:p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r\n", c.Call("INFO", "latencystats"));
             c.Call("CONFIG", "RESETSTAT");
             Assert.Equal("*0\r\n", c.Call("LATENCY", "HISTOGRAM", "set"));
+            Assert.DoesNotContain("latency_percentiles_usec_set:", c.Call("INFO", "latencystats"));
         }
         finally
         {
