@@ -87,6 +87,16 @@ public sealed class BlockingManager
         if (_byKey.ContainsKey(k) && _readySet.Add(k)) _ready.Add(k);
     }
 
+    /// <summary>
+    /// After SWAPDB: every key of <paramref name="db"/> that clients wait on and that now exists is ready
+    /// (Redis' scanDatabaseForReadyKeys); serving then decides whether its value suits each waiter.
+    /// </summary>
+    public void SignalDatabaseReady(Database db)
+    {
+        foreach (var k in _byKey.Keys)
+            if (k.Db == db.Id && db.Find(k.Key, touch: false) >= 0 && _readySet.Add(k)) _ready.Add(k);
+    }
+
     /// <summary>True when a write since the last command made a key with waiters ready.</summary>
     public bool HasReadyKeys => _ready.Count > 0;
 

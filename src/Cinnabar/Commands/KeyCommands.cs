@@ -347,6 +347,9 @@ public static class KeyCommands
             c.Server.TouchAllWatchedKeysInDb(dbs[id1], dbs[id2]);
             c.Server.TouchAllWatchedKeysInDb(dbs[id2], dbs[id1]);
             dbs[id1].SwapWith(dbs[id2]);
+            // Clients blocked on a key that the swap brought into their database are served, as in Redis.
+            c.Server.Blocking.SignalDatabaseReady(dbs[id1]);
+            c.Server.Blocking.SignalDatabaseReady(dbs[id2]);
         }
         c.Dirty();
         c.Reply.Ok();

@@ -48,6 +48,34 @@ public sealed class BlockingTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task SwapdbServesClientsBlockedOnKeysItBringsIn()
+    {
+        using var waiter = S.Raw();
+        using var zwaiter = S.Raw();
+        using var other = S.Raw();
+        waiter.Call("SELECT", "9");
+        zwaiter.Call("SELECT", "9");
+        waiter.Call("DEL", "bk:swap", "bk:zswap");
+        var t = Background(waiter, "BLPOP", "bk:swap", "0");
+        var z = Background(zwaiter, "BZPOPMIN", "bk:zswap", "0");
+        WaitBlocked(2);
+        other.Call("SELECT", "10");
+        other.Call("RPUSH", "bk:swap", "from-10");
+        other.Call("SET", "bk:zswap", "a string"); // the wrong type for BZPOPMIN: that client keeps waiting
+        Assert.Equal("+OK\r\n", other.Call("SWAPDB", "9", "10"));
+        Assert.Equal("*2\r\n$7\r\nbk:swap\r\n$7\r\nfrom-10\r\n", await t.WaitAsync(TimeSpan.FromSeconds(10)));
+        Thread.Sleep(100);
+        Assert.False(z.IsCompleted);
+        other.Call("SELECT", "9");
+        other.Call("DEL", "bk:zswap");
+        other.Call("ZADD", "bk:zswap", "1", "m");
+        Assert.Equal("*3\r\n$8\r\nbk:zswap\r\n$1\r\nm\r\n$1\r\n1\r\n", await z.WaitAsync(TimeSpan.FromSeconds(10)));
+        other.Call("FLUSHDB");
+        other.Call("SELECT", "10");
+        other.Call("FLUSHDB");
+    }
+
+    [Fact]
     public async Task TimeoutAnswersTheNullArrayAfterTheDelay()
     {
         using var c = S.Raw();
