@@ -366,10 +366,11 @@ public static partial class StreamCommands
     private static void XTrim(Client c)
     {
         var key = c.Arg(1);
-        if (!TryGetStream(c, key, false, out var s, out _)) return;
-        if (s is null) { c.Reply.Integer(0); return; }
+        // Arguments are checked before the key, as xtrimCommand does: a bad threshold is an error even on a missing key.
         var a = new TrimArgs();
         if (ParseAddOrTrimArgs(c, ref a, false) < 0) return;
+        if (!TryGetStream(c, key, false, out var s, out _)) return;
+        if (s is null) { c.Reply.Integer(0); return; }
         long deleted = ApplyTrim(s, a);
         if (deleted > 0)
         {

@@ -118,6 +118,14 @@ public sealed class StreamDifferentialTests(DifferentialFixture f) : IClassFixtu
         p.Same("XDEL", k, "1-1", "2-1", "2-1", "999-1");
         p.Same("XDEL", k, "1-1", "bad");
         p.Same("XDEL", "sd:none", "1-1");
+        // XTRIM checks its arguments before the key: errors on a missing key and before WRONGTYPE.
+        p.Same("XTRIM", "sd:none", "MAXLEN", "=", "11-2");
+        p.Same("XTRIM", "sd:none", "MINID", "bad");
+        p.Same("XTRIM", "sd:none", "MAXLEN", "-1");
+        p.Same("XTRIM", "sd:none", "LIMIT", "5");
+        p.Both("SET", "sd:str", "x");
+        p.Same("XTRIM", "sd:str", "MAXLEN", "x");
+        p.Same("XTRIM", "sd:str", "MAXLEN", "1");
         p.Same("XINFO", "STREAM", k);
         p.Same("XTRIM", k, "MAXLEN", "~", "300");
         p.Same("XLEN", k);
