@@ -172,19 +172,17 @@ public static class SortedSetCommands
     {
         bool nx = false, xx = false, ch = false, incr = incrOnly, gt = false, lt = false;
         int scoreIdx = 2;
-        if (!incrOnly)
+        // ZINCRBY shares ZADD's parser in Redis, flags included: "ZINCRBY key GT 1" is a syntax error.
+        while (scoreIdx < c.ArgCount)
         {
-            while (scoreIdx < c.ArgCount)
-            {
-                if (c.ArgIs(scoreIdx, "nx"u8)) nx = true;
-                else if (c.ArgIs(scoreIdx, "xx"u8)) xx = true;
-                else if (c.ArgIs(scoreIdx, "ch"u8)) ch = true;
-                else if (c.ArgIs(scoreIdx, "incr"u8)) incr = true;
-                else if (c.ArgIs(scoreIdx, "gt"u8)) gt = true;
-                else if (c.ArgIs(scoreIdx, "lt"u8)) lt = true;
-                else break;
-                scoreIdx++;
-            }
+            if (c.ArgIs(scoreIdx, "nx"u8)) nx = true;
+            else if (c.ArgIs(scoreIdx, "xx"u8)) xx = true;
+            else if (c.ArgIs(scoreIdx, "ch"u8)) ch = true;
+            else if (c.ArgIs(scoreIdx, "incr"u8)) incr = true;
+            else if (c.ArgIs(scoreIdx, "gt"u8)) gt = true;
+            else if (c.ArgIs(scoreIdx, "lt"u8)) lt = true;
+            else break;
+            scoreIdx++;
         }
         int elements = c.ArgCount - scoreIdx;
         if (elements % 2 != 0 || elements == 0) { c.SyntaxError(); return; }
@@ -193,7 +191,8 @@ public static class SortedSetCommands
         if ((gt && nx) || (lt && nx) || (gt && lt)) { c.Reply.Error("ERR GT, LT, and/or NX options at the same time are not compatible"); return; }
         if (incr && elements > 1) { c.Reply.Error("ERR INCR option supports a single increment-element pair"); return; }
 
-        var scores = new double[elements];
+        // Scores are all parsed before anything changes (one bad score fails the whole command).
+        Span<double> scores = elements <= 16 ? stackalloc double[16] : new double[elements];
         for (int j = 0; j < elements; j++)
             if (!c.TryGetDouble(scoreIdx + j * 2, out scores[j])) return;
 

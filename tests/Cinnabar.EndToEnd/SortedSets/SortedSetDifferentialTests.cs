@@ -32,6 +32,9 @@ public sealed class SortedSetDifferentialTests(DifferentialFixture f) : IClassFi
         p.Same("ZADD", k, "1e400", "a");
         p.Same("ZINCRBY", k, "1", "zzz");
         p.Same("ZINCRBY", k, "x", "zzz");
+        p.Same("ZINCRBY", k, "GT", "zzz"); // ZADD's flags are parsed here too: a syntax error, not a bad float
+        p.Same("ZINCRBY", k, "incr", "1");
+        p.Same("ZINCRBY", "zd:none", "NX", "1");
         p.Same("ZADD", k, "INCR", "-inf", "max");
         p.Same("ZCARD", k);
         p.Same("ZCARD", k + ":none");
