@@ -415,8 +415,8 @@ public static class SetCommands
             }
             else if (result is not null)
             {
-                if (first.IsIntset) result.Add(m, config);
-                else result.Add(first.Dict!.At(p).Key!, config);
+                if (first.Dict is { } dict) result.Add(dict.At(p).Key!, config);
+                else result.Add(m, config);
             }
             else positions!.Add(p);
         }
@@ -523,8 +523,8 @@ public static class SetCommands
     /// <summary>Adds a member of <paramref name="source"/>, sharing its stored bytes (members are never mutated).</summary>
     private static void AddMember(SetValue result, SetValue source, int pos, ReadOnlySpan<byte> member, Config.ServerConfig config)
     {
-        if (source.IsIntset) result.Add(member, config);
-        else result.Add(source.Dict!.At(pos).Key!, config);
+        if (source.Dict is { } dict) result.Add(dict.At(pos).Key!, config);
+        else result.Add(member, config);
     }
 
     /// <summary>The end of a *STORE: the result replaces the destination, or an empty result deletes it.</summary>

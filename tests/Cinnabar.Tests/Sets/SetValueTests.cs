@@ -44,17 +44,69 @@ public sealed class SetValueTests
     }
 
     [Fact]
+    public void SmallStringSetsArePackedUntilTooManyOrTooLong()
+    {
+        var config = new ServerConfig();
+        var s = SetValue.CreateFor("a"u8);
+        Assert.True(s.Add("a"u8, config));
+        Assert.True(s.IsPacked);
+        Assert.Equal("hashtable", s.GetEncoding(config)); // Redis 7.0's name for every set that is not an intset
+        for (int i = 0; i < SetValue.PackedMaxEntries - 1; i++) Assert.True(s.Add(B("m" + i), config)); // 128 with "a"
+        Assert.True(s.IsPacked);
+        Assert.False(s.Add("m5"u8, config));
+        Assert.True(s.Remove("m0"u8));
+        Assert.False(s.Contains("m0"u8));
+        Assert.False(s.Remove("m0"u8));
+        Assert.True(s.Add("m0"u8, config));
+        Assert.True(s.IsPacked);
+        Assert.True(s.Add("one-too-many"u8, config));
+        Assert.False(s.IsPacked);
+        Assert.NotNull(s.Dict);
+        Assert.Equal(SetValue.PackedMaxEntries + 1, s.Count);
+        Assert.True(s.Contains("m126"u8) && s.Contains("one-too-many"u8) && s.Contains("a"u8));
+
+        var t = SetValue.CreateFor("a"u8);
+        t.Add("a"u8, config);
+        Assert.True(t.Add(B(new string('x', SetValue.PackedMaxBytes + 1)), config));
+        Assert.NotNull(t.Dict);
+        Assert.True(t.Contains("a"u8));
+
+        // An intset meeting a string becomes packed with its integers, which still compare as text.
+        var u = SetValue.CreateIntset();
+        u.Add("3"u8, config);
+        u.Add("-1"u8, config);
+        u.Add("b"u8, config);
+        Assert.True(u.IsPacked);
+        Assert.Equal(["-1", "3", "b"], Members(u));
+        Assert.True(u.Contains("3"u8));
+        Assert.False(u.Contains("03"u8));
+        Assert.False(u.Add("-1"u8, config));
+        Span<byte> scratch = stackalloc byte[20];
+        foreach (int pos in new[] { 2, 0, 1, 2 })
+        {
+            Assert.True(u.TryGetMember(pos, scratch, out var m));
+            Assert.Equal(new[] { "-1", "3", "b" }[pos], Encoding.UTF8.GetString(m));
+        }
+        var clone = (SetValue)u.DeepClone();
+        u.Remove("b"u8);
+        Assert.Equal(["-1", "3", "b"], Members(clone));
+        Assert.Equal(["-1", "3"], Members(u));
+        Assert.InRange(u.MemoryUsage(0), 1, 120); // one small buffer, not a table and an array per member
+    }
+
+    [Fact]
     public void RandomOperationsMatchHashSetAcrossEncodings()
     {
         var rnd = new Random(11);
         var config = new ServerConfig { SetMaxIntsetEntries = 20 };
+        var encodings = new HashSet<string>();
         for (int trial = 0; trial < 40; trial++)
         {
             var set = SetValue.CreateIntset();
             var reference = new HashSet<string>();
             for (int step = 0; step < 400; step++)
             {
-                string m = rnd.Next(50) == 0 && trial % 2 == 0 ? "x" + rnd.Next(5) : (rnd.Next(trial < 20 ? 25 : 200) - 10).ToString();
+                string m = rnd.Next(trial % 4 == 0 ? 50 : 4) == 0 && trial % 2 == 0 ? "x" + rnd.Next(trial < 20 ? 5 : 150) : (rnd.Next(trial < 20 ? 25 : 200) - 10).ToString();
                 if (rnd.Next(3) > 0) Assert.Equal(reference.Add(m), set.Add(B(m), config));
                 else Assert.Equal(reference.Remove(m), set.Remove(B(m)));
                 Assert.Equal(reference.Count, set.Count);
@@ -63,7 +115,9 @@ public sealed class SetValueTests
             }
             Assert.Equal(reference.OrderBy(x => x, StringComparer.Ordinal), Members(set).OrderBy(x => x, StringComparer.Ordinal));
             Assert.Equal(Members(set), Members((SetValue)set.DeepClone()));
+            encodings.Add(set.IsIntset ? "intset" : set.IsPacked ? "packed" : "hashtable");
         }
+        Assert.Equal(3, encodings.Count);
     }
 
     [Fact]
