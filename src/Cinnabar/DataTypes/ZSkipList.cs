@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Cinnabar.Keyspace;
 
 namespace Cinnabar.DataTypes;
 
@@ -32,6 +31,8 @@ public sealed class ZSkipList
         public Node? Backward;
         private Link _level0;
         private readonly int _height;
+        /// <summary>The member's hash, for the member index (it fills what would be padding after the height).</summary>
+        internal int Hash;
 
         private protected Node(int height, double score, byte[] member)
         {
@@ -93,14 +94,17 @@ public sealed class ZSkipList
     private Node? _tail;
     private int _level = 1;
     private int _count;
-    private readonly Dictionary<byte[], Node> _members;
-    private readonly Dictionary<byte[], Node>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    /// <summary>
+    /// The member index (Redis' zset dict): open addressing over the nodes themselves, linear probing and
+    /// backward-shift deletion, at most 3/4 full. A slot is one reference (Dictionary's entry and bucket took
+    /// 28 bytes), and since a node keeps its member's hash, probing compares hashes before bytes and growing
+    /// never hashes a member again.
+    /// </summary>
+    private Node?[] _slots;
 
-    public ZSkipList(int capacity = 0)
-    {
-        _members = new Dictionary<byte[], Node>(capacity, ByteArrayComparer.Instance);
-        _lookup = _members.GetAlternateLookup<ReadOnlySpan<byte>>();
-    }
+    public ZSkipList(int capacity = 0) => _slots = new Node?[SlotsFor(capacity)];
+
+    private static int SlotsFor(int count) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, count + count / 3 + 1));
 
     public int Count => _count;
     public Node? First => _header.Level(0).Forward;
@@ -109,8 +113,7 @@ public sealed class ZSkipList
     /// <summary>Nodes and members, the first <paramref name="samples"/> (0: all) extrapolated, plus the member table.</summary>
     public long MemoryUsage(int samples)
     {
-        int capacity = _members.EnsureCapacity(0);
-        long bytes = MemorySize.Object(40) + MemorySize.Object(64) + MemorySize.Array(capacity, 24) + MemorySize.Array(capacity, 4);
+        long bytes = MemorySize.Object(40) + MemorySize.Array(_slots.Length, 8);
         long sampled = 0, sampledBytes = 0;
         for (var n = First; n is not null && (samples == 0 || sampled < samples); n = n.Next)
         {
@@ -121,15 +124,65 @@ public sealed class ZSkipList
         return bytes + MemorySize.Extrapolate(sampledBytes, sampled, _count);
     }
 
-    public Node? Find(ReadOnlySpan<byte> member) => _lookup.TryGetValue(member, out var node) ? node : null;
+    public Node? Find(ReadOnlySpan<byte> member)
+    {
+        int hash = HashDict.HashOf(member), mask = _slots.Length - 1;
+        for (int i = hash & mask; _slots[i] is { } n; i = (i + 1) & mask)
+            if (n.Hash == hash && n.Member.AsSpan().SequenceEqual(member)) return n;
+        return null;
+    }
+
+    private void IndexAdd(Node node)
+    {
+        if ((_count + 1) * 4L > _slots.Length * 3L) Reindex(_slots.Length * 2);
+        int mask = _slots.Length - 1, i = node.Hash & mask;
+        for (; _slots[i] is { } n; i = (i + 1) & mask)
+            if (n.Hash == node.Hash && n.Member.AsSpan().SequenceEqual(node.Member))
+                throw new ArgumentException("the member is already in the sorted set");
+        _slots[i] = node;
+    }
+
+    /// <summary>Removes the node's slot and moves later slots of the same probe run back (no tombstones).</summary>
+    private void IndexRemove(Node node)
+    {
+        int mask = _slots.Length - 1, i = node.Hash & mask;
+        while (!ReferenceEquals(_slots[i], node)) i = (i + 1) & mask;
+        for (int j = (i + 1) & mask; _slots[j] is { } n; j = (j + 1) & mask)
+        {
+            int home = n.Hash & mask;
+            // n may fill the hole at i unless its home slot lies cyclically in (i, j].
+            bool homeBetween = i <= j ? home > i && home <= j : home > i || home <= j;
+            if (homeBetween) continue;
+            _slots[i] = n;
+            i = j;
+        }
+        _slots[i] = null;
+        // Give memory back when the set has shrunk to an eighth, as Redis' dicts do.
+        if (_slots.Length > 64 && (_count - 1) * 8L < _slots.Length) Reindex(SlotsFor(_count - 1));
+    }
+
+    private void Reindex(int size)
+    {
+        var old = _slots;
+        _slots = new Node?[size];
+        int mask = size - 1;
+        foreach (var n in old)
+        {
+            if (n is null) continue;
+            int i = n.Hash & mask;
+            while (_slots[i] is not null) i = (i + 1) & mask;
+            _slots[i] = n;
+        }
+    }
 
     /// <summary>Adds a member that is not present; the array is kept, not copied.</summary>
     public Node Insert(double score, byte[] member)
     {
         var node = Node.Create(RandomLevel(), score, member);
+        node.Hash = HashDict.HashOf(member);
+        IndexAdd(node);
         LinkNode(node, _count);
         _count++;
-        _members.Add(member, node);
         return node;
     }
 
@@ -151,9 +204,9 @@ public sealed class ZSkipList
 
     public void Delete(Node node)
     {
+        IndexRemove(node);
         UnlinkNode(node);
         _count--;
-        _members.Remove(node.Member);
     }
 
     private static int Compare(double s1, byte[] m1, double s2, byte[] m2)

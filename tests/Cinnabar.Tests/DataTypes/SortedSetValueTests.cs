@@ -111,6 +111,40 @@ public class SortedSetValueTests
     [Fact]
     public void NodeClassesKeepTheirUpperLinksAtOneOffset() => Assert.True(ZSkipList.UpperLinksShareOneOffset());
 
+    /// <summary>The member index (open addressing, backward-shift deletion, shrinking) against a HashSet model.</summary>
+    [Fact]
+    public void MemberIndexFindsExactlyThePresentMembersThroughGrowthDeletionAndShrinking()
+    {
+        var rng = new Random(8);
+        var z = new ZSkipList();
+        var present = new HashSet<int>();
+        byte[] M(int i) => Encoding.ASCII.GetBytes("k" + i);
+        for (int round = 0; round < 6; round++)
+        {
+            // Fill up (many probe runs), then remove most in random order, which shrinks the index.
+            for (int i = 0; i < 20_000; i++)
+            {
+                int m = rng.Next(40_000);
+                if (present.Add(m)) z.Insert(rng.Next(100), M(m));
+            }
+            foreach (int m in present.OrderBy(_ => rng.Next()).Take(present.Count - (round % 2 == 0 ? 50 : 3000)).ToList())
+            {
+                z.Delete(z.Find(M(m))!);
+                present.Remove(m);
+            }
+            Assert.Equal(present.Count, z.Count);
+            for (int m = 0; m < 40_000; m++)
+            {
+                var node = z.Find(M(m));
+                Assert.Equal(present.Contains(m), node is not null);
+                if (node is not null) Assert.Equal("k" + m, Encoding.ASCII.GetString(node.Member));
+            }
+        }
+        int some = present.First();
+        Assert.Throws<ArgumentException>(() => z.Insert(1, M(some)));
+        Assert.Equal(present.Count, z.Count);
+    }
+
     /// <summary>A large set has nodes of every inline size (1, up to 4, up to 8 levels); ranks and order hold across them.</summary>
     [Fact]
     public void TallNodesKeepOrderAndSpans()
