@@ -65,8 +65,11 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Managed heap in use when the server was created (MEMORY STATS startup.allocated).</summary>
     public long StartupAllocated { get; } = GC.GetTotalMemory(false);
 
-    /// <summary>Highest managed heap MEMORY STATS has seen (peak.allocated).</summary>
-    public long PeakAllocated { get; set; }
+    /// <summary>Highest managed heap seen by INFO or MEMORY STATS (used_memory_peak, peak.allocated).</summary>
+    public long PeakAllocated { get; private set; }
+
+    /// <summary>Records the heap now in use; returns the peak including it.</summary>
+    public long TrackPeak(long used) => PeakAllocated = Math.Max(PeakAllocated, used);
     public LatencyMonitor Latency { get; } = new();
     public KeyspaceState KeyspaceState { get; }
     public Database[] Databases { get; }

@@ -315,8 +315,7 @@ public static class DiagnosticCommands
     private static Overheads Measure(CinnabarServer s)
     {
         long total = GC.GetTotalMemory(false);
-        long peak = Math.Max(total, s.PeakAllocated);
-        s.PeakAllocated = peak;
+        long peak = s.TrackPeak(total);
         long backlog = s.Replication.Backlog?.Size ?? 0;
         long clients = 0, replicas = 0;
         foreach (var client in s.Clients)

@@ -100,8 +100,7 @@ public static partial class ServerCommands
             {
                 long used = GC.GetTotalMemory(false);
                 long rss = Environment.WorkingSet;
-                long peak = Math.Max(used, Interlocked.Read(ref _peakMemory));
-                Interlocked.Exchange(ref _peakMemory, peak);
+                long peak = s.TrackPeak(used);
                 sb.Append("# Memory\r\n");
                 F("used_memory", used);
                 F("used_memory_human", HumanBytes(used));
@@ -305,8 +304,6 @@ public static partial class ServerCommands
                 break;
         }
     }
-
-    private static long _peakMemory;
 
     /// <summary>uname's "sysname release machine", as Redis prints it ("Linux 6.1.0-13-amd64 x86_64").</summary>
     private static readonly string OsDescription = DescribeOs();
