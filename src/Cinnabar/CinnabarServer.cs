@@ -61,6 +61,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public ServerLog Log { get; }
     public ServerStats Stats { get; } = new();
     public SlowLog SlowLog { get; } = new();
+    public LatencyMonitor Latency { get; } = new();
 
     /// <summary>Managed heap in use when the server was created (MEMORY STATS startup.allocated).</summary>
     public long StartupAllocated { get; } = GC.GetTotalMemory(false);
@@ -70,7 +71,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 
     /// <summary>Records the heap now in use; returns the peak including it.</summary>
     public long TrackPeak(long used) => PeakAllocated = Math.Max(PeakAllocated, used);
-    public LatencyMonitor Latency { get; } = new();
+
     public KeyspaceState KeyspaceState { get; }
     public Database[] Databases { get; }
     public CommandTable Commands { get; }
