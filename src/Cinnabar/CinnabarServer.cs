@@ -46,6 +46,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());
         Blocking = new Blocking.BlockingManager(this);
+        Monitors = new MonitorFeed(this);
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
         KeyspaceState.Observer = this;
@@ -62,6 +63,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public ServerStats Stats { get; } = new();
     public SlowLog SlowLog { get; } = new();
     public LatencyMonitor Latency { get; } = new();
+    public MonitorFeed Monitors { get; }
 
     /// <summary>Managed heap in use when the server was created (MEMORY STATS startup.allocated).</summary>
     public long StartupAllocated { get; } = GC.GetTotalMemory(false);
@@ -358,6 +360,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             SlowLog.Add(c, micros, config.SlowlogLogSlowerThan, config.SlowlogMaxLen);
         if (config.LatencyMonitorThreshold > 0 && micros / 1000 >= config.LatencyMonitorThreshold)
             Latency.Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000);
+        if (Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) Monitors.Feed(c);
         Stats.TotalCommandsProcessed++;
         if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
         {

@@ -37,6 +37,8 @@ public enum ClientFlags
     ReplySkip = 1 << 11,
     /// <summary>CLIENT NO-EVICT ON.</summary>
     NoEvict = 1 << 12,
+    /// <summary>In MONITOR mode: receives every command other clients execute.</summary>
+    Monitor = 1 << 13,
 }
 
 /// <summary>

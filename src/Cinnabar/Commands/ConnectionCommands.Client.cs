@@ -61,6 +61,7 @@ public static partial class ConnectionCommands
         c.Flags &= ~(ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict);
         c.Server.DiscardTransaction(c);
         c.Server.UnsubscribeAll(c, notify: false);
+        c.Server.Monitors.Remove(c);
         ResetHooks?.Invoke(c);
         c.Reply.SimpleString("RESET"u8);
     }
@@ -154,6 +155,7 @@ public static partial class ConnectionCommands
         long now = Keyspace.KeyspaceState.WallClockMs();
         var flags = new StringBuilder();
         if ((c.Flags & ClientFlags.Replica) != 0) flags.Append('S');
+        if ((c.Flags & ClientFlags.Monitor) != 0) flags.Append('O');
         if ((c.Flags & ClientFlags.Master) != 0) flags.Append('M');
         if (c.IsSubscribed) flags.Append('P');
         if ((c.Flags & ClientFlags.Multi) != 0) flags.Append('x');

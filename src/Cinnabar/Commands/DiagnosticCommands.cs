@@ -19,6 +19,7 @@ public static class DiagnosticCommands
 
     public static IEnumerable<CommandDef> Commands()
     {
+        yield return new("monitor", 1, F.Admin | F.NoScript | F.Loading | F.Stale, AdminAcl, 0, 0, 0, Monitor, G, "Listen for all requests received by the server in real time") { Since = "1.0.0", Complexity = "O(1)" };
         yield return new CommandDef("slowlog", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for slow log commands") { Since = "2.2.12", Complexity = "Depends on subcommand." }
             .WithSubcommands(
                 new("reset", 2, AdminFlags, AdminAcl, 0, 0, 0, SlowlogReset, G, "Clear all entries from the slow log") { Since = "2.2.12", Complexity = "O(N) where N is the number of entries in the slowlog" },
@@ -42,6 +43,16 @@ public static class DiagnosticCommands
                 new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => Help(c, MemoryHelp), G, "Show helpful text about the different subcommands") { Since = "4.0.0", Complexity = "O(1)" },
                 new("usage", -3, F.ReadOnly, A.Read | A.Slow, 2, 2, 1, MemoryUsage, G, "Estimate the memory usage of a key") { Since = "4.0.0", Complexity = "O(N) where N is the number of samples." },
                 new("purge", 2, F.None, A.Slow, 0, 0, 0, MemoryPurge, G, "Ask the allocator to release memory") { Since = "4.0.0", Complexity = "Depends on how much memory is allocated, could be slow" });
+    }
+
+    /// <summary>MONITOR: from now on the client receives every command others execute (Redis' monitorCommand).</summary>
+    private static void Monitor(Client c)
+    {
+        // Inside MULTI/EXEC (or a script) a client expects one reply per command, so it cannot start streaming.
+        if (c.DenyBlocking) { c.Reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client"); return; }
+        if ((c.Flags & ClientFlags.Replica) != 0) return; // a replica asking is ignored, as in Redis
+        c.Server.Monitors.Add(c);
+        c.Reply.Ok();
     }
 
     private static void Help(Client c, string[] lines)

@@ -141,4 +141,37 @@ public sealed class DiagnosticsTests(ServerDiffFixture f) : IClassFixture<Server
         Assert.Contains("Sam", c.Call("MEMORY", "DOCTOR"));
         Assert.Equal("$45\r\nStats not supported for the current allocator\r\n", c.Call("MEMORY", "MALLOC-STATS"));
     }
+
+    [Fact]
+    public void MonitorStreamsOtherClientsCommandsAsRedisFormatsThem()
+    {
+        using var monitor = f.Cinnabar.Raw();
+        using var other = f.Cinnabar.Raw();
+        Assert.Equal("+OK\r\n", monitor.Call("MONITOR"));
+        Assert.Contains("flags=O", other.Call("CLIENT", "LIST"));
+        other.Call("SET", "mon k", "v\"a\u0001\n");
+        other.Call("SELECT", "2");
+        other.Call("CONFIG", "GET", "hz"); // admin commands (CONFIG, CLIENT LIST above) are not shown
+        other.Call("RPUSH", "mon:l", "x");
+        other.Call("SELECT", "0");
+        string Next() => monitor.ReadReply();
+        Assert.Matches(@"^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] ""SET"" ""mon k"" ""v\\""a\\x01\\n""\r\n$", Next());
+        Assert.Matches(@"\[2 127\.0\.0\.1:\d+\] ""SELECT"" ""2""\r\n$", Next());
+        Assert.Matches(@"\[2 127\.0\.0\.1:\d+\] ""RPUSH"" ""mon:l"" ""x""\r\n$", Next());
+        // RESET leaves monitor mode.
+        Assert.Matches(@"""SELECT"" ""0""", Next());
+        Assert.Equal("+RESET\r\n", monitor.Call("RESET"));
+        other.Call("PING");
+        Assert.Equal("+PONG\r\n", monitor.Call("PING"));
+    }
+
+    [Fact]
+    public void MonitorInsideATransactionIsRefusedAsInRedis()
+    {
+        using var p = f.Pair();
+        p.Same("MULTI");
+        p.Same("MONITOR");
+        p.Same("EXEC");
+        p.Same("COMMAND", "INFO", "monitor");
+    }
 }
