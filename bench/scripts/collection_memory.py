@@ -3,7 +3,7 @@
 
 For each type, starts a fresh server of each kind, measures RSS, loads N elements into one key
 (RPUSH/HSET/SADD/ZADD in pipelined batches through redis-cli --pipe), measures RSS again, and prints
-the bytes per element of each and their ratio.
+the bytes per element of each and their ratio. With --purge, both servers run MEMORY PURGE first.
 
     python3 bench/scripts/collection_memory.py --elements 1000000 \
         --sut-cmd 'dotnet src/Cinnabar.Server/bin/Release/net10.0/cinnabar-server.dll --port {port} --save ""'
@@ -54,7 +54,7 @@ def payload(kind, n, batch=1000):
             parts.append(command(["ZADD", "big"] + [x for i in idx for x in (str(i), f"member:{i}")]))
     return "".join(parts).encode()
 
-def measure(template, port, kind, n):
+def measure(template, port, kind, n, purge=False):
     proc = subprocess.Popen(shlex.split(template.format(port=port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_port(port)
@@ -62,6 +62,11 @@ def measure(template, port, kind, n):
         before = rss_kb(proc.pid)
         subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=payload(kind, n), capture_output=True, timeout=600)
         time.sleep(2)
+        if purge:
+            # MEMORY PURGE on both: jemalloc returns dirty pages, Cinnabar runs a compacting collection,
+            # so what remains is the data rather than garbage the collector has not reclaimed yet.
+            subprocess.run(["redis-cli", "-p", str(port), "MEMORY", "PURGE"], capture_output=True, timeout=120)
+            time.sleep(1)
         after = rss_kb(proc.pid)
         return (after - before) * 1024 / n
     finally:
@@ -75,11 +80,12 @@ def main():
     ap.add_argument("--elements", type=int, default=1000000)
     ap.add_argument("--types", default="list,hash,set,zset")
     ap.add_argument("--port", type=int, default=7480)
+    ap.add_argument("--purge", action="store_true", help="MEMORY PURGE on both servers before the second RSS reading")
     a = ap.parse_args()
     print(f"{'type':<6}{'redis B/elem':>14}{'cinnabar B/elem':>17}{'ratio':>8}")
     for kind in a.types.split(","):
-        r = measure(a.redis_cmd, a.port, kind, a.elements)
-        c = measure(a.sut_cmd, a.port + 1, kind, a.elements)
+        r = measure(a.redis_cmd, a.port, kind, a.elements, a.purge)
+        c = measure(a.sut_cmd, a.port + 1, kind, a.elements, a.purge)
         print(f"{kind:<6}{r:>14.1f}{c:>17.1f}{c / r if r else 0:>8.2f}", flush=True)
 
 if __name__ == "__main__":

@@ -653,7 +653,12 @@ internal static class CollectionScan
     {
         public readonly List<(byte[] Key, byte[]? Value)> Items = new();
 
-        public void Visit(ref HashDict.Entry entry) => Items.Add((entry.Key!, withValues ? entry.Value : null));
+        public void Visit(ref HashDict.Entry entry) => Items.Add(Unpack(entry));
+
+        /// <summary>A set's member as stored; a hash's field and value split out of their pair.</summary>
+        private readonly (byte[], byte[]?) Unpack(in HashDict.Entry entry) => withValues
+            ? (HashDict.FieldOf(entry.Key!).ToArray(), HashDict.ValueOf(entry.Key!).ToArray())
+            : (entry.Key!, null);
     }
 
     /// <summary>Walks buckets until COUNT elements are collected, up to COUNT*10 buckets, or the end.</summary>

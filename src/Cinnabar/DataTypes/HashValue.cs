@@ -39,9 +39,9 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     public void ConvertToDict()
     {
         if (_dict is not null) return;
-        var d = new HashDict(_count);
+        var d = new HashDict(_count, pairs: true);
         var cursor = GetCursor(stackalloc byte[ListpackEntry.ScratchSize], stackalloc byte[ListpackEntry.ScratchSize]);
-        while (cursor.MoveNext()) d.AddNew(cursor.Field.ToArray(), cursor.Value.ToArray());
+        while (cursor.MoveNext()) d.AddNew(HashDict.Pair(cursor.Field, cursor.Value), null, HashDict.HashOf(cursor.Field));
         _dict = d;
         _packed = [];
         _start = _end = _count = 0;
@@ -63,12 +63,7 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     /// <summary>The value of <paramref name="field"/>; integers are formatted into <paramref name="scratch"/>.</summary>
     public bool TryGet(ReadOnlySpan<byte> field, Span<byte> scratch, out ReadOnlySpan<byte> value)
     {
-        if (_dict is not null)
-        {
-            var stored = _dict.Get(field);
-            value = stored;
-            return stored is not null;
-        }
+        if (_dict is not null) return _dict.TryGetValue(field, out value);
         int p = OffsetOf(field);
         if (p < 0)
         {
@@ -100,18 +95,7 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     {
         if (_dict is null && (field.Length > config.HashMaxListpackValue || value.Length > config.HashMaxListpackValue))
             ConvertToDict();
-        if (_dict is not null)
-        {
-            int hash = HashDict.HashOf(field);
-            int slot = _dict.Find(field, hash);
-            if (slot >= 0)
-            {
-                _dict.At(slot).Value = value.ToArray();
-                return false;
-            }
-            _dict.AddNew(field.ToArray(), value.ToArray(), hash);
-            return true;
-        }
+        if (_dict is not null) return _dict.SetPair(field, value);
         int p = OffsetOf(field);
         if (p >= 0)
         {
@@ -173,9 +157,9 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
                 while (++_pos < dict.SlotCount)
                 {
                     if (!dict.IsLive(_pos)) continue;
-                    ref var e = ref dict.At(_pos);
-                    Field = e.Key;
-                    Value = e.Value;
+                    var pair = dict.At(_pos).Key!;
+                    Field = HashDict.FieldOf(pair);
+                    Value = HashDict.ValueOf(pair);
                     return true;
                 }
                 return false;
@@ -206,11 +190,11 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     public bool IsLive(int pos) => _dict is null || _dict.IsLive(pos);
 
     public ReadOnlySpan<byte> FieldAt(int pos, Span<byte> scratch) =>
-        _dict is null ? ListpackEntry.Read(_packed, PairOffset(pos), scratch) : _dict.At(pos).Key;
+        _dict is null ? ListpackEntry.Read(_packed, PairOffset(pos), scratch) : HashDict.FieldOf(_dict.At(pos).Key!);
 
     public ReadOnlySpan<byte> ValueAt(int pos, Span<byte> scratch)
     {
-        if (_dict is not null) return _dict.At(pos).Value;
+        if (_dict is not null) return HashDict.ValueOf(_dict.At(pos).Key!);
         int p = PairOffset(pos);
         return ListpackEntry.Read(_packed, p + ListpackEntry.SizeAt(_packed, p), scratch);
     }

@@ -14,6 +14,45 @@ public sealed class HashDictTests
     }
 
     [Fact]
+    public void PairTablesKeepFieldAndValueInOneArrayAndMatchADictionary()
+    {
+        var rnd = new Random(7);
+        var dict = new HashDict(pairs: true);
+        var reference = new Dictionary<string, string>();
+        for (int step = 0; step < 30_000; step++)
+        {
+            // Fields of every varint length class, empty values, binary bytes.
+            string k = rnd.Next(4) switch { 0 => "", 1 => new string('f', 130) + rnd.Next(50), 2 => "k\0\r\n" + rnd.Next(2000), _ => "k" + rnd.Next(2000) };
+            switch (rnd.Next(4))
+            {
+                case 0: case 1:
+                    string v = rnd.Next(5) == 0 ? "" : "v" + step;
+                    Assert.Equal(!reference.ContainsKey(k), dict.SetPair(B(k), B(v)));
+                    reference[k] = v;
+                    break;
+                case 2:
+                    Assert.Equal(reference.Remove(k), dict.Remove(B(k)));
+                    break;
+                default:
+                    bool found = dict.TryGetValue(B(k), out var got);
+                    Assert.Equal(reference.TryGetValue(k, out var want), found);
+                    if (found) Assert.Equal(want, Encoding.UTF8.GetString(got));
+                    break;
+            }
+            Assert.Equal(reference.Count, dict.Count);
+        }
+        var copy = dict.Clone();
+        var pairs = new Dictionary<string, string>();
+        for (int s = 0; s < copy.SlotCount; s++)
+            if (copy.IsLive(s))
+                pairs.Add(Encoding.UTF8.GetString(HashDict.FieldOf(copy.At(s).Key!)), Encoding.UTF8.GetString(HashDict.ValueOf(copy.At(s).Key!)));
+        Assert.Equal(reference.OrderBy(x => x.Key), pairs.OrderBy(x => x.Key));
+        foreach (var (k, v) in reference) Assert.True(copy.TryGetValue(B(k), out var got) && Encoding.UTF8.GetString(got) == v, k);
+        Assert.Equal(new byte[] { 0 }, HashDict.Pair([], []));
+        Assert.Equal(130, HashDict.FieldOf(HashDict.Pair(new byte[130], "x"u8)).Length);
+    }
+
+    [Fact]
     public void RandomOperationsMatchDictionary()
     {
         var rnd = new Random(42);
