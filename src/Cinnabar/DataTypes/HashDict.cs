@@ -125,6 +125,7 @@ public sealed class HashDict
     /// <summary>The value of <paramref name="key"/> or null.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key)
     {
+        System.Diagnostics.Debug.Assert(!_pairs, "a pair table's values are read with TryGetValue");
         int i = Find(key);
         return i >= 0 ? _entries[i].Value : null;
     }
@@ -155,6 +156,7 @@ public sealed class HashDict
     /// <summary>Inserts or updates; returns true when the key was new. The table keeps <paramref name="key"/>.</summary>
     public bool Set(byte[] key, byte[]? value)
     {
+        System.Diagnostics.Debug.Assert(!_pairs, "a pair table is written with SetPair");
         int hash = HashOf(key);
         int i = Find(key, hash);
         if (i >= 0)
