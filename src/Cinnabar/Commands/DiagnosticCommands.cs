@@ -23,14 +23,14 @@ public static class DiagnosticCommands
         yield return new CommandDef("slowlog", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for slow log commands") { Since = "2.2.12", Complexity = "Depends on subcommand." }
             .WithSubcommands(
                 new("reset", 2, AdminFlags, AdminAcl, 0, 0, 0, SlowlogReset, G, "Clear all entries from the slow log") { Since = "2.2.12", Complexity = "O(N) where N is the number of entries in the slowlog" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => Help(c, SlowlogHelp), G, "Show helpful text about the different subcommands") { Since = "6.2.0", Complexity = "O(1)" },
+                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => ServerCommands.WriteHelp(c, "SLOWLOG", SlowlogHelp), G, "Show helpful text about the different subcommands") { Since = "6.2.0", Complexity = "O(1)" },
                 new("len", 2, AdminFlags, AdminAcl, 0, 0, 0, c => c.Reply.Integer(c.Server.SlowLog.Count), G, "Get the slow log's length") { Since = "2.2.12", Complexity = "O(1)" },
                 new("get", -2, AdminFlags, AdminAcl, 0, 0, 0, SlowlogGet, G, "Get the slow log's entries") { Since = "2.2.12", Complexity = "O(N) where N is the number of entries returned" });
         yield return new CommandDef("latency", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for latency diagnostics commands") { Since = "2.8.13", Complexity = "Depends on subcommand." }
             .WithSubcommands(
                 new("doctor", 2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyDoctor, G, "Return a human readable latency analysis report.") { Since = "2.8.13", Complexity = "O(1)" },
                 new("graph", 3, LatencyFlags, AdminAcl, 0, 0, 0, LatencyGraph, G, "Return a latency graph for the event.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => Help(c, LatencyHelp), G, "Show helpful text about the different subcommands.") { Since = "2.8.13", Complexity = "O(1)" },
+                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => ServerCommands.WriteHelp(c, "LATENCY", LatencyHelp), G, "Show helpful text about the different subcommands.") { Since = "2.8.13", Complexity = "O(1)" },
                 new("history", 3, LatencyFlags, AdminAcl, 0, 0, 0, LatencyHistory, G, "Return timestamp-latency samples for the event.") { Since = "2.8.13", Complexity = "O(1)" },
                 new("latest", 2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyLatest, G, "Return the latest latency samples for all events.") { Since = "2.8.13", Complexity = "O(1)" },
                 new("reset", -2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyReset, G, "Reset latency data for one or more events.") { Since = "2.8.13", Complexity = "O(1)" },
@@ -40,7 +40,7 @@ public static class DiagnosticCommands
                 new("doctor", 2, F.None, A.Slow, 0, 0, 0, MemoryDoctor, G, "Outputs memory problems report") { Since = "4.0.0", Complexity = "O(1)" },
                 new("malloc-stats", 2, F.None, A.Slow, 0, 0, 0, c => c.Reply.Bulk("Stats not supported for the current allocator"u8), G, "Show allocator internal stats") { Since = "4.0.0", Complexity = "Depends on how much memory is allocated, could be slow" },
                 new("stats", 2, F.None, A.Slow, 0, 0, 0, MemoryStats, G, "Show memory usage details") { Since = "4.0.0", Complexity = "O(1)" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => Help(c, MemoryHelp), G, "Show helpful text about the different subcommands") { Since = "4.0.0", Complexity = "O(1)" },
+                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => ServerCommands.WriteHelp(c, "MEMORY", MemoryHelp), G, "Show helpful text about the different subcommands") { Since = "4.0.0", Complexity = "O(1)" },
                 new("usage", -3, F.ReadOnly, A.Read | A.Slow, 2, 2, 1, MemoryUsage, G, "Estimate the memory usage of a key") { Since = "4.0.0", Complexity = "O(N) where N is the number of samples." },
                 new("purge", 2, F.None, A.Slow, 0, 0, 0, MemoryPurge, G, "Ask the allocator to release memory") { Since = "4.0.0", Complexity = "Depends on how much memory is allocated, could be slow" });
     }
@@ -55,17 +55,11 @@ public static class DiagnosticCommands
         c.Reply.Ok();
     }
 
-    private static void Help(Client c, string[] lines)
-    {
-        c.Reply.ArrayHeader(lines.Length);
-        foreach (var line in lines) c.Reply.SimpleString(line);
-    }
-
     // ---- SLOWLOG ----
 
+    /// <summary>The subcommand lines of SLOWLOG HELP (WriteHelp adds the header and HELP itself).</summary>
     private static readonly string[] SlowlogHelp =
     [
-        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET [<count>]",
         "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
         "    Entries are made of:",
@@ -75,8 +69,6 @@ public static class DiagnosticCommands
         "    Return the length of the slowlog.",
         "RESET",
         "    Reset the slowlog.",
-        "HELP",
-        "    Prints this help.",
     ];
 
     private static void SlowlogReset(Client c)
@@ -119,7 +111,6 @@ public static class DiagnosticCommands
 
     private static readonly string[] LatencyHelp =
     [
-        "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "DOCTOR",
         "    Return a human readable latency analysis report.",
         "GRAPH <event>",
@@ -134,8 +125,6 @@ public static class DiagnosticCommands
         "HISTOGRAM [COMMAND ...]",
         "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
         "    If no commands are specified then all histograms are replied.",
-        "HELP",
-        "    Prints this help.",
     ];
 
     private static void LatencyLatest(Client c)
@@ -276,7 +265,6 @@ public static class DiagnosticCommands
 
     private static readonly string[] MemoryHelp =
     [
-        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "DOCTOR",
         "    Return memory problems reports.",
         "MALLOC-STATS",
@@ -288,8 +276,6 @@ public static class DiagnosticCommands
         "USAGE <key> [SAMPLES <count>]",
         "    Return memory in bytes used by <key> and its value. Nested values are",
         "    sampled up to <count> times (default: 5, 0 means sample all).",
-        "HELP",
-        "    Prints this help.",
     ];
 
     /// <summary>Size of a key table entry (KeyEntry) that MEMORY USAGE adds to the key and value, as Redis adds its dictEntry.</summary>

@@ -48,17 +48,7 @@ public sealed class HashValue : IRedisObject, IPositionalCollection
     }
 
     /// <summary>Offset of the field entry equal to <paramref name="field"/>, or -1.</summary>
-    private int OffsetOf(ReadOnlySpan<byte> field)
-    {
-        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-        for (int p = _start; p < _end;)
-        {
-            if (ListpackEntry.Read(_packed, p, scratch).SequenceEqual(field)) return p;
-            p += ListpackEntry.SizeAt(_packed, p);
-            p += ListpackEntry.SizeAt(_packed, p);
-        }
-        return -1;
-    }
+    private int OffsetOf(ReadOnlySpan<byte> field) => ListpackEntry.Find(_packed, _start, _end, field, stride: 2);
 
     /// <summary>The value of <paramref name="field"/>; integers are formatted into <paramref name="scratch"/>.</summary>
     public bool TryGet(ReadOnlySpan<byte> field, Span<byte> scratch, out ReadOnlySpan<byte> value)

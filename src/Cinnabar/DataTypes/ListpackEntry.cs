@@ -124,6 +124,22 @@ public static class ListpackEntry
         if (entries == 2) Write(buffer.AsSpan(w), second);
     }
 
+    /// <summary>
+    /// Redis' lpFind: the offset of the first entry in buf[start..end) equal to <paramref name="value"/>,
+    /// comparing every <paramref name="stride"/>-th entry (1 for a set's members, 2 for the fields or members
+    /// of field-value and member-score pairs), or -1.
+    /// </summary>
+    public static int Find(ReadOnlySpan<byte> buf, int start, int end, ReadOnlySpan<byte> value, int stride)
+    {
+        Span<byte> scratch = stackalloc byte[ScratchSize];
+        for (int p = start; p < end;)
+        {
+            if (Read(buf, p, scratch).SequenceEqual(value)) return p;
+            for (int i = 0; i < stride; i++) p += SizeAt(buf, p);
+        }
+        return -1;
+    }
+
     /// <summary>Where the (trusted) entry that ends just before <paramref name="end"/> starts, from its back-length.</summary>
     public static int StartBefore(ReadOnlySpan<byte> buf, int end)
     {

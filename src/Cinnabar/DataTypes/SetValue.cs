@@ -158,14 +158,7 @@ public sealed class SetValue : IRedisObject, IPositionalCollection
     }
 
     /// <summary>Byte offset of <paramref name="member"/>'s entry in the packed buffer, or -1.</summary>
-    private int PackedOffsetOf(ReadOnlySpan<byte> member)
-    {
-        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-        var buf = _packed!;
-        for (int p = 0; p < _packedEnd; p += ListpackEntry.SizeAt(buf, p))
-            if (ListpackEntry.Read(buf, p, scratch).SequenceEqual(member)) return p;
-        return -1;
-    }
+    private int PackedOffsetOf(ReadOnlySpan<byte> member) => ListpackEntry.Find(_packed, 0, _packedEnd, member, stride: 1);
 
     /// <summary>Byte offset of the packed entry at position <paramref name="pos"/>, walking on from the last one asked for.</summary>
     private int PackedOffsetAt(int pos)

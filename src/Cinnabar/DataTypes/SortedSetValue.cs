@@ -136,14 +136,8 @@ public sealed class SortedSetValue : IRedisObject
     public ZPos Find(ReadOnlySpan<byte> member)
     {
         if (_skiplist is not null) return new ZPos(_skiplist.Find(member));
-        Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-        for (int p = _start; p < _end;)
-        {
-            if (ListpackEntry.Read(_packed, p, scratch).SequenceEqual(member)) return new ZPos(p);
-            p += ListpackEntry.SizeAt(_packed, p);
-            p += ListpackEntry.SizeAt(_packed, p);
-        }
-        return default;
+        int p = ListpackEntry.Find(_packed, _start, _end, member, stride: 2);
+        return p >= 0 ? new ZPos(p) : default;
     }
 
     public double ScoreAt(ZPos p) => p.Node?.Score ?? PackedScore(p.Offset);
