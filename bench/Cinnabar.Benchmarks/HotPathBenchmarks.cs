@@ -65,7 +65,7 @@ public class HotPathBenchmarks
         args.CopyTo(_slices);
         _client.SetArgs(request, _slices, 0, args.Length);
         _client.Reply.Clear();
-        lock (_server.ExecLock) _server.Execute(_client);
+        lock (_server.ExecLock) _server.Dispatcher.Execute(_client);
         return _client.Reply.Length;
     }
 

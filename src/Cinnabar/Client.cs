@@ -4,49 +4,18 @@ using Cinnabar.Commands;
 using Cinnabar.Keyspace;
 using Cinnabar.Networking;
 using Cinnabar.Protocol;
+using Cinnabar.PubSub;
+using Cinnabar.Replication;
+using Cinnabar.Transactions;
 
 namespace Cinnabar;
-
-[Flags]
-public enum ClientFlags
-{
-    None = 0,
-    /// <summary>Close the connection once the pending replies are written (QUIT, protocol errors, CLIENT KILL).</summary>
-    CloseAfterReply = 1 << 0,
-    /// <summary>Inside MULTI.</summary>
-    Multi = 1 << 1,
-    /// <summary>A watched key was touched: EXEC will fail.</summary>
-    DirtyCas = 1 << 2,
-    /// <summary>An error while queueing: EXEC will abort.</summary>
-    DirtyExec = 1 << 3,
-    /// <summary>Waiting in a blocking command.</summary>
-    Blocked = 1 << 4,
-    /// <summary>The connection from our master (replication stream).</summary>
-    Master = 1 << 5,
-    /// <summary>A replica connected to us.</summary>
-    Replica = 1 << 6,
-    /// <summary>No reply is sent (CLIENT REPLY OFF, the master link).</summary>
-    NoReply = 1 << 7,
-    /// <summary>Internal client without a connection (scripts, loading).</summary>
-    Fake = 1 << 8,
-    /// <summary>Being closed; nothing more is executed.</summary>
-    Closing = 1 << 9,
-    /// <summary>CLIENT REPLY SKIP was the last command: the next command's reply is dropped.</summary>
-    ReplySkipNext = 1 << 10,
-    /// <summary>The reply of the command being executed is dropped (CLIENT REPLY SKIP).</summary>
-    ReplySkip = 1 << 11,
-    /// <summary>CLIENT NO-EVICT ON.</summary>
-    NoEvict = 1 << 12,
-    /// <summary>In MONITOR mode: receives every command other clients execute.</summary>
-    Monitor = 1 << 13,
-}
 
 /// <summary>
 /// A client session: who it is (id, name, db, protocol), the command being executed, and where its replies
 /// go. Command handlers receive the client, read their arguments from it and write the reply into
 /// <see cref="Reply"/>. Like Redis' client struct; the socket side lives in <see cref="ClientConnection"/>.
 /// </summary>
-public partial class Client
+public class Client
 {
     private static long _nextId;
 
@@ -93,6 +62,45 @@ public partial class Client
     public CommandDef? LastCommand;
     /// <summary>The last top-level command, tried first by dispatch (clients tend to repeat commands).</summary>
     internal CommandDef? CommandCache;
+
+    // ---- state other components keep per client (null until first used) ----
+
+    /// <summary>Channels and patterns subscribed to (<see cref="PubSub.PubSubHub"/>).</summary>
+    public ClientSubscriptions? Subscriptions;
+
+    /// <summary>True while subscribed to anything (RESP2 subscribe mode).</summary>
+    public bool IsSubscribed => Subscriptions is { } s && s.Any;
+
+    /// <summary>The MULTI queue and watched keys (<see cref="Transactions.TransactionManager"/>).</summary>
+    public ClientTransaction? Transaction;
+
+    /// <summary>What a replica told us with REPLCONF before its PSYNC (<see cref="Replication.ReplicationManager"/>).</summary>
+    internal ReplicaInfo? PendingReplicaInfo;
+
+    // ---- propagation of the command being executed ----
+
+    /// <summary>Replication offset after this client's last write (what WAIT waits for).</summary>
+    public long LastWriteOffset;
+
+    /// <summary>Set by a command that must answer even our master (REPLCONF GETACK).</summary>
+    public bool ForceReply;
+
+    /// <summary>Set by a handler that already propagated its effect (rewritten) instead of its verbatim arguments.</summary>
+    public bool PropagateOverride;
+
+    /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
+    public void PropagateVerbatim()
+    {
+        PropagateOverride = true;
+        Server.Replication.PropagateVerbatim(this);
+    }
+
+    /// <summary>Propagates <paramref name="argv"/> as this command's effect instead of the command itself.</summary>
+    public void Propagate(params byte[][] argv)
+    {
+        PropagateOverride = true;
+        Server.Replication.Propagate(DbIndex, argv);
+    }
 
     // ---- the current command's arguments: slices of a buffer (the receive buffer, zero-copy) ----
     private byte[] _argBuffer = [];
@@ -162,13 +170,14 @@ public partial class Client
     public void WrongType() => Reply.Error(Errors.WrongType);
     public void SyntaxError() => Reply.Error(Errors.Syntax);
 
-    /// <summary>Called after a write: feeds WATCH, keyspace notifications and replication.</summary>
+    /// <summary>Called after a write: Redis' signalModifiedKey (WATCH, later client-side caching).</summary>
     public void KeyModified(ReadOnlySpan<byte> key) => Server.SignalModifiedKey(Db, key);
 
-    public void Notify(NotifyFlags type, string @event, ReadOnlySpan<byte> key) => Server.NotifyKeyspaceEvent(type, @event, key, Db.Id);
+    /// <summary>A keyspace notification for <paramref name="key"/> in the selected database.</summary>
+    public void Notify(NotifyFlags type, string @event, ReadOnlySpan<byte> key) => Server.Notifications.Notify(type, @event, key, Db.Id);
 
-    /// <summary>Marks the dataset as changed (rdb_changes_since_last_save).</summary>
-    public void Dirty(long n = 1) => Server.Dirty += n;
+    /// <summary>Marks the dataset as changed (rdb_changes_since_last_save); a change is also what makes a write propagate.</summary>
+    public void Dirty(long n = 1) => Server.Persistence.Dirty += n;
 
     /// <summary>
     /// The end of a *STORE command whose result is empty: the destination is deleted, as Redis does,
@@ -183,42 +192,4 @@ public partial class Client
     }
 
     public override string ToString() => $"client id={Id} addr={Address}";
-}
-
-/// <summary>Error texts exactly as Redis 7 sends them.</summary>
-public static class Errors
-{
-    public const string WrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
-    public const string Syntax = "ERR syntax error";
-    public const string NotInteger = "ERR value is not an integer or out of range";
-    public const string NotFloat = "ERR value is not a valid float";
-    public const string NoSuchKey = "ERR no such key";
-    public const string Overflow = "ERR increment or decrement would overflow";
-    public const string DbIndexOutOfRange = "ERR DB index is out of range";
-    public const string InvalidExpire = "ERR invalid expire time in '{0}' command";
-    public const string NotPositiveTimeout = "ERR timeout is not an integer or out of range";
-
-    public static string WrongArgs(string fullName) => $"ERR wrong number of arguments for '{fullName}' command";
-}
-
-/// <summary>Keyspace notification classes (notify-keyspace-events letters).</summary>
-[Flags]
-public enum NotifyFlags
-{
-    None = 0,
-    Keyspace = 1 << 0,     // K
-    Keyevent = 1 << 1,     // E
-    Generic = 1 << 2,      // g
-    String = 1 << 3,       // $
-    List = 1 << 4,         // l
-    Set = 1 << 5,          // s
-    Hash = 1 << 6,         // h
-    ZSet = 1 << 7,         // z
-    Expired = 1 << 8,      // x
-    Evicted = 1 << 9,      // e
-    Stream = 1 << 10,      // t
-    KeyMiss = 1 << 11,     // m
-    Module = 1 << 12,      // d
-    New = 1 << 13,         // n
-    All = Generic | String | List | Set | Hash | ZSet | Expired | Evicted | Stream | Module, // A
 }

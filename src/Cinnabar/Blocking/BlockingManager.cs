@@ -44,7 +44,6 @@ public sealed class BlockingManager
     public BlockingManager(CinnabarServer server)
     {
         _server = server;
-        server.ClientClosed += c => Remove(c);
     }
 
     /// <summary>Clients currently blocked (INFO blocked_clients).</summary>
@@ -71,7 +70,7 @@ public sealed class BlockingManager
         {
             w.TimeoutAtMs = timeoutAtMs;
             long due = Math.Max(0, timeoutAtMs - KeyspaceState.WallClockMs());
-            w.Timer = new Timer(_ => _server.RunLocked(() => TimeOut(w)), null, Math.Min(due, uint.MaxValue - 1L), Timeout.Infinite);
+            w.Timer = new Timer(_ => _server.Dispatcher.RunLocked(() => TimeOut(w)), null, Math.Min(due, uint.MaxValue - 1L), Timeout.Infinite);
         }
     }
 
@@ -172,12 +171,13 @@ public sealed class BlockingManager
         w.Client.Flags &= ~ClientFlags.Blocked;
         if (w.Client is ClientConnection conn)
         {
-            _server.RequestFlush(conn);
+            _server.Dispatcher.Output.Request(conn);
             conn.Resume();
         }
     }
 
-    private void Remove(Client c)
+    /// <summary>A closed client stops waiting.</summary>
+    internal void Remove(Client c)
     {
         if (!_byClient.Remove(c, out var w)) return;
         w.Done = true;

@@ -49,7 +49,7 @@ public static partial class ConnectionCommands
             else { c.Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"); return; }
         }
         if (!c.TryGetLong(2, out long id)) return;
-        var target = c.Server.FindClient(id);
+        var target = c.Server.Clients.Find(id);
         c.Reply.Integer(target is not null && c.Server.Blocking.Unblock(target, withError) ? 1 : 0);
     }
 
@@ -59,8 +59,8 @@ public static partial class ConnectionCommands
         c.Protocol = 2;
         c.Name = null;
         c.Flags &= ~(ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict);
-        c.Server.DiscardTransaction(c);
-        c.Server.UnsubscribeAll(c, notify: false);
+        c.Server.Transactions.DiscardTransaction(c);
+        c.Server.PubSub.UnsubscribeAll(c, notify: false);
         c.Server.Monitors.Remove(c);
         ResetHooks?.Invoke(c);
         c.Reply.SimpleString("RESET"u8);
@@ -169,7 +169,7 @@ public static partial class ConnectionCommands
         var cmd = c.CurrentCommand ?? c.LastCommand;
         return $"id={c.Id} addr={c.Address} laddr={c.LocalAddress} fd={conn?.Fd ?? -1} name={c.Name} " +
                $"age={(now - c.CreatedAtMs) / 1000} idle={(now - c.LastInteractionMs) / 1000} flags={flags} db={c.DbIndex} " +
-               $"sub={c.Channels?.Count ?? 0} psub={c.Patterns?.Count ?? 0} ssub={c.ShardChannels?.Count ?? 0} multi={((c.Flags & ClientFlags.Multi) != 0 ? c.MultiQueue?.Count ?? 0 : -1)} " +
+               $"sub={c.Subscriptions?.Channels.Count ?? 0} psub={c.Subscriptions?.Patterns.Count ?? 0} ssub={c.Subscriptions?.ShardChannels.Count ?? 0} multi={((c.Flags & ClientFlags.Multi) != 0 ? c.Transaction?.Queued.Count ?? 0 : -1)} " +
                $"qbuf={qbuf} qbuf-free={conn?.QueryBufferFree ?? 0} argv-mem=0 multi-mem=0 rbs={c.Reply.Capacity} rbp={c.Reply.Capacity} " +
                $"obl={Math.Min(omem, 16384)} oll=0 omem={omem} tot-mem={qbuf + c.Reply.Capacity + omem} events=r cmd={cmd?.FullName ?? "NULL"} " +
                $"user=default redir=-1 resp={c.Protocol}";
@@ -308,13 +308,13 @@ public static partial class ConnectionCommands
             c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{c.ArgString(1)}'. Try CLIENT HELP.");
             return;
         }
-        c.Server.PauseClients(Keyspace.KeyspaceState.WallClockMs() + ms, writeOnly);
+        c.Server.Pause.Pause(Keyspace.KeyspaceState.WallClockMs() + ms, writeOnly);
         c.Reply.Ok();
     }
 
     private static void ClientUnpause(Client c)
     {
-        c.Server.PauseClients(0, false);
+        c.Server.Pause.Pause(0, false);
         c.Reply.Ok();
     }
 

@@ -296,7 +296,7 @@ public static class KeyCommands
         }
         dst.Add(c.ArgArray(2), RedisValue.DeepClone(value), expireAt);
         c.Server.SignalModifiedKey(dst, newKey);
-        c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "copy_to", newKey, dst.Id);
+        c.Server.Notifications.Notify(NotifyFlags.Generic, "copy_to", newKey, dst.Id);
         c.Server.Blocking.SignalKeyReady(dst, newKey);
         c.Dirty();
         c.Reply.Integer(1);
@@ -322,8 +322,8 @@ public static class KeyCommands
         dst.Add(keyBytes, value, expireAt);
         c.Server.SignalModifiedKey(src, key);
         c.Server.SignalModifiedKey(dst, key);
-        c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "move_from", key, src.Id);
-        c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "move_to", key, dst.Id);
+        c.Server.Notifications.Notify(NotifyFlags.Generic, "move_from", key, src.Id);
+        c.Server.Notifications.Notify(NotifyFlags.Generic, "move_to", key, dst.Id);
         c.Server.Blocking.SignalKeyReady(dst, key);
         c.Dirty();
         c.Reply.Integer(1);
@@ -344,8 +344,8 @@ public static class KeyCommands
         if (id1 != id2)
         {
             // Watchers of keys in either database see a change, as with FLUSHDB.
-            c.Server.TouchAllWatchedKeysInDb(dbs[id1], dbs[id2]);
-            c.Server.TouchAllWatchedKeysInDb(dbs[id2], dbs[id1]);
+            c.Server.Transactions.TouchAllWatchedKeysInDb(dbs[id1], dbs[id2]);
+            c.Server.Transactions.TouchAllWatchedKeysInDb(dbs[id2], dbs[id1]);
             dbs[id1].SwapWith(dbs[id2]);
             // Clients blocked on a key that the swap brought into their database are served, as in Redis.
             c.Server.Blocking.SignalDatabaseReady(dbs[id1]);
@@ -368,7 +368,7 @@ public static class KeyCommands
     {
         if (!ParseFlushMode(c)) return;
         long removed = c.Db.Count;
-        c.Server.TouchAllWatchedKeysInDb(c.Db, null);
+        c.Server.Transactions.TouchAllWatchedKeysInDb(c.Db, null);
         c.Db.Clear();
         c.Dirty(removed);
         // Propagated even when the database was already empty (Redis forces it).
@@ -384,17 +384,17 @@ public static class KeyCommands
         foreach (var db in server.Databases)
         {
             removed += db.Count;
-            server.TouchAllWatchedKeysInDb(db, null);
+            server.Transactions.TouchAllWatchedKeysInDb(db, null);
             db.Clear();
         }
-        server.Dirty += removed;
+        server.Persistence.Dirty += removed;
         if (server.Config.SavePoints.Length > 0 && !server.Persistence.BgsaveInProgress)
         {
             // Like Redis, write the now empty dataset at once; the save must not reset the change
             // counter, so that FLUSHALL itself still counts (and replicates).
-            long dirty = server.Dirty;
+            long dirty = server.Persistence.Dirty;
             server.Persistence.Save();
-            server.Dirty = dirty;
+            server.Persistence.Dirty = dirty;
         }
         c.Dirty();
         c.PropagateVerbatim();

@@ -24,37 +24,37 @@ public static class PubSubCommands
             new("shardchannels", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => Channels(c, shard: true), "pubsub"),
             new("numsub", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => NumSub(c, shard: false), "pubsub"),
             new("shardnumsub", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => NumSub(c, shard: true), "pubsub"),
-            new("numpat", 2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => c.Reply.Integer(c.Server.PatternCount), "pubsub"),
+            new("numpat", 2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => c.Reply.Integer(c.Server.PubSub.PatternCount), "pubsub"),
             new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, Help, "pubsub"));
     }
 
     private static void Subscribe(Client c, bool shard)
     {
-        for (int i = 1; i < c.ArgCount; i++) c.Server.Subscribe(c, c.ArgArray(i), shard);
+        for (int i = 1; i < c.ArgCount; i++) c.Server.PubSub.Subscribe(c, c.ArgArray(i), shard);
     }
 
     private static void PSubscribe(Client c)
     {
-        for (int i = 1; i < c.ArgCount; i++) c.Server.PSubscribe(c, c.ArgArray(i));
+        for (int i = 1; i < c.ArgCount; i++) c.Server.PubSub.PSubscribe(c, c.ArgArray(i));
     }
 
     private static void Unsubscribe(Client c, string kind)
     {
         if (c.ArgCount == 1)
         {
-            c.Server.UnsubscribeAllOfKind(c, kind);
+            c.Server.PubSub.UnsubscribeAllOfKind(c, kind);
             return;
         }
         for (int i = 1; i < c.ArgCount; i++)
         {
-            if (kind == "pattern") c.Server.PUnsubscribe(c, c.ArgArray(i), notify: true);
-            else c.Server.Unsubscribe(c, c.ArgArray(i), shard: kind == "shard", notify: true);
+            if (kind == "pattern") c.Server.PubSub.PUnsubscribe(c, c.ArgArray(i), notify: true);
+            else c.Server.PubSub.Unsubscribe(c, c.ArgArray(i), shard: kind == "shard", notify: true);
         }
     }
 
     private static void Publish(Client c, bool shard)
     {
-        int receivers = c.Server.Publish(c.Arg(1), c.Arg(2), shard);
+        int receivers = c.Server.PubSub.Publish(c.Arg(1), c.Arg(2), shard);
         // Replicas' subscribers get the message too: PUBLISH always reaches the replication stream.
         c.PropagateVerbatim();
         c.Reply.Integer(receivers);
@@ -63,7 +63,7 @@ public static class PubSubCommands
     private static void Channels(Client c, bool shard)
     {
         if (c.ArgCount > 3) { c.Reply.Error(Errors.WrongArgs(c.CurrentCommand!.FullName)); return; }
-        var map = shard ? c.Server.ShardChannelSubscribers : c.Server.ChannelSubscribers;
+        var map = shard ? c.Server.PubSub.ShardChannelSubscribers : c.Server.PubSub.ChannelSubscribers;
         var names = map.Keys.Where(ch => c.ArgCount == 2 || Glob.Match(c.Arg(2), ch)).ToList();
         c.Reply.ArrayHeader(names.Count);
         foreach (var n in names) c.Reply.Bulk(n);
@@ -71,7 +71,7 @@ public static class PubSubCommands
 
     private static void NumSub(Client c, bool shard)
     {
-        var map = shard ? c.Server.ShardChannelSubscribers : c.Server.ChannelSubscribers;
+        var map = shard ? c.Server.PubSub.ShardChannelSubscribers : c.Server.PubSub.ChannelSubscribers;
         c.Reply.ArrayHeader((c.ArgCount - 2) * 2);
         for (int i = 2; i < c.ArgCount; i++)
         {

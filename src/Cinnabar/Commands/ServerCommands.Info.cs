@@ -168,9 +168,9 @@ public static partial class ServerCommands
                 F("current_fork_perc", "0.00");
                 F("current_save_keys_processed", 0);
                 F("current_save_keys_total", p.BgsaveInProgress ? p.CurrentSaveKeysTotal : 0);
-                F("rdb_changes_since_last_save", s.Dirty);
+                F("rdb_changes_since_last_save", s.Persistence.Dirty);
                 F("rdb_bgsave_in_progress", p.BgsaveInProgress ? 1 : 0);
-                F("rdb_last_save_time", s.LastSaveTimeMs / 1000);
+                F("rdb_last_save_time", s.Persistence.LastSaveTimeMs / 1000);
                 F("rdb_last_bgsave_status", p.LastBgsaveOk ? "ok" : "err");
                 F("rdb_last_bgsave_time_sec", p.LastBgsaveDurationSec);
                 F("rdb_current_bgsave_time_sec", p.BgsaveInProgress ? (now - p.CurrentBgsaveStartMs) / 1000 : -1);

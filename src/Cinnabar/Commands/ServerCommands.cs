@@ -41,7 +41,7 @@ public static partial class ServerCommands
 
     // ---- LASTSAVE, TIME ----
 
-    private static void LastSave(Client c) => c.Reply.Integer(c.Server.LastSaveTimeMs / 1000);
+    private static void LastSave(Client c) => c.Reply.Integer(c.Server.Persistence.LastSaveTimeMs / 1000);
 
     private static void Time(Client c)
     {

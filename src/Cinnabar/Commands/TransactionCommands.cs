@@ -10,10 +10,10 @@ public static class TransactionCommands
 
     public static IEnumerable<CommandDef> Commands()
     {
-        yield return new("multi", 1, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 0, 0, 0, c => c.Server.Multi(c), "transactions");
-        yield return new("exec", 1, Control | F.SkipSlowlog, A.Slow | A.Transaction, 0, 0, 0, c => c.Server.Exec(c), "transactions");
-        yield return new("discard", 1, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 0, 0, 0, c => c.Server.Discard(c), "transactions");
-        yield return new("watch", -2, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 1, -1, 1, c => c.Server.Watch(c), "transactions");
-        yield return new("unwatch", 1, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 0, 0, 0, c => c.Server.Unwatch(c), "transactions");
+        yield return new("multi", 1, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 0, 0, 0, c => c.Server.Transactions.Multi(c), "transactions");
+        yield return new("exec", 1, Control | F.SkipSlowlog, A.Slow | A.Transaction, 0, 0, 0, c => c.Server.Transactions.Exec(c), "transactions");
+        yield return new("discard", 1, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 0, 0, 0, c => c.Server.Transactions.Discard(c), "transactions");
+        yield return new("watch", -2, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 1, -1, 1, c => c.Server.Transactions.Watch(c), "transactions");
+        yield return new("unwatch", 1, Control | F.Fast | F.AllowBusy, A.Fast | A.Transaction, 0, 0, 0, c => c.Server.Transactions.Unwatch(c), "transactions");
     }
 }

@@ -183,7 +183,7 @@ public sealed class ClientConnection : Client
         }
         _parsePos = pos;
 
-        int executed = count == 0 ? 0 : Server.ExecuteBatch(this, _in, _commandStart, _batchArgs, _batch.AsSpan(0, count));
+        int executed = count == 0 ? 0 : Server.Dispatcher.ExecuteBatch(this, _in, _commandStart, _batchArgs, _batch.AsSpan(0, count));
         if (executed > 0) _commandStart = _batch[executed - 1].End;
 
         if (executed < count)
@@ -246,7 +246,7 @@ public sealed class ClientConnection : Client
 
     /// <summary>Runs <paramref name="write"/> against this client's reply buffer from another client's command
     /// (pub/sub messages, replies to unblocked commands). Call under the execution lock; then
-    /// <see cref="CinnabarServer.RequestFlush"/> schedules the write after the lock is released.</summary>
+    /// <see cref="OutputScheduler.Request"/> schedules the write after the lock is released.</summary>
     public bool TryWriteFromOutside<TState>(TState state, Action<ReplyBuffer, TState> write)
     {
         lock (_outLock)
@@ -326,7 +326,7 @@ public sealed class ClientConnection : Client
     public void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
-        Server.OnClientClosed(this);
+        Server.Clients.Unregister(this);
         try { _socket.Shutdown(SocketShutdown.Both); } catch { }
         _socket.Dispose();
         _sendSignal.Set();

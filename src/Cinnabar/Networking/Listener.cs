@@ -70,7 +70,7 @@ public sealed class Listener
                 catch (SocketException) { }
             }
             var client = new ClientConnection(_server, socket);
-            if (!_server.TryRegister(client))
+            if (!_server.Clients.TryRegister(client))
             {
                 _ = RejectAsync(socket);
                 continue;

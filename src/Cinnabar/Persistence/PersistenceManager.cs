@@ -28,6 +28,12 @@ public sealed class PersistenceManager
 
     public PersistenceManager(CinnabarServer server) => _server = server;
 
+    /// <summary>Changes since the last save (rdb_changes_since_last_save); also how the dispatcher tells that a command wrote.</summary>
+    public long Dirty;
+
+    /// <summary>When the last successful save finished (LASTSAVE), Unix ms.</summary>
+    public long LastSaveTimeMs;
+
     public bool BgsaveInProgress => _bgsave is not null;
     public bool LastBgsaveOk { get; private set; } = true;
     public long LastBgsaveDurationSec { get; private set; } = -1;
@@ -110,10 +116,10 @@ public sealed class PersistenceManager
         if (BgsaveInProgress) return "ERR Background save already in progress";
         try
         {
-            long dirty = _server.Dirty;
+            long dirty = Dirty;
             WriteFile(RdbPath, CaptureImages(), SaveOptions());
-            _server.Dirty -= dirty;
-            _server.LastSaveTimeMs = KeyspaceState.WallClockMs();
+            Dirty -= dirty;
+            LastSaveTimeMs = KeyspaceState.WallClockMs();
             Saves++;
             LastBgsaveOk = true;
             _server.Log.Info("DB saved on disk");
@@ -133,7 +139,7 @@ public sealed class PersistenceManager
         if (BgsaveInProgress) return false;
         var images = BeginSnapshot();
         CurrentSaveKeysTotal = images.Sum(i => (long)i.KeyCount);
-        long dirtyAtStart = _server.Dirty;
+        long dirtyAtStart = Dirty;
         CurrentBgsaveStartMs = LastBgsaveTryMs = KeyspaceState.WallClockMs();
         var options = SaveOptions();
         var path = RdbPath;
@@ -154,8 +160,8 @@ public sealed class PersistenceManager
                 CurrentSaveKeysTotal = 0;
                 if (error is null)
                 {
-                    _server.Dirty -= dirtyAtStart;
-                    _server.LastSaveTimeMs = KeyspaceState.WallClockMs();
+                    Dirty -= dirtyAtStart;
+                    LastSaveTimeMs = KeyspaceState.WallClockMs();
                     Saves++;
                     LastBgsaveOk = true;
                     _server.Log.Info("Background saving terminated with success");
@@ -209,7 +215,7 @@ public sealed class PersistenceManager
         {
             long seconds = points[i], changes = points[i + 1];
             // After a failed save, retry no sooner than 5 seconds later, as Redis does.
-            if (_server.Dirty >= changes && now - _server.LastSaveTimeMs > seconds * 1000 &&
+            if (Dirty >= changes && now - LastSaveTimeMs > seconds * 1000 &&
                 (LastBgsaveOk || now - LastBgsaveTryMs > 5000))
             {
                 _server.Log.Info($"{changes} changes in {seconds} seconds. Saving...");

@@ -132,7 +132,7 @@ public sealed class MasterLink
             // A continued stream goes on in the database the previous link had selected; a full sync
             // starts in database 0 (the master sends SELECT before its first command anyway).
             master.Db = _server.Databases[continued ? _masterDb : 0];
-            if (!_server.TryRegister(master, force: true)) throw new ReplicationHandshakeException("could not register the master client");
+            if (!_server.Clients.TryRegister(master, force: true)) throw new ReplicationHandshakeException("could not register the master client");
             lock (_server.ExecLock)
             {
                 MasterClient = master;
@@ -198,7 +198,7 @@ public sealed class MasterLink
         if (m is null) return;
         var ack = ReplicationManager.EncodeCommand([Encoding.ASCII.GetBytes("REPLCONF"), Encoding.ASCII.GetBytes("ACK"),
             Encoding.ASCII.GetBytes(_replication.MasterReplOffset.ToString())]);
-        if (m.TryWriteFromOutside(ack, static (buf, a) => buf.WriteRaw(a))) _server.RequestFlush(m);
+        if (m.TryWriteFromOutside(ack, static (buf, a) => buf.WriteRaw(a))) _server.Dispatcher.Output.Request(m);
     }
 }
 

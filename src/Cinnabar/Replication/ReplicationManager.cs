@@ -48,8 +48,6 @@ public sealed partial class ReplicationManager
     public ReplicationManager(CinnabarServer server)
     {
         _server = server;
-        server.ClientClosed += OnClientClosed;
-        server.CronTick += Cron;
     }
 
     public static string NewReplicationId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
@@ -70,6 +68,9 @@ public sealed partial class ReplicationManager
     // ---- propagation (master) -------------------------------------------------------------------
 
     /// <summary>True when anything consumes the stream (a backlog exists or replicas are attached).</summary>
+    /// <summary>A replica whose link to its master is up (master_link_status:up).</summary>
+    public bool LinkUp => Link is { State: "connected" };
+
     public bool HasStreamConsumers => _backlog is not null || _replicas.Count > 0;
 
     /// <summary>Queues the effect of a write in database <paramref name="db"/>, as a command to replay.</summary>
@@ -125,7 +126,7 @@ public sealed partial class ReplicationManager
         {
             if (r.PendingStream is not null) r.PendingStream.Add(bytes.ToArray());
             else if (r.Connection.TryWriteFromOutside(bytes.ToArray(), static (buf, data) => buf.WriteRaw(data)))
-                _server.RequestFlush(r.Connection);
+                _server.Dispatcher.Output.Request(r.Connection);
         }
     }
 
@@ -258,7 +259,8 @@ public sealed partial class ReplicationManager
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    private void OnClientClosed(Client c)
+    /// <summary>A replica, a WAIT caller or our master's link went away.</summary>
+    internal void OnClientClosed(Client c)
     {
         var r = FindReplica(c);
         if (r is not null)
@@ -299,7 +301,8 @@ public sealed partial class ReplicationManager
 
     // ---- periodic work ------------------------------------------------------------------------
 
-    private void Cron()
+    /// <summary>Periodic replication work (pings, acks, timeouts), called by the server cron under the lock.</summary>
+    internal void Cron()
     {
         long now = Keyspace.KeyspaceState.WallClockMs();
         // Pings keep replicas' links alive and their offsets moving, every repl-ping-replica-period.

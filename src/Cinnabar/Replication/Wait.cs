@@ -44,7 +44,7 @@ public sealed partial class ReplicationManager
         FeedStream(EncodeCommand([System.Text.Encoding.ASCII.GetBytes("REPLCONF"), System.Text.Encoding.ASCII.GetBytes("GETACK"), System.Text.Encoding.ASCII.GetBytes("*")]));
         _getAckRequested = false;
         if (timeoutMs > 0)
-            w.Timer = new Timer(_ => _server.RunLocked(() => ExpireWaiters(Keyspace.KeyspaceState.WallClockMs())),
+            w.Timer = new Timer(_ => _server.Dispatcher.RunLocked(() => ExpireWaiters(Keyspace.KeyspaceState.WallClockMs())),
                 null, Math.Min(timeoutMs, int.MaxValue - 1) + 1, Timeout.Infinite);
     }
 
@@ -80,7 +80,7 @@ public sealed partial class ReplicationManager
         w.Timer?.Dispose();
         w.Client.TryWriteFromOutside((long)acked, static (buf, n) => buf.Integer(n));
         w.Client.Flags &= ~ClientFlags.Blocked;
-        _server.RequestFlush(w.Client);
+        _server.Dispatcher.Output.Request(w.Client);
         w.Client.Resume();
     }
 }

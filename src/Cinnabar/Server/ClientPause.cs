@@ -1,34 +1,35 @@
-using Cinnabar.Networking;
-using Cinnabar.Protocol;
+using Cinnabar.Commands;
+using Cinnabar.Keyspace;
 
-namespace Cinnabar;
+namespace Cinnabar.Server;
 
 /// <summary>CLIENT PAUSE / UNPAUSE: ordinary clients wait (outside the execution lock) until the pause ends.</summary>
-public sealed partial class CinnabarServer
+public sealed class ClientPause
 {
     /// <summary>Unix ms until which clients are paused; 0 = not paused.</summary>
     public long PausedUntilMs { get; private set; }
     /// <summary>Only write commands wait (CLIENT PAUSE ... WRITE).</summary>
-    public bool PauseWritesOnly { get; private set; }
+    public bool WritesOnly { get; private set; }
+
+    public bool Active => PausedUntilMs != 0;
 
     /// <summary>Starts (or extends, as Redis never shortens a pause) or ends (<paramref name="untilMs"/> 0) a pause.</summary>
-    public void PauseClients(long untilMs, bool writesOnly)
+    public void Pause(long untilMs, bool writesOnly)
     {
         if (untilMs == 0) { PausedUntilMs = 0; return; }
-        if (untilMs > PausedUntilMs || PauseWritesOnly && !writesOnly) PausedUntilMs = Math.Max(untilMs, PausedUntilMs);
-        PauseWritesOnly = writesOnly && (PausedUntilMs == untilMs || PauseWritesOnly);
+        if (untilMs > PausedUntilMs || WritesOnly && !writesOnly) PausedUntilMs = Math.Max(untilMs, PausedUntilMs);
+        WritesOnly = writesOnly && (PausedUntilMs == untilMs || WritesOnly);
     }
 
-    /// <summary>Called before executing a batch: blocks the receive loop while a pause applies to it.</summary>
-    private void WaitWhilePaused(ClientConnection c, byte[] buffer, ArgSlice[] args, int firstArg)
+    /// <summary>
+    /// Called by the dispatcher before a batch, outside the execution lock: blocks the receive loop while the
+    /// pause applies to the batch's first command (<paramref name="first"/>, null when unknown). Replication
+    /// links never wait.
+    /// </summary>
+    public void WaitIfPaused(Client c, CommandDef? first)
     {
         if ((c.Flags & (ClientFlags.Master | ClientFlags.Replica)) != 0) return;
-        if (PauseWritesOnly)
-        {
-            var first = args[firstArg];
-            var cmd = Commands.Find(buffer.AsSpan(first.Offset, first.Length));
-            if (cmd is null || !(cmd.IsWrite || cmd.HasFlag(Cinnabar.Commands.CommandFlags.MayReplicate))) return;
-        }
-        while (PausedUntilMs != 0 && Keyspace.KeyspaceState.WallClockMs() < PausedUntilMs) Thread.Sleep(2);
+        if (WritesOnly && (first is null || !(first.IsWrite || first.HasFlag(CommandFlags.MayReplicate)))) return;
+        while (PausedUntilMs != 0 && KeyspaceState.WallClockMs() < PausedUntilMs) Thread.Sleep(2);
     }
 }

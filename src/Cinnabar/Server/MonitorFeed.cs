@@ -17,7 +17,6 @@ public sealed class MonitorFeed
     public MonitorFeed(CinnabarServer server)
     {
         _server = server;
-        server.ClientClosed += c => _monitors.Remove(c);
     }
 
     public int Count => _monitors.Count;
@@ -42,7 +41,7 @@ public sealed class MonitorFeed
         {
             if (monitor is ClientConnection conn)
             {
-                if (conn.TryWriteFromOutside(line, static (r, l) => r.WriteRaw(l))) _server.RequestFlush(conn);
+                if (conn.TryWriteFromOutside(line, static (r, l) => r.WriteRaw(l))) _server.Dispatcher.Output.Request(conn);
             }
             else monitor.Reply.WriteRaw(line);
         }

@@ -39,13 +39,13 @@ public sealed class ServerCron
             if (_stopping) break;
             try
             {
-                _server.RunLocked(() =>
+                _server.Dispatcher.RunLocked(() =>
                 {
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
                     if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
-                    _server.OnCronTick();
+                    _server.Replication.Cron();
                 });
             }
             catch (Exception ex)

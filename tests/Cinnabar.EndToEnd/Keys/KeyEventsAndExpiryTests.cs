@@ -16,11 +16,11 @@ public sealed class KeyEventsAndExpiryTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _server.Server.KeyspaceEventHandlers += (type, ev, key, db) =>
+        _server.Server.Notifications.Observed += (type, ev, key, db) =>
         {
             lock (_events) _events.Add($"{ev}:{Encoding.Latin1.GetString(key)}@{db}");
         };
-        _server.Server.KeyModifiedHandlers += (db, key) =>
+        _server.Server.KeyModifiedObserved += (db, key) =>
         {
             lock (_modified) _modified.Add($"{Encoding.Latin1.GetString(key)}@{db.Id}");
         };
@@ -58,7 +58,7 @@ public sealed class KeyEventsAndExpiryTests : IAsyncLifetime
     {
         using var c = _server.Raw();
         c.Call("FLUSHALL");
-        long Dirty() { lock (_server.Server.ExecLock) return _server.Server.Dirty; }
+        long Dirty() { lock (_server.Server.ExecLock) return _server.Server.Persistence.Dirty; }
         long before = Dirty();
         c.Call("SET", "x", "1");
         c.Call("SET", "y", "1");
@@ -97,7 +97,7 @@ public sealed class KeyEventsAndExpiryTests : IAsyncLifetime
             lock (_server.Server.ExecLock)
             {
                 Assert.Equal(saves + 1, _server.Server.Persistence.Saves);
-                Assert.True(_server.Server.Dirty >= 1, "FLUSHALL still counts as a change after its save");
+                Assert.True(_server.Server.Persistence.Dirty >= 1, "FLUSHALL still counts as a change after its save");
                 _server.Server.Config.SavePoints = [];
             }
         }

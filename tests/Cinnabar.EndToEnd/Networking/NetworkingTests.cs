@@ -39,7 +39,7 @@ public sealed class NetworkingTests(ServerFixture fixture) : IClassFixture<Serve
             }).ToArray();
             var results = await Task.WhenAll(tasks);
             Assert.All(results, Assert.True);
-            Assert.True(S.Server.ClientCount >= count);
+            Assert.True(S.Server.Clients.Count >= count);
         }
         finally
         {

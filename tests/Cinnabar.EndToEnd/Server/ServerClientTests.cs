@@ -196,7 +196,7 @@ public sealed class ServerClientTests(ServerClientTests.Fixture fx) : IClassFixt
         var persistence = c.Call("INFO", "persistence");
         Assert.Contains("rdb_changes_since_last_save:0\r\n", persistence);
         Assert.Matches(@"rdb_last_load_keys_loaded:[1-9]", persistence);
-        Assert.Equal($":{S.Server.LastSaveTimeMs / 1000}\r\n", c.Call("LASTSAVE"));
+        Assert.Equal($":{S.Server.Persistence.LastSaveTimeMs / 1000}\r\n", c.Call("LASTSAVE"));
     }
 
     [Fact]

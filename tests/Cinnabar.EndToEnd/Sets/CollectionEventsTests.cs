@@ -14,12 +14,12 @@ public sealed class CollectionEventsTests(ServerFixture fixture) : IClassFixture
     {
         var server = fixture.Server.Server;
         var events = new List<string>();
-        CinnabarServer.NotifyHandler handler = (type, name, key, db) =>
+        Notifications.KeyspaceNotifier.EventObserver handler = (type, name, key, db) =>
         {
             var k = Encoding.Latin1.GetString(key);
             if (k.StartsWith("ev:")) lock (events) events.Add($"{type}:{name} {k}");
         };
-        server.KeyspaceEventHandlers += handler;
+        server.Notifications.Observed += handler;
         try
         {
             using var c = fixture.Server.Raw();
@@ -40,7 +40,7 @@ public sealed class CollectionEventsTests(ServerFixture fixture) : IClassFixture
         }
         finally
         {
-            server.KeyspaceEventHandlers -= handler;
+            server.Notifications.Observed -= handler;
         }
         string[] expected =
         [

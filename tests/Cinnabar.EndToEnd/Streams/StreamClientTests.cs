@@ -104,7 +104,7 @@ public sealed class StreamClientTests(ServerFixture fixture) : IClassFixture<Ser
         var client = new Client(S.Server, new Protocol.ReplyBuffer()) { DenyBlocking = true };
         var (buf, slices) = Args("XREAD", "BLOCK", "0", "STREAMS", "sc:nothing", "$");
         client.SetArgs(buf, slices, 0, slices.Length);
-        lock (S.Server.ExecLock) S.Server.Execute(client);
+        lock (S.Server.ExecLock) S.Server.Dispatcher.Execute(client);
         Assert.Equal("*-1\r\n", System.Text.Encoding.ASCII.GetString(client.Reply.WrittenSpan));
     }
 
@@ -179,7 +179,7 @@ public sealed class StreamKeyspaceEventTests
     {
         await using var server = new TestServer();
         var events = new List<string>();
-        server.Server.KeyspaceEventHandlers += (type, ev, key, db) =>
+        server.Server.Notifications.Observed += (type, ev, key, db) =>
         {
             Assert.Equal(NotifyFlags.Stream, type);
             events.Add(ev + " " + System.Text.Encoding.UTF8.GetString(key));

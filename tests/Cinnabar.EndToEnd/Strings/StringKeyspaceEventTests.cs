@@ -15,11 +15,11 @@ public sealed class StringKeyspaceEventTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _server.Server.KeyspaceEventHandlers += (type, ev, key, db) =>
+        _server.Server.Notifications.Observed += (type, ev, key, db) =>
         {
             lock (_events) _events.Add($"{ev}:{Encoding.Latin1.GetString(key)}");
         };
-        _server.Server.KeyModifiedHandlers += (db, key) =>
+        _server.Server.KeyModifiedObserved += (db, key) =>
         {
             lock (_modified) _modified.Add(Encoding.Latin1.GetString(key));
         };

@@ -1,95 +1,95 @@
-using System.Text;
-using Cinnabar.Config;
+using Cinnabar.Dispatch;
 using Cinnabar.Keyspace;
 using Cinnabar.Networking;
 using Cinnabar.Protocol;
 
-namespace Cinnabar;
+namespace Cinnabar.PubSub;
 
 /// <summary>
-/// Publish/subscribe and keyspace notifications, as Redis' pubsub.c and notify.c: channels, glob patterns
-/// and shard channels; messages are written straight into each subscriber's reply buffer (a RESP3 push or
-/// a RESP2 array) and sent after the publishing command, so per-publisher order holds and a slow
-/// subscriber only ever costs its own buffer (bounded by client-output-buffer-limit pubsub).
+/// Publish/subscribe, as Redis' pubsub.c: channels, glob patterns and shard channels. Messages are written
+/// straight into each subscriber's reply buffer (a RESP3 push or a RESP2 array) and sent after the
+/// publishing command, so per-publisher order holds and a slow subscriber only ever costs its own buffer
+/// (bounded by client-output-buffer-limit pubsub). A client's own side is its <see cref="ClientSubscriptions"/>.
+/// All members run under the execution lock.
 /// </summary>
-public sealed partial class CinnabarServer
+public sealed class PubSubHub
 {
+    private readonly OutputScheduler _output;
     private readonly Dictionary<byte[], List<Client>> _channels = new(ByteArrayComparer.Instance);
     private readonly Dictionary<byte[], List<Client>> _patterns = new(ByteArrayComparer.Instance);
     private readonly Dictionary<byte[], List<Client>> _shardChannels = new(ByteArrayComparer.Instance);
-    private bool _pubSubWired;
+
+    public PubSubHub(OutputScheduler output) => _output = output;
 
     internal IReadOnlyDictionary<byte[], List<Client>> ChannelSubscribers => _channels;
     internal IReadOnlyDictionary<byte[], List<Client>> ShardChannelSubscribers => _shardChannels;
-    internal int PatternCount => _patterns.Count;
-
-    private void WirePubSub()
-    {
-        if (_pubSubWired) return;
-        _pubSubWired = true;
-        ClientClosed += c => UnsubscribeAll(c, notify: false);
-    }
+    /// <summary>Channels with at least one subscriber (INFO pubsub_channels).</summary>
+    public int ChannelCount => _channels.Count;
+    /// <summary>Patterns with at least one subscriber (PUBSUB NUMPAT, INFO pubsub_patterns).</summary>
+    public int PatternCount => _patterns.Count;
 
     // ---- subscriptions ----------------------------------------------------------------------------
 
     internal void Subscribe(Client c, byte[] channel, bool shard)
     {
-        WirePubSub();
-        var mine = shard ? (c.ShardChannels ??= Client.NewChannelSet()) : (c.Channels ??= Client.NewChannelSet());
-        if (mine.Add(channel)) Add(shard ? _shardChannels : _channels, channel, c);
-        WriteSubscription(c, shard ? "ssubscribe"u8 : "subscribe"u8, channel, shard ? c.ShardChannels!.Count : c.SubscriptionCount);
+        var mine = c.Subscriptions ??= new ClientSubscriptions();
+        var set = shard ? mine.ShardChannels : mine.Channels;
+        if (set.Add(channel)) Add(shard ? _shardChannels : _channels, channel, c);
+        WriteSubscription(c, shard ? "ssubscribe"u8 : "subscribe"u8, channel, shard ? mine.ShardChannels.Count : mine.Count);
     }
 
     internal void Unsubscribe(Client c, byte[] channel, bool shard, bool notify)
     {
-        var mine = shard ? c.ShardChannels : c.Channels;
-        if (mine is not null && mine.Remove(channel)) Remove(shard ? _shardChannels : _channels, channel, c);
-        if (notify) WriteSubscription(c, shard ? "sunsubscribe"u8 : "unsubscribe"u8, channel, shard ? c.ShardChannels?.Count ?? 0 : c.SubscriptionCount);
+        var mine = c.Subscriptions;
+        var set = shard ? mine?.ShardChannels : mine?.Channels;
+        if (set is not null && set.Remove(channel)) Remove(shard ? _shardChannels : _channels, channel, c);
+        if (notify) WriteSubscription(c, shard ? "sunsubscribe"u8 : "unsubscribe"u8, channel, shard ? mine?.ShardChannels.Count ?? 0 : mine?.Count ?? 0);
     }
 
     internal void PSubscribe(Client c, byte[] pattern)
     {
-        WirePubSub();
-        var mine = c.Patterns ??= new();
-        if (!mine.Exists(p => p.AsSpan().SequenceEqual(pattern)))
+        var mine = c.Subscriptions ??= new ClientSubscriptions();
+        if (!mine.Patterns.Exists(p => p.AsSpan().SequenceEqual(pattern)))
         {
-            mine.Add(pattern);
+            mine.Patterns.Add(pattern);
             Add(_patterns, pattern, c);
         }
-        WriteSubscription(c, "psubscribe"u8, pattern, c.SubscriptionCount);
+        WriteSubscription(c, "psubscribe"u8, pattern, mine.Count);
     }
 
     internal void PUnsubscribe(Client c, byte[] pattern, bool notify)
     {
-        if (c.Patterns is not null)
+        var mine = c.Subscriptions;
+        if (mine is not null)
         {
-            int i = c.Patterns.FindIndex(p => p.AsSpan().SequenceEqual(pattern));
+            int i = mine.Patterns.FindIndex(p => p.AsSpan().SequenceEqual(pattern));
             if (i >= 0)
             {
-                c.Patterns.RemoveAt(i);
+                mine.Patterns.RemoveAt(i);
                 Remove(_patterns, pattern, c);
             }
         }
-        if (notify) WriteSubscription(c, "punsubscribe"u8, pattern, c.SubscriptionCount);
+        if (notify) WriteSubscription(c, "punsubscribe"u8, pattern, mine?.Count ?? 0);
     }
 
     /// <summary>UNSUBSCRIBE/PUNSUBSCRIBE/SUNSUBSCRIBE without arguments: all of that kind (one reply each, or one with a null).</summary>
     internal void UnsubscribeAllOfKind(Client c, string kind)
     {
         int count = 0;
+        var mine = c.Subscriptions;
         switch (kind)
         {
             case "channel":
-                foreach (var ch in c.Channels?.ToArray() ?? []) { Unsubscribe(c, ch, shard: false, notify: true); count++; }
-                if (count == 0) WriteSubscription(c, "unsubscribe"u8, null, c.SubscriptionCount);
+                foreach (var ch in mine?.Channels.ToArray() ?? []) { Unsubscribe(c, ch, shard: false, notify: true); count++; }
+                if (count == 0) WriteSubscription(c, "unsubscribe"u8, null, mine?.Count ?? 0);
                 break;
             case "shard":
-                foreach (var ch in c.ShardChannels?.ToArray() ?? []) { Unsubscribe(c, ch, shard: true, notify: true); count++; }
-                if (count == 0) WriteSubscription(c, "sunsubscribe"u8, null, c.ShardChannels?.Count ?? 0);
+                foreach (var ch in mine?.ShardChannels.ToArray() ?? []) { Unsubscribe(c, ch, shard: true, notify: true); count++; }
+                if (count == 0) WriteSubscription(c, "sunsubscribe"u8, null, mine?.ShardChannels.Count ?? 0);
                 break;
             default:
-                foreach (var p in c.Patterns?.ToArray() ?? []) { PUnsubscribe(c, p, notify: true); count++; }
-                if (count == 0) WriteSubscription(c, "punsubscribe"u8, null, c.SubscriptionCount);
+                foreach (var p in mine?.Patterns.ToArray() ?? []) { PUnsubscribe(c, p, notify: true); count++; }
+                if (count == 0) WriteSubscription(c, "punsubscribe"u8, null, mine?.Count ?? 0);
                 break;
         }
     }
@@ -97,9 +97,11 @@ public sealed partial class CinnabarServer
     /// <summary>Drops every subscription (disconnect, RESET).</summary>
     public void UnsubscribeAll(Client c, bool notify)
     {
-        foreach (var ch in c.Channels?.ToArray() ?? []) Unsubscribe(c, ch, shard: false, notify);
-        foreach (var ch in c.ShardChannels?.ToArray() ?? []) Unsubscribe(c, ch, shard: true, notify);
-        foreach (var p in c.Patterns?.ToArray() ?? []) PUnsubscribe(c, p, notify);
+        var mine = c.Subscriptions;
+        if (mine is null) return;
+        foreach (var ch in mine.Channels.ToArray()) Unsubscribe(c, ch, shard: false, notify);
+        foreach (var ch in mine.ShardChannels.ToArray()) Unsubscribe(c, ch, shard: true, notify);
+        foreach (var p in mine.Patterns.ToArray()) PUnsubscribe(c, p, notify);
     }
 
     private static void Add(Dictionary<byte[], List<Client>> map, byte[] name, Client c)
@@ -168,7 +170,7 @@ public sealed partial class CinnabarServer
     {
         if (sub is ClientConnection conn)
         {
-            if (conn.TryWriteFromOutside(m, WriteMessage)) RequestFlush(conn);
+            if (conn.TryWriteFromOutside(m, WriteMessage)) _output.Request(conn);
         }
         else WriteMessage(sub.Reply, m);
     }
@@ -188,39 +190,5 @@ public sealed partial class CinnabarServer
         }
         r.Bulk(m.Channel);
         r.Bulk(m.Payload);
-    }
-
-    // ---- keyspace notifications -------------------------------------------------------------------
-
-    private (string Text, NotifyFlags Flags)? _notifyCache;
-
-    /// <summary>notify-keyspace-events as flags, re-parsed only when the setting changes.</summary>
-    private NotifyFlags NotifyFlagsNow()
-    {
-        var text = Config.NotifyKeyspaceEvents;
-        if (_notifyCache is { } c && ReferenceEquals(c.Text, text)) return c.Flags;
-        NotifyKeyspaceEventsParser.TryParse(text, out var flags);
-        _notifyCache = (text, flags);
-        return flags;
-    }
-
-    /// <summary>
-    /// Redis' notifyKeyspaceEvent: when the event's class is enabled, publishes the event name on
-    /// __keyspace@db__:key and the key on __keyevent@db__:event. Free when notifications are off.
-    /// </summary>
-    public void NotifyKeyspaceEvent(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
-    {
-        KeyspaceEventHandlers?.Invoke(type, @event, key, db);
-        if (Config.NotifyKeyspaceEvents.Length == 0) return;
-        var flags = NotifyFlagsNow();
-        if ((flags & type) == 0) return;
-        var eventBytes = Encoding.ASCII.GetBytes(@event);
-        if ((flags & NotifyFlags.Keyspace) != 0)
-        {
-            var channel = Encoding.ASCII.GetBytes($"__keyspace@{db}__:").Concat(key.ToArray()).ToArray();
-            Publish(channel, eventBytes);
-        }
-        if ((flags & NotifyFlags.Keyevent) != 0)
-            Publish(Encoding.ASCII.GetBytes($"__keyevent@{db}__:{@event}"), key);
     }
 }

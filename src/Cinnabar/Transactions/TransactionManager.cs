@@ -1,50 +1,38 @@
 using Cinnabar.Commands;
+using Cinnabar.Dispatch;
 using Cinnabar.Keyspace;
-using Cinnabar.Protocol;
 
-namespace Cinnabar;
-
-public partial class Client
-{
-    /// <summary>Commands queued since MULTI, with their own copies of the arguments.</summary>
-    internal List<(CommandDef Command, byte[] Buffer, ArgSlice[] Slices)>? MultiQueue;
-
-    /// <summary>Keys this client WATCHes: (db, key, whether it was already expired when watched).</summary>
-    internal List<(int Db, byte[] Key, bool ExpiredWhenWatched)>? WatchedKeys;
-}
+namespace Cinnabar.Transactions;
 
 /// <summary>
 /// MULTI/EXEC/DISCARD and WATCH, as Redis' multi.c: commands queue with copies of their arguments; EXEC runs
-/// them back to back under the execution lock (so no other client's command can interleave), with blocking
-/// commands answering at once; a write to a watched key, a flush or swap touching it, or its expiry makes
-/// EXEC answer the null array.
+/// them back to back under the execution lock (so no other client's command can interleave) through the
+/// dispatcher's one call path, with blocking commands answering at once; a write to a watched key, a flush
+/// or swap touching it, or its expiry makes EXEC answer the null array. A client's own side is its
+/// <see cref="ClientTransaction"/>. All members run under the execution lock.
 /// </summary>
-public sealed partial class CinnabarServer
+public sealed class TransactionManager
 {
+    private readonly CinnabarServer _server;
     private readonly Dictionary<(int Db, byte[] Key), List<Client>> _watchers = new(new WatchKeyComparer());
-    private bool _transactionsWired;
 
-    private void WireTransactions()
+    public TransactionManager(CinnabarServer server) => _server = server;
+
+    /// <summary>A closed client's watches and queue are forgotten.</summary>
+    public void Forget(Client c)
     {
-        if (_transactionsWired) return;
-        _transactionsWired = true;
-        KeyModifiedHandlers += TouchWatchedKey;
-        KeyExpired += (db, key) => TouchWatchedKey(db, key);
-        ClientClosed += c =>
-        {
-            UnwatchAll(c);
-            c.MultiQueue = null;
-        };
+        UnwatchAll(c);
+        c.Transaction = null;
     }
 
     /// <summary>Queues a command inside MULTI and answers +QUEUED.</summary>
-    internal void QueueMultiCommand(Client c, CommandDef cmd)
+    internal void Queue(Client c, CommandDef cmd)
     {
         // A transaction that will fail anyway keeps nothing (the client may not read replies in a pipeline).
         if ((c.Flags & (ClientFlags.DirtyCas | ClientFlags.DirtyExec)) == 0)
         {
             var (buffer, slices) = c.CopyArgs();
-            (c.MultiQueue ??= new()).Add((cmd, buffer, slices));
+            (c.Transaction ??= new()).Queued.Add((cmd, buffer, slices));
         }
         c.Reply.WriteRaw("+QUEUED\r\n"u8);
     }
@@ -54,7 +42,6 @@ public sealed partial class CinnabarServer
 
     internal void Multi(Client c)
     {
-        WireTransactions();
         if ((c.Flags & ClientFlags.Multi) != 0)
         {
             c.Reply.Error("ERR MULTI calls can not be nested");
@@ -82,15 +69,15 @@ public sealed partial class CinnabarServer
         bool denied = c.DenyBlocking;
         c.DenyBlocking = true;
         UnwatchAll(c);
-        var queue = c.MultiQueue;
-        c.MultiQueue = null;
+        var queue = c.Transaction?.Queued;
+        c.Transaction = null;
         c.Reply.ArrayHeader(queue?.Count ?? 0);
         if (queue is not null)
         {
             foreach (var (cmd, buffer, slices) in queue)
             {
                 c.SetArgs(buffer, slices, 0, slices.Length);
-                Call(c, cmd);
+                _server.Dispatcher.Call(c, cmd);
             }
         }
         c.DenyBlocking = denied;
@@ -114,14 +101,13 @@ public sealed partial class CinnabarServer
     /// <summary>Forgets MULTI state and watches (EXEC, DISCARD, RESET).</summary>
     internal void DiscardTransaction(Client c)
     {
-        c.MultiQueue = null;
+        c.Transaction?.Queued.Clear();
         c.Flags &= ~(ClientFlags.Multi | ClientFlags.DirtyCas | ClientFlags.DirtyExec);
         UnwatchAll(c);
     }
 
     internal void Watch(Client c)
     {
-        WireTransactions();
         if ((c.Flags & ClientFlags.Multi) != 0)
         {
             c.Reply.Error("ERR WATCH inside MULTI is not allowed");
@@ -133,7 +119,7 @@ public sealed partial class CinnabarServer
             for (int i = 1; i < c.ArgCount; i++)
             {
                 var copy = c.ArgArray(i);
-                var watched = c.WatchedKeys ??= new();
+                var watched = (c.Transaction ??= new()).Watched;
                 if (IndexOfWatched(watched, c.DbIndex, copy) >= 0) continue;
                 var key = c.Arg(i);
                 int index = c.Db.Table.Find(key);
@@ -155,25 +141,26 @@ public sealed partial class CinnabarServer
 
     private void UnwatchAll(Client c)
     {
-        if (c.WatchedKeys is null) return;
-        foreach (var (db, key, _) in c.WatchedKeys)
+        var watched = c.Transaction?.Watched;
+        if (watched is null || watched.Count == 0) return;
+        foreach (var (db, key, _) in watched)
         {
             if (!_watchers.TryGetValue((db, key), out var clients)) continue;
             clients.Remove(c);
             if (clients.Count == 0) _watchers.Remove((db, key));
         }
-        c.WatchedKeys = null;
+        watched.Clear();
     }
 
     /// <summary>Redis' touchWatchedKey: every client watching the key will fail its EXEC. Free when nobody watches.</summary>
-    private void TouchWatchedKey(Database db, ReadOnlySpan<byte> key)
+    public void TouchWatchedKey(Database db, ReadOnlySpan<byte> key)
     {
         if (_watchers.Count == 0) return;
         if (!_watchers.TryGetValue((db.Id, key.ToArray()), out var clients)) return;
         foreach (var c in clients)
         {
             // A key already expired when watched, and now deleted, has not logically changed.
-            var watched = c.WatchedKeys!;
+            var watched = c.Transaction!.Watched;
             int i = IndexOfWatched(watched, db.Id, key);
             if (i >= 0 && watched[i].ExpiredWhenWatched)
             {
@@ -204,18 +191,19 @@ public sealed partial class CinnabarServer
             bool replacementExpired = inReplacement >= 0 && replacedWith!.IsExpired(replacedWith.EntryAt(inReplacement));
             foreach (var c in clients)
             {
-                int w = IndexOfWatched(c.WatchedKeys!, db, key);
-                if (w >= 0 && c.WatchedKeys![w].ExpiredWhenWatched)
+                var watched = c.Transaction!.Watched;
+                int w = IndexOfWatched(watched, db, key);
+                if (w >= 0 && watched[w].ExpiredWhenWatched)
                 {
                     // Already expired when watched: deleted now is no logical change; an expired key
                     // swapped in stays expired.
-                    if (inReplacement < 0) { c.WatchedKeys[w] = (db, key, false); continue; }
+                    if (inReplacement < 0) { watched[w] = (db, key, false); continue; }
                     if (replacementExpired) continue;
                 }
                 else if (!existsInEmptied && replacementExpired)
                 {
                     // A missing key replaced by an already expired one is still logically missing.
-                    if (w >= 0) c.WatchedKeys![w] = (db, key, true);
+                    if (w >= 0) watched[w] = (db, key, true);
                     continue;
                 }
                 c.Flags |= ClientFlags.DirtyCas;
@@ -233,8 +221,9 @@ public sealed partial class CinnabarServer
     /// <summary>A watched key that expired since WATCH (even if not yet deleted) fails EXEC.</summary>
     private static bool IsWatchedKeyExpired(Client c)
     {
-        if (c.WatchedKeys is null) return false;
-        foreach (var (dbId, key, expiredWhenWatched) in c.WatchedKeys)
+        var watched = c.Transaction?.Watched;
+        if (watched is null) return false;
+        foreach (var (dbId, key, expiredWhenWatched) in watched)
         {
             if (expiredWhenWatched) continue;
             var db = c.Server.Databases[dbId];

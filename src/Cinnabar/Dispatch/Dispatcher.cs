@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Cinnabar.Commands;
+using Cinnabar.Keyspace;
+using Cinnabar.Networking;
+using Cinnabar.Protocol;
+
+namespace Cinnabar.Dispatch;
+
+/// <summary>
+/// The path of every command, as Redis' processCommand and call(): a batch of pipelined commands runs under
+/// the execution lock (<see cref="ExecuteBatch"/>); each command passes the admission checks in Redis'
+/// order (<see cref="Execute"/>), then is queued inside MULTI or invoked (<see cref="Call"/>, the one call
+/// path that EXEC uses too), its effect propagated, and clients it unblocked served. A later feature (ACL,
+/// out-of-memory refusal, BUSY scripts, cluster redirection) adds its check as one step of
+/// <see cref="Admit"/>. Output produced for other clients is flushed after the lock is released.
+/// </summary>
+public sealed class Dispatcher
+{
+    private readonly CinnabarServer _server;
+    private readonly CommandTable _commands;
+
+    public Dispatcher(CinnabarServer server, CommandTable commands)
+    {
+        _server = server;
+        _commands = commands;
+    }
+
+    /// <summary>Clients with output from other clients' commands, flushed after the lock is released.</summary>
+    public OutputScheduler Output { get; } = new();
+
+    // ---- batches --------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Executes a batch of pipelined commands atomically. Returns how many ran; fewer when the client
+    /// blocked or is closing, in which case the rest stays in its buffer.
+    /// </summary>
+    internal int ExecuteBatch(ClientConnection c, byte[] buffer, int batchStart, ArgSlice[] args, ReadOnlySpan<(int ArgStart, int ArgCount, int End)> batch)
+    {
+        int done = 0;
+        List<ClientConnection>? flush;
+        bool fromMaster = (c.Flags & ClientFlags.Master) != 0;
+        // CLIENT PAUSE holds the batch before it takes the lock (Redis step 17: blocked, not refused).
+        if (_server.Pause.Active)
+        {
+            var first = args[batch[0].ArgStart];
+            _server.Pause.WaitIfPaused(c, _commands.Find(buffer.AsSpan(first.Offset, first.Length)));
+        }
+        lock (_server.ExecLock)
+        {
+            var keyspace = _server.KeyspaceState;
+            // One instant for the whole batch, as Redis caches the time per event-loop iteration.
+            keyspace.NowMs = KeyspaceState.WallClockMs();
+            lock (c.OutputLock)
+            {
+                int start = batchStart;
+                foreach (var cmd in batch)
+                {
+                    c.SetArgs(buffer, args, cmd.ArgStart, cmd.ArgCount);
+                    if (fromMaster)
+                    {
+                        // Our master's stream: no replies (unless a command insists, as REPLCONF GETACK
+                        // does), expired keys stay visible, and the exact bytes move our offset and go on
+                        // to our own replicas.
+                        int mark = c.Reply.Length;
+                        keyspace.ObeyMaster = true;
+                        Execute(c);
+                        keyspace.ObeyMaster = false;
+                        if (!c.ForceReply) c.Reply.Truncate(mark);
+                        c.ForceReply = false;
+                        _server.Replication.OnMasterStreamProcessed(buffer.AsSpan(start, cmd.End - start));
+                        start = cmd.End;
+                    }
+                    else if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext)) == 0) Execute(c);
+                    else ExecuteWithReplyControl(c);
+                    done++;
+                    if ((c.Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply | ClientFlags.Closing)) != 0) break;
+                }
+            }
+            c.LastInteractionMs = keyspace.NowMs;
+            c.CheckOutputLimits();
+            flush = Output.TakePending();
+        }
+        // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
+        OutputScheduler.FlushAll(flush);
+        return done;
+    }
+
+    /// <summary>CLIENT REPLY OFF / SKIP: runs the command and drops its reply when asked to.</summary>
+    private void ExecuteWithReplyControl(Client c)
+    {
+        int mark = c.Reply.Length;
+        Execute(c);
+        if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip)) != 0) c.Reply.Truncate(mark);
+        // SKIP silences the command after CLIENT REPLY SKIP, once.
+        c.Flags &= ~ClientFlags.ReplySkip;
+        if ((c.Flags & ClientFlags.ReplySkipNext) != 0) c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> under the execution lock from a thread that is not a client's
+    /// (timers, the cron, replication), then sends whatever output it produced for clients.
+    /// </summary>
+    public void RunLocked(Action action)
+    {
+        List<ClientConnection>? flush;
+        lock (_server.ExecLock)
+        {
+            _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
+            try
+            {
+                action();
+            }
+            catch (Exception ex)
+            {
+                // Timer and background callbacks run here: an exception must never take the server down.
+                _server.Log.Error($"background work failed: {ex}");
+            }
+            flush = Output.TakePending();
+        }
+        OutputScheduler.FlushAll(flush);
+    }
+
+    // ---- one command: processCommand ---------------------------------------------------------------
+
+    /// <summary>Runs one command from <paramref name="c"/>'s current arguments. Caller holds the execution lock.</summary>
+    public void Execute(Client c)
+    {
+        var cmd = Lookup(c);
+        if (cmd is null || !Admit(c, cmd)) return;
+        if ((c.Flags & ClientFlags.Multi) != 0 && !IsTransactionControl(cmd))
+        {
+            _server.Transactions.Queue(c, cmd);
+            return;
+        }
+        Call(c, cmd);
+        // The effects of the command (or transaction) reach replicas as one unit.
+        _server.Replication.FlushPending(c);
+        // Clients blocked on keys this command made ready are served now, after it completed, as Redis'
+        // handleClientsBlockedOnKeys does.
+        if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
+    }
+
+    /// <summary>Step 2 of processCommand: the command or subcommand by name, and its arity.</summary>
+    private CommandDef? Lookup(Client c)
+    {
+        // Clients tend to repeat a command: try the last one before the table lookup.
+        var name = c.Arg(0);
+        var cmd = c.CommandCache is { } last && Ascii.EqualsIgnoreCase(name, last.NameBytes) ? last : _commands.Find(name);
+        if (cmd is null)
+        {
+            RejectUnknownCommand(c);
+            return null;
+        }
+        if (cmd.Subcommands is not null && c.ArgCount >= 2)
+        {
+            var sub = CommandTable.FindSubcommand(cmd, c.Arg(1));
+            if (sub is null)
+            {
+                Reject(c, $"ERR unknown subcommand '{Truncate(c.ArgString(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                return null;
+            }
+            cmd = sub;
+        }
+        if (!cmd.ArityMatches(c.ArgCount) || cmd.Handler is null)
+        {
+            Reject(c, Errors.WrongArgs(cmd.FullName));
+            return null;
+        }
+        return cmd;
+    }
+
+    /// <summary>
+    /// The admission checks of processCommand after lookup, in Redis 7.0's order (the order decides which
+    /// error a client sees when several apply). Each refusal answers and returns false. Steps that belong to
+    /// features not built yet are named where they will go.
+    /// </summary>
+    private bool Admit(Client c, CommandDef cmd)
+    {
+        // 3. Protected commands (DEBUG) unless enable-debug-command allows them.
+        if (cmd.HasFlag(CommandFlags.Protected) && !IsDebugAllowed(c))
+            return Refuse(c, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+        // 4. Authentication (security issue): -NOAUTH unless the command is flagged no-auth.
+        // 5. no-multi commands inside MULTI.
+        bool inMulti = (c.Flags & ClientFlags.Multi) != 0;
+        if (inMulti && cmd.HasFlag(CommandFlags.NoMulti))
+            return Refuse(c, "ERR Command not allowed inside a transaction");
+        // 6. ACL: command, keys, channels (security issue).
+        // 7. Cluster redirection (cluster issue).
+        // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
+        // 9. -MISCONF after a failed save or AOF write (AOF issue).
+        // 10. min-replicas-to-write.
+        var replication = _server.Replication;
+        bool fromOutside = replication.IsReplica && (c.Flags & ClientFlags.Master) == 0;
+        // 11. Read-only replica.
+        if (fromOutside && _server.Config.ReplicaReadOnly && cmd.IsWrite)
+            return Refuse(c, "READONLY You can't write against a read only replica.");
+        // 12. RESP2 subscribe mode.
+        if (c.Protocol == 2 && c.IsSubscribed && !cmd.HasFlag(CommandFlags.AllowedInPubSub))
+            return Refuse(c, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+        // 13. Replica with a broken link and replica-serve-stale-data no.
+        if (fromOutside && !_server.Config.ReplicaServeStaleData && !replication.LinkUp && !cmd.HasFlag(CommandFlags.Stale))
+            return Refuse(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+        // 14. Loading: the dataset loads before the listeners start, so no client sees it.
+        // 15. -BUSY while a script runs past busy-reply-threshold (scripting issue).
+        // 16-17. Replica connections and CLIENT PAUSE: handled by ExecuteBatch before the lock.
+        return true;
+    }
+
+    private bool Refuse(Client c, string error)
+    {
+        Reject(c, error);
+        return false;
+    }
+
+    /// <summary>Commands that run immediately even inside MULTI.</summary>
+    internal static bool IsTransactionControl(CommandDef cmd) => cmd.Name is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
+
+    private bool IsDebugAllowed(Client c) => _server.Config.EnableDebugCommand switch
+    {
+        "yes" => true,
+        "local" => c is ClientConnection conn && conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address),
+        _ => (c.Flags & ClientFlags.Fake) != 0,
+    };
+
+    // ---- call() -----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Invokes a command's handler and accounts for it: Redis' call(). Propagation of its effect, the slow
+    /// log, latency monitor and histograms, MONITOR, INFO commandstats/errorstats. EXEC (and later scripts)
+    /// run their commands through here.
+    /// </summary>
+    public void Call(Client c, CommandDef cmd)
+    {
+        c.CurrentCommand = cmd;
+        var persistence = _server.Persistence;
+        // While a background save reads a snapshot, writes first give their keys private copies.
+        if (persistence.SnapshotActive && cmd.IsWrite) persistence.BeforeWrite(c, cmd);
+        int before = c.Reply.Length;
+        long dirtyBefore = persistence.Dirty;
+        c.PropagateOverride = false;
+        long start = Stopwatch.GetTimestamp();
+        cmd.Handler!(c);
+        // A write that changed data reaches replicas verbatim, unless the handler propagated its effect itself.
+        if (persistence.Dirty != dirtyBefore && !c.PropagateOverride && _server.Replication.HasStreamConsumers) _server.Replication.PropagateVerbatim(c);
+        long elapsed = Stopwatch.GetTimestamp() - start;
+        long micros = elapsed * 1_000_000 / Stopwatch.Frequency;
+        cmd.Calls++;
+        cmd.Microseconds += micros;
+        cmd.RecordLatency((long)(elapsed * 1e9 / Stopwatch.Frequency));
+        var config = _server.Config;
+        if (micros >= config.SlowlogLogSlowerThan && config.SlowlogLogSlowerThan >= 0 && (cmd.Flags & CommandFlags.SkipSlowlog) == 0)
+            _server.SlowLog.Add(c, micros, config.SlowlogLogSlowerThan, config.SlowlogMaxLen);
+        if (config.LatencyMonitorThreshold > 0 && micros / 1000 >= config.LatencyMonitorThreshold)
+            _server.Latency.Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000);
+        if (_server.Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) _server.Monitors.Feed(c);
+        _server.Stats.TotalCommandsProcessed++;
+        if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
+        {
+            cmd.FailedCalls++;
+            CountError(c.Reply.WrittenSpan[(before + 1)..]);
+        }
+        c.LastCommand = cmd;
+        c.CommandCache = cmd.Parent ?? cmd;
+        c.CurrentCommand = null;
+    }
+
+    // ---- refusals -----------------------------------------------------------------------------------
+
+    /// <summary>Answers a command refused before execution (unknown, arity, not allowed now).</summary>
+    public void Reject(Client c, string error)
+    {
+        if ((c.Flags & ClientFlags.Multi) != 0) c.Flags |= ClientFlags.DirtyExec;
+        // A refused EXEC discards the transaction and says why (Redis' execCommandAbort).
+        if (c.ArgCount > 0 && Ascii.EqualsIgnoreCase(c.Arg(0), "exec"u8))
+        {
+            _server.Transactions.DiscardTransaction(c);
+            error = "EXECABORT Transaction discarded because of: " + (error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error);
+        }
+        c.Reply.Error(error);
+        var cmd = _commands.Find(c.Arg(0));
+        if (cmd is not null) cmd.RejectedCalls++;
+        CountError(Encoding.UTF8.GetBytes(error));
+    }
+
+    private void RejectUnknownCommand(Client c)
+    {
+        var args = new StringBuilder();
+        for (int i = 1; i < c.ArgCount && args.Length < 128; i++)
+            args.Append('\'').Append(Truncate(c.ArgString(i), 128 - args.Length)).Append("' ");
+        Reject(c, $"ERR unknown command '{Truncate(c.ArgString(0), 128)}', with args beginning with: {args}");
+    }
+
+    private void CountError(ReadOnlySpan<byte> error)
+    {
+        var stats = _server.Stats;
+        stats.TotalErrorReplies++;
+        int sp = error.IndexOfAny((byte)' ', (byte)'\r');
+        var code = Encoding.UTF8.GetString(sp < 0 ? error : error[..sp]);
+        if (stats.ErrorCounts.Count < 128 || stats.ErrorCounts.ContainsKey(code))
+            stats.ErrorCounts[code] = stats.ErrorCounts.GetValueOrDefault(code) + 1;
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..Math.Max(max, 0)];
+}

@@ -1,0 +1,23 @@
+namespace Cinnabar;
+
+/// <summary>Keyspace notification classes (notify-keyspace-events letters).</summary>
+[Flags]
+public enum NotifyFlags
+{
+    None = 0,
+    Keyspace = 1 << 0,     // K
+    Keyevent = 1 << 1,     // E
+    Generic = 1 << 2,      // g
+    String = 1 << 3,       // $
+    List = 1 << 4,         // l
+    Set = 1 << 5,          // s
+    Hash = 1 << 6,         // h
+    ZSet = 1 << 7,         // z
+    Expired = 1 << 8,      // x
+    Evicted = 1 << 9,      // e
+    Stream = 1 << 10,      // t
+    KeyMiss = 1 << 11,     // m
+    Module = 1 << 12,      // d
+    New = 1 << 13,         // n
+    All = Generic | String | List | Set | Hash | ZSet | Expired | Evicted | Stream | Module, // A
+}
