@@ -63,6 +63,24 @@ public class Client
     /// <summary>The last top-level command, tried first by dispatch (clients tend to repeat commands).</summary>
     internal CommandDef? CommandCache;
 
+    /// <summary>
+    /// While CLIENT REPLY OFF/SKIP silences the running command: where its dropped output starts. Pushes
+    /// move it past themselves so they survive (<see cref="BeginPush"/>); -1 when not silenced.
+    /// </summary>
+    internal int SilencedFrom = -1;
+
+    /// <summary>Call before writing a push (not a reply) that CLIENT REPLY OFF/SKIP must not drop.</summary>
+    public void BeginPush()
+    {
+        if (SilencedFrom >= 0) Reply.Truncate(SilencedFrom);
+    }
+
+    /// <summary>Call after writing such a push.</summary>
+    public void EndPush()
+    {
+        if (SilencedFrom >= 0) SilencedFrom = Reply.Length;
+    }
+
     // ---- state other components keep per client (null until first used) ----
 
     /// <summary>Channels and patterns subscribed to (<see cref="PubSub.PubSubHub"/>).</summary>

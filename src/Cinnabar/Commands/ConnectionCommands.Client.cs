@@ -255,7 +255,8 @@ public static partial class ConnectionCommands
     private static void Kill(Client caller, Client victim)
     {
         if (victim == caller) caller.Flags |= ClientFlags.CloseAfterReply;
-        else (victim as ClientConnection)?.CloseSoon();
+        // Gone before the reply, as Redis' freeClient: CLIENT LIST and INFO no longer show it.
+        else (victim as ClientConnection)?.Close();
     }
 
     private static void ClientReply(Client c)

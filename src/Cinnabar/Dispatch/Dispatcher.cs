@@ -49,6 +49,8 @@ public sealed class Dispatcher
         }
         lock (_server.ExecLock)
         {
+            // Killed (CLIENT KILL) while this batch waited for the lock: nothing more runs for it.
+            if (c.IsClosed) return 0;
             var keyspace = _server.KeyspaceState;
             // One instant for the whole batch, as Redis caches the time per event-loop iteration.
             keyspace.NowMs = KeyspaceState.WallClockMs();
@@ -72,10 +74,18 @@ public sealed class Dispatcher
                         _server.Replication.OnMasterStreamProcessed(buffer.AsSpan(start, cmd.End - start));
                         start = cmd.End;
                     }
-                    else if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext)) == 0) Execute(c);
+                    else if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext)) == 0)
+                    {
+                        Execute(c);
+                        // CLIENT REPLY SKIP itself: the next command is silenced.
+                        if ((c.Flags & ClientFlags.ReplySkipNext) != 0) c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
+                    }
                     else ExecuteWithReplyControl(c);
                     done++;
                     if ((c.Flags & (ClientFlags.Blocked | ClientFlags.CloseAfterReply | ClientFlags.Closing)) != 0) break;
+                    // client-output-buffer-limit as replies grow, as Redis checks on every append: a client
+                    // that pipelines large replies without reading is dropped before the batch ends.
+                    if (c.Reply.Length >= OutputLimitCheckBytes && !c.CheckOutputLimits()) break;
                 }
             }
             c.LastInteractionMs = keyspace.NowMs;
@@ -87,13 +97,21 @@ public sealed class Dispatcher
         return done;
     }
 
-    /// <summary>CLIENT REPLY OFF / SKIP: runs the command and drops its reply when asked to.</summary>
+    /// <summary>Below this much pending reply a batch does not stop to check the output limits (the batch end does).</summary>
+    private const int OutputLimitCheckBytes = 64 * 1024;
+
+    /// <summary>
+    /// CLIENT REPLY OFF / SKIP (and the command that asked for SKIP): runs the command, drops its reply when
+    /// silenced, but keeps pushes (subscribe confirmations), which are not replies, as Redis' CLIENT_PUSHING.
+    /// </summary>
     private void ExecuteWithReplyControl(Client c)
     {
-        int mark = c.Reply.Length;
+        c.SilencedFrom = c.Reply.Length;
         Execute(c);
-        if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip)) != 0) c.Reply.Truncate(mark);
-        // SKIP silences the command after CLIENT REPLY SKIP, once.
+        // Still silenced after the command (CLIENT REPLY ON answers +OK even when it follows SKIP).
+        if ((c.Flags & (ClientFlags.NoReply | ClientFlags.ReplySkip)) != 0) c.Reply.Truncate(c.SilencedFrom);
+        c.SilencedFrom = -1;
+        // Redis' resetClient: SKIP silences the one command after CLIENT REPLY SKIP.
         c.Flags &= ~ClientFlags.ReplySkip;
         if ((c.Flags & ClientFlags.ReplySkipNext) != 0) c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
     }

@@ -186,9 +186,10 @@ public sealed class ClientConnection : Client
         int executed = count == 0 ? 0 : Server.Dispatcher.ExecuteBatch(this, _in, _commandStart, _batchArgs, _batch.AsSpan(0, count));
         if (executed > 0) _commandStart = _batch[executed - 1].End;
 
-        if (executed < count)
+        if (executed < count || (Flags & ClientFlags.Blocked) != 0)
         {
             // Stopped early (blocked or closing): the rest is parsed again later, from where execution stopped.
+            // A protocol error behind a blocking command waits too: the command answers first, as in Redis.
             _parser.Reset();
             _parsePos = _commandStart;
             protocolError = null;
@@ -350,6 +351,7 @@ public sealed class ClientConnection : Client
     internal bool CheckOutputLimits()
     {
         if ((Flags & ClientFlags.Master) != 0 || _closed != 0) return true;
+        if ((Flags & ClientFlags.Closing) != 0) return false;
         var limits = Config.ClientOutputBufferLimits.Get(Server.Config);
         var (hard, soft, seconds) = (Flags & ClientFlags.Replica) != 0 ? limits.Replica : IsSubscribed ? limits.PubSub : limits.Normal;
         if (hard == 0 && soft == 0) return true;

@@ -120,11 +120,14 @@ public sealed class PubSubHub
     /// <summary>[kind, channel or null, count]: an array in RESP2, a push in RESP3.</summary>
     private static void WriteSubscription(Client c, ReadOnlySpan<byte> kind, byte[]? channel, int count)
     {
+        // A push, not a reply: CLIENT REPLY OFF does not silence it.
+        c.BeginPush();
         var r = c.Reply;
         r.PushHeader(3);
         r.Bulk(kind);
         if (channel is null) r.Null(); else r.Bulk(channel);
         r.Integer(count);
+        c.EndPush();
     }
 
     // ---- publishing ---------------------------------------------------------------------------------

@@ -157,5 +157,12 @@ public sealed class RespClient : IDisposable
         _end += n;
     }
 
+    /// <summary>This connection's address as the server sees it (CLIENT KILL ip:port, CLIENT LIST addr=).</summary>
+    public string LocalAddressForServer()
+    {
+        var ep = (System.Net.IPEndPoint)_tcp.Client.LocalEndPoint!;
+        return $"{(ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address)}:{ep.Port}";
+    }
+
     public void Dispose() => _tcp.Dispose();
 }

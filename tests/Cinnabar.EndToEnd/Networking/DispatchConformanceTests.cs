@@ -1,0 +1,124 @@
+using System.Net.Sockets;
+using System.Text;
+using Cinnabar.EndToEnd.Infrastructure;
+
+namespace Cinnabar.EndToEnd.Networking;
+
+/// <summary>
+/// Behaviour of the dispatch path that the conformance issue found different from Redis 7.0: CLIENT REPLY,
+/// CLIENT KILL taking effect before its reply, output limits checked while a batch runs, and a protocol
+/// error queued behind a blocking command.
+/// </summary>
+public sealed class DispatchConformanceTests(DifferentialFixture f) : IClassFixture<DifferentialFixture>
+{
+    private DiffPair NewPair() => new(f.Redis.Connect(), f.Cinnabar.Raw());
+
+    /// <summary>Sends the commands without reading, ends with CLIENT REPLY ON + PING, and returns every byte answered.</summary>
+    private static string Transcript(RespClient c, params string[][] commands)
+    {
+        foreach (var cmd in commands) c.Send(cmd);
+        c.Send("CLIENT", "REPLY", "ON");
+        c.Send("PING", "end-of-transcript");
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var reply = c.ReadReply();
+            sb.Append(reply);
+            if (reply.Contains("end-of-transcript")) return sb.ToString();
+        }
+    }
+
+    private void SameTranscript(string protocol, params string[][] commands)
+    {
+        using var p = NewPair();
+        p.Both("HELLO", protocol);
+        var expected = Transcript(p.Redis, commands);
+        var actual = Transcript(p.Ours, commands);
+        Assert.True(expected == actual, $"transcript differs\n  redis:    {DiffPair.Escape(expected)}\n  cinnabar: {DiffPair.Escape(actual)}");
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void ClientReplySkipSilencesExactlyTheNextCommand(string protocol)
+    {
+        SameTranscript(protocol, ["CLIENT", "REPLY", "SKIP"], ["PING", "pong"], ["PING", "pong2"]);
+        SameTranscript(protocol, ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "ON"], ["PING"]);
+        SameTranscript(protocol, ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "SKIP"], ["PING", "a"], ["PING", "b"]);
+        SameTranscript(protocol, ["CLIENT", "REPLY", "OFF"], ["CLIENT", "REPLY", "SKIP"], ["PING", "a"], ["PING", "b"]);
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void ClientReplyOffKeepsSubscribeConfirmations(string protocol)
+    {
+        SameTranscript(protocol, ["CLIENT", "REPLY", "OFF"], ["SUBSCRIBE", "rq:a", "rq:b"], ["PSUBSCRIBE", "rq:*"],
+            ["UNSUBSCRIBE", "rq:a"], ["PUNSUBSCRIBE"], ["UNSUBSCRIBE"]);
+        SameTranscript(protocol, ["CLIENT", "REPLY", "SKIP"], ["SUBSCRIBE", "rq:c"], ["UNSUBSCRIBE", "rq:c"]);
+    }
+
+    [Fact]
+    public void KilledClientsAreGoneBeforeTheReply()
+    {
+        using var killer = f.Cinnabar.Raw();
+        for (int round = 0; round < 20; round++)
+        {
+            using var victim = f.Cinnabar.Raw();
+            var id = victim.Call("CLIENT", "ID").Trim(':', '\r', '\n');
+            int before = ConnectedClients(killer);
+            Assert.Equal(":1\r\n", killer.Call("CLIENT", "KILL", "ID", id, "SKIPME", "yes"));
+            Assert.Equal("$0\r\n\r\n", killer.Call("CLIENT", "LIST", "ID", id));
+            Assert.Equal(before - 1, ConnectedClients(killer));
+            Assert.True(victim.IsClosedByServer());
+        }
+        using var other = f.Cinnabar.Raw();
+        var otherId = other.Call("CLIENT", "ID").Trim(':', '\r', '\n');
+        Assert.Equal("+OK\r\n", killer.Call("CLIENT", "KILL", other.LocalAddressForServer()));
+        Assert.Equal("$0\r\n\r\n", killer.Call("CLIENT", "LIST", "ID", otherId));
+    }
+
+    private static int ConnectedClients(RespClient c) =>
+        int.Parse(c.Call("INFO", "clients").Split("\r\n").First(l => l.StartsWith("connected_clients:"))["connected_clients:".Length..]);
+
+    [Fact]
+    public void ProtocolErrorBehindABlockingCommandWaitsForItsReply()
+    {
+        using var p = NewPair();
+        const string raw = "*3\r\n$5\r\nBLPOP\r\n$8\r\npe:nokey\r\n$3\r\n0.3\r\n*1\r\n$x\r\n";
+        p.Redis.SendRaw(raw);
+        p.Ours.SendRaw(raw);
+        string expectedFirst = p.Redis.ReadReply(), actualFirst = p.Ours.ReadReply();
+        Assert.Equal("*-1\r\n", expectedFirst);
+        Assert.Equal(expectedFirst, actualFirst);
+        Assert.Equal(p.Redis.ReadReply(), p.Ours.ReadReply());
+        Assert.True(p.Ours.IsClosedByServer());
+    }
+
+    [Fact]
+    public async Task OutputLimitStopsAPipelinedBatchAsRepliesGrow()
+    {
+        await using var s = new TestServer(c => c.ClientOutputBufferLimit = "normal 4194304 2097152 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+        using var setup = s.Raw();
+        setup.Call("SET", "ol:mb", new string('v', 1 << 20));
+        setup.Call("CONFIG", "RESETSTAT");
+        using (var greedy = new TcpClient())
+        {
+            greedy.Connect("127.0.0.1", s.Port);
+            var get = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("*2\r\n$3\r\nGET\r\n$5\r\nol:mb\r\n", 200)));
+            greedy.GetStream().Write(get); // one read holds all 200 commands; nothing is read back
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && !setup.Call("CLIENT", "LIST").Contains("cmd=get") && Calls(setup) == 0) Thread.Sleep(20);
+            Thread.Sleep(300);
+        }
+        // The client is dropped once 4 MB of replies are pending: a handful of GETs ran, not 200.
+        long calls = Calls(setup);
+        Assert.InRange(calls, 1, 8);
+    }
+
+    private static long Calls(RespClient c)
+    {
+        var line = c.Call("INFO", "commandstats").Split("\r\n").FirstOrDefault(l => l.StartsWith("cmdstat_get:"));
+        return line is null ? 0 : long.Parse(line.Split(',')[0].Split('=')[1]);
+    }
+}
