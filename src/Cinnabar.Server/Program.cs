@@ -13,6 +13,12 @@ catch (ConfigException ex)
     return 1;
 }
 
+// daemonize yes: .NET cannot fork a running runtime, so the process starts itself again detached (new
+// session, standard streams closed) and returns once the daemon has written its pid file, as a forking
+// redis-server's parent returns at once.
+if (config.Daemonize == "yes" && Environment.GetEnvironmentVariable(Daemon.ChildMarker) is null)
+    return Daemon.Launch(args, config);
+
 await using var server = new CinnabarServer(config);
 
 // SIGTERM / SIGINT: save when save points are configured, then stop accepting, close clients, exit 0.
@@ -56,3 +62,43 @@ System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLo
 
 await server.Completion;
 return 0;
+
+/// <summary>daemonize yes without fork: relaunch detached with setsid and wait for the daemon's pid file.</summary>
+static class Daemon
+{
+    public const string ChildMarker = "CINNABAR_DAEMON_CHILD";
+
+    public static int Launch(string[] args, ServerConfig config)
+    {
+        var pidFile = config.PidFile != "" ? config.PidFile : CinnabarServer.DefaultPidFile;
+        try { File.Delete(pidFile); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        // Under `dotnet cinnabar-server.dll` the process path is the host: pass the assembly along.
+        var self = Environment.ProcessPath!;
+        var psi = new System.Diagnostics.ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : self)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (psi.FileName != self) psi.ArgumentList.Add(self);
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Daemon).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment[ChildMarker] = "1";
+        using var child = System.Diagnostics.Process.Start(psi)!;
+        child.StandardInput.Close();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(pidFile)) return 0;
+            if (child.HasExited)
+            {
+                Console.Error.WriteLine($"The daemon exited during start-up (code {child.ExitCode}): {child.StandardError.ReadToEnd().Trim()}");
+                return 1;
+            }
+            Thread.Sleep(20);
+        }
+        Console.Error.WriteLine($"The daemon did not write {pidFile} within 30 s.");
+        return 1;
+    }
+}

@@ -42,7 +42,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     {
         Config = config;
         if (loggerFactory is null && config.LogLevel != "nothing")
-            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel);
+            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel, config.LogFile, config.Daemonize == "yes");
         Log = new ServerLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("cinnabar"));
         KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs() };
         Databases = new Database[config.Databases];
@@ -111,8 +111,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public long StartTimestamp { get; }
 
     /// <summary>The TCP ports actually bound (useful with port 0 in tests).</summary>
-    public IReadOnlyList<int> BoundPorts => _listeners.Select(l => l.Port).ToArray();
-    public int Port => _listeners.Count > 0 ? _listeners[0].Port : Config.Port;
+    public IReadOnlyList<int> BoundPorts => _listeners.Where(l => l.UnixPath is null).Select(l => l.Port).ToArray();
+    public int Port => _listeners.Count > 0 && _listeners[0].UnixPath is null ? _listeners[0].Port : Config.Port;
 
     /// <summary>Completes when the server has stopped (SHUTDOWN or <see cref="StopAsync"/>).</summary>
     public Task Completion => _stopped.Task;
@@ -140,10 +140,14 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 
     private void StartListening()
     {
+        WritePidFile();
+        WarnAboutSettingsWithoutEffect();
         Persistence.LastSaveTimeMs = StartTimeMs;
         Persistence.LoadAtStartup();
         SocketTuning.Apply();
-        foreach (var address in Config.Bind)
+        // port 0 with a unixsocket listens on the socket only, as Redis; port 0 alone picks a free port (tests).
+        bool tcp = Config.Port != 0 || Config.UnixSocket == "";
+        foreach (var address in tcp ? Config.Bind : [])
         {
             var ip = address switch
             {
@@ -154,6 +158,13 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             var listener = new Listener(this, new IPEndPoint(ip, _listeners.Count > 0 && Config.Port == 0 ? _listeners[0].Port : Config.Port));
             listener.Start();
             _listeners.Add(listener);
+        }
+        if (Config.UnixSocket != "")
+        {
+            var unix = new Listener(this, Config.UnixSocket, Config.UnixSocketPerm);
+            unix.Start();
+            _listeners.Add(unix);
+            Log.Info($"The server is now ready to accept connections at {Config.UnixSocket}");
         }
         _cron = new ServerCron(this);
         _cron.Start();
@@ -169,7 +180,45 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         _cron?.Stop();
         foreach (var c in Clients.Snapshot()) (c as ClientConnection)?.Close();
         foreach (var l in _listeners) await l.Completion;
+        RemovePidFile();
         _stopped.TrySetResult();
+    }
+
+    // ---- process-level settings -----------------------------------------------------------------------
+
+    /// <summary>Redis' default pidfile when daemonized without one.</summary>
+    public const string DefaultPidFile = "/var/run/redis.pid";
+
+    private string? _pidFileWritten;
+
+    /// <summary>pidfile (or the default one when daemonized), written before loading as Redis does.</summary>
+    private void WritePidFile()
+    {
+        var path = Config.PidFile != "" ? Config.PidFile : Config.Daemonize == "yes" ? DefaultPidFile : null;
+        if (path is null) return;
+        try
+        {
+            File.WriteAllText(path, Environment.ProcessId + "\n");
+            _pidFileWritten = path;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Failed to write PID file: {ex.Message}");
+        }
+    }
+
+    private void RemovePidFile()
+    {
+        if (_pidFileWritten is null) return;
+        try { File.Delete(_pidFileWritten); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        _pidFileWritten = null;
+    }
+
+    /// <summary>Settings Redis has that cannot apply to this server: accepted, documented, and said so at start-up.</summary>
+    private void WarnAboutSettingsWithoutEffect()
+    {
+        if (Config.IoThreads > 1)
+            Log.Warning($"io-threads {Config.IoThreads} has no effect: Cinnabar already reads, parses and writes on every core through the runtime's socket threads, and executes commands under one lock (docs/configuration.md).");
     }
 
     public async ValueTask DisposeAsync()

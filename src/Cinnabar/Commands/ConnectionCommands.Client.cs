@@ -162,6 +162,7 @@ public static partial class ConnectionCommands
         if ((c.Flags & ClientFlags.Blocked) != 0) flags.Append('b');
         if ((c.Flags & ClientFlags.DirtyCas) != 0) flags.Append('d');
         if ((c.Flags & ClientFlags.CloseAfterReply) != 0) flags.Append('c');
+        if (conn?.IsUnixSocket == true) flags.Append('U');
         if ((c.Flags & ClientFlags.NoEvict) != 0) flags.Append('e');
         if (flags.Length == 0) flags.Append('N');
         long qbuf = conn?.QueryBufferLength ?? 0;

@@ -283,11 +283,12 @@ public static partial class ServerCommands
                 break;
             case "latencystats":
                 sb.Append("# Latencystats\r\n");
+                if (!s.Config.LatencyTracking) break;
                 foreach (var cmd in s.Commands.All)
                 {
-                    AppendLatencyPercentiles(cmd, sb);
+                    AppendLatencyPercentiles(cmd, s.Config.LatencyTrackingInfoPercentiles, sb);
                     if (cmd.Subcommands is not null)
-                        foreach (var sub in cmd.Subcommands) AppendLatencyPercentiles(sub, sb);
+                        foreach (var sub in cmd.Subcommands) AppendLatencyPercentiles(sub, s.Config.LatencyTrackingInfoPercentiles, sb);
                 }
                 break;
             case "cluster":
@@ -318,16 +319,16 @@ public static partial class ServerCommands
     }
 
     /// <summary>
-    /// latency_percentiles_usec_&lt;command&gt;:p50=..,p99=..,p99.9=.. from the command's histogram (Redis'
-    /// default latency-tracking-info-percentiles), each the upper bound of the bucket the percentile falls in.
+    /// latency_percentiles_usec_&lt;command&gt;:p50=..,p99=..,p99.9=.. from the command's histogram, for the
+    /// percentiles of latency-tracking-info-percentiles, each the upper bound of the bucket it falls in.
     /// </summary>
-    private static void AppendLatencyPercentiles(CommandDef cmd, StringBuilder sb)
+    private static void AppendLatencyPercentiles(CommandDef cmd, double[] percentiles, StringBuilder sb)
     {
         if (cmd.LatencyBuckets is not { } buckets) return;
         long total = buckets.Sum();
         if (total == 0) return;
         sb.Append("latency_percentiles_usec_").Append(cmd.FullName).Append(':');
-        (string Label, double Percent)[] wanted = [("50", 50), ("99", 99), ("99.9", 99.9)];
+        var wanted = percentiles.Select(p => (Label: p.ToString(System.Globalization.CultureInfo.InvariantCulture), Percent: p)).ToArray();
         for (int j = 0; j < wanted.Length; j++)
         {
             long rank = Math.Max(1, (long)Math.Ceiling(wanted[j].Percent / 100 * total));

@@ -60,11 +60,7 @@ internal static partial class ConfigParameters
             Passive("enable-protected-configs", "no", Kind.Immutable, null),
             Passive("hll-sparse-max-bytes", "3000", Kind.Memory, null),
             Passive("ignore-warnings", "", Kind.Text, null),
-            Passive("io-threads", "1", Kind.Immutable, null),
-            Passive("io-threads-do-reads", "no", Kind.Immutable, null),
             Passive("jemalloc-bg-thread", "yes", Kind.Bool, null),
-            Passive("latency-tracking", "yes", Kind.Bool, null),
-            Passive("latency-tracking-info-percentiles", "50 99 99.9", Kind.Text, null),
             Passive("lazyfree-lazy-eviction", "no", Kind.Bool, null),
             Passive("lfu-decay-time", "1", Kind.Int, null),
             Passive("lfu-log-factor", "10", Kind.Int, null),
@@ -120,8 +116,6 @@ internal static partial class ConfigParameters
             Passive("tls-session-cache-timeout", "300", Kind.Int, null),
             Passive("tls-session-caching", "yes", Kind.Bool, null),
             Passive("tracking-table-max-keys", "1000000", Kind.Int, null),
-            Passive("unixsocket", "", Kind.Immutable, null),
-            Passive("unixsocketperm", "0", Kind.Immutable, null),
     ];
 
     private static ConfigParameter Passive(string name, string defaultValue, Kind kind, string? enumValues, params string[] aliases)

@@ -175,7 +175,58 @@ internal static partial class ConfigParameters
             Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
             Bool("cluster-enabled", c => c.ClusterEnabled, (c, v) => c.ClusterEnabled = v, true),
             Enum("supervised", c => c.SupervisedMode, (c, v) => c.SupervisedMode = v, immutable: true, "upstart", "systemd", "auto", "no"),
-            Enum("syslog-enabled", c => c.Syslog, (c, v) => c.Syslog = v, immutable: true, "yes", "no"),
+            new()
+            {
+                // Refused rather than accepted and ignored: logs go to logfile (or stdout).
+                Name = "syslog-enabled", Immutable = true,
+                Get = c => c.Syslog,
+                Setter = (c, a) =>
+                {
+                    if (!ServerConfig.TryParseBool(a[0], out bool on)) return "argument must be 'yes' or 'no'";
+                    if (on) return "syslog is not supported by Cinnabar: use logfile (or stdout, which journald collects)";
+                    c.Syslog = "no";
+                    return null;
+                },
+            },
+            Str("unixsocket", c => c.UnixSocket, (c, v) => { c.UnixSocket = v; return null; }, immutable: true),
+            new()
+            {
+                Name = "unixsocketperm", Immutable = true,
+                Get = c => Convert.ToString(c.UnixSocketPerm, 8),
+                Setter = (c, a) =>
+                {
+                    // Octal, as Redis reads it (strtol base 8); 0 leaves the umask's permissions.
+                    try
+                    {
+                        int perm = Convert.ToInt32(a[0], 8);
+                        if (perm < 0 || perm > 0x1FF) return "argument must be between 0 and 777 inclusive";
+                        c.UnixSocketPerm = perm;
+                        return null;
+                    }
+                    catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException) { return "argument couldn't be parsed into an integer"; }
+                },
+            },
+            Bool("latency-tracking", c => c.LatencyTracking, (c, v) => c.LatencyTracking = v),
+            new()
+            {
+                Name = "latency-tracking-info-percentiles", ArgCount = -1,
+                Get = c => string.Join(' ', c.LatencyTrackingInfoPercentiles.Select(p => p.ToString(CultureInfo.InvariantCulture))),
+                Setter = (c, a) =>
+                {
+                    var parts = a.SelectMany(x => x.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+                    var values = new double[parts.Length];
+                    for (int i = 0; i < parts.Length; i++)
+                    {
+                        if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+                            return "Invalid latency-tracking-info-percentiles parameters";
+                        if (values[i] < 0 || values[i] > 100) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+                    }
+                    c.LatencyTrackingInfoPercentiles = values;
+                    return null;
+                },
+            },
+            Int("io-threads", c => c.IoThreads, (c, v) => c.IoThreads = v, 1, 128, immutable: true),
+            Bool("io-threads-do-reads", c => c.IoThreadsDoReads, (c, v) => c.IoThreadsDoReads = v, true),
         };
         list.AddRange(PassiveParameters());
         return list;

@@ -76,6 +76,15 @@ public sealed class ServerConfig
     public bool ClusterEnabled;
     public string SupervisedMode = "no";
     public string Syslog = "no";
+    /// <summary>Path of a Unix domain socket to listen on as well ("" = none) and its permissions (octal, 0 = umask's).</summary>
+    public string UnixSocket = "";
+    public int UnixSocketPerm;
+    /// <summary>Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM) and the percentiles INFO shows.</summary>
+    public bool LatencyTracking = true;
+    public double[] LatencyTrackingInfoPercentiles = [50, 99, 99.9];
+    /// <summary>Accepted for compatibility; see docs/configuration.md for why it has no effect.</summary>
+    public int IoThreads = 1;
+    public bool IoThreadsDoReads;
 
     /// <summary>Values of the parameters accepted for compatibility only (see ConfigParameters.Passive.cs), when set.</summary>
     public readonly Dictionary<string, string> Passive = new(StringComparer.Ordinal);

@@ -238,7 +238,7 @@ public sealed class Dispatcher
     private bool IsDebugAllowed(Client c) => _server.Config.EnableDebugCommand switch
     {
         "yes" => true,
-        "local" => c is ClientConnection conn && conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address),
+        "local" => c is ClientConnection conn && (conn.IsUnixSocket || conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address)),
         _ => (c.Flags & ClientFlags.Fake) != 0,
     };
 
@@ -266,8 +266,8 @@ public sealed class Dispatcher
         long micros = elapsed * 1_000_000 / Stopwatch.Frequency;
         cmd.Calls++;
         cmd.Microseconds += micros;
-        cmd.RecordLatency((long)(elapsed * 1e9 / Stopwatch.Frequency));
         var config = _server.Config;
+        if (config.LatencyTracking) cmd.RecordLatency((long)(elapsed * 1e9 / Stopwatch.Frequency));
         if (micros >= config.SlowlogLogSlowerThan && config.SlowlogLogSlowerThan >= 0 && (cmd.Flags & CommandFlags.SkipSlowlog) == 0)
             _server.SlowLog.Add(c, micros, config.SlowlogLogSlowerThan, config.SlowlogMaxLen);
         if (config.LatencyMonitorThreshold > 0 && micros / 1000 >= config.LatencyMonitorThreshold)

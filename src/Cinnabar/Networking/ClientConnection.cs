@@ -44,8 +44,9 @@ public sealed class ClientConnection : Client
     private int _closed;
     private Task? _sendLoop;
 
-    public ClientConnection(CinnabarServer server, Socket socket, ReadOnlySpan<byte> initialInput = default) : base(server, new ReplyBuffer())
+    public ClientConnection(CinnabarServer server, Socket socket, ReadOnlySpan<byte> initialInput = default, string? unixPath = null) : base(server, new ReplyBuffer())
     {
+        UnixPath = unixPath;
         _socket = socket;
         Connection = this;
         _in = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveChunk, initialInput.Length + ReceiveChunk));
@@ -59,9 +60,13 @@ public sealed class ClientConnection : Client
 
     public IPEndPoint? RemoteEndPoint { get; }
     public IPEndPoint? LocalEndPoint { get; }
-    public override string Address => FormatEndPoint(RemoteEndPoint);
-    public override string LocalAddress => FormatEndPoint(LocalEndPoint);
+    /// <summary>The socket file when connected through unixsocket (CLIENT LIST shows it as "path:0" and flag U).</summary>
+    public string? UnixPath { get; }
+    public bool IsUnixSocket => UnixPath is not null;
+    public override string Address => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(RemoteEndPoint);
+    public override string LocalAddress => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(LocalEndPoint);
     public int Fd => (int)_socket.Handle;
+    internal Socket SocketForTests => _socket;
 
     /// <summary>Bytes of unparsed input (CLIENT LIST qbuf).</summary>
     public int QueryBufferLength => _inEnd - _commandStart;
@@ -182,6 +187,8 @@ public sealed class ClientConnection : Client
             else { protocolError = _parser.Error; break; }
         }
         _parsePos = pos;
+        // Bytes of a command still arriving count as activity (timeout), as Redis stamps every read.
+        if (count == 0) LastInteractionMs = Keyspace.KeyspaceState.WallClockMs();
 
         int executed = count == 0 ? 0 : Server.Dispatcher.ExecuteBatch(this, _in, _commandStart, _batchArgs, _batch.AsSpan(0, count));
         if (executed > 0) _commandStart = _batch[executed - 1].End;

@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Cinnabar.Networking;
 
-/// <summary>Accepts TCP connections on one address and starts a <see cref="ClientConnection"/> for each.</summary>
+/// <summary>
+/// Accepts connections on one TCP address or Unix domain socket (unixsocket) and starts a
+/// <see cref="ClientConnection"/> for each.
+/// </summary>
 public sealed class Listener
 {
     private readonly CinnabarServer _server;
@@ -21,12 +24,28 @@ public sealed class Listener
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
     }
 
+    /// <summary>A Unix domain socket at <paramref name="path"/>, replacing a stale file as Redis does, with <paramref name="permissions"/> (0: the umask's).</summary>
+    public Listener(CinnabarServer server, string path, int permissions)
+    {
+        _server = server;
+        UnixPath = path;
+        if (File.Exists(path)) File.Delete(path);
+        _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _socket.Bind(new UnixDomainSocketEndPoint(path));
+        if (permissions != 0 && !OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)permissions);
+    }
+
     public int Port { get; }
+    /// <summary>The socket file of a Unix domain socket listener, else null.</summary>
+    public string? UnixPath { get; }
     public Task Completion => _acceptLoop;
 
     public void Start()
     {
-        _socket.Listen(Math.Max(_server.Config.TcpBacklog, 511));
+        // tcp-backlog, capped by the kernel's somaxconn (Redis warns when that cap bites).
+        int backlog = Math.Max(_server.Config.TcpBacklog, 1);
+        WarnIfBacklogCapped(backlog);
+        _socket.Listen(backlog);
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -34,6 +53,19 @@ public sealed class Listener
     {
         _stop.Cancel();
         try { _socket.Dispose(); } catch { }
+        if (UnixPath is not null) try { File.Delete(UnixPath); } catch (IOException) { }
+    }
+
+    private void WarnIfBacklogCapped(int backlog)
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux() || UnixPath is not null) return;
+            int somaxconn = int.Parse(File.ReadAllText("/proc/sys/net/core/somaxconn").Trim());
+            if (somaxconn < backlog)
+                _server.Log.Warning($"WARNING: The TCP backlog setting of {backlog} cannot be enforced because /proc/sys/net/core/somaxconn is set to the lower value of {somaxconn}.");
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException) { }
     }
 
     private async Task AcceptLoopAsync()
@@ -59,17 +91,12 @@ public sealed class Listener
             }
             catch (SocketException) { continue; }
 
-            socket.NoDelay = true;
-            if (_server.Config.TcpKeepAlive > 0)
+            if (UnixPath is null)
             {
-                try
-                {
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-                    socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, _server.Config.TcpKeepAlive);
-                }
-                catch (SocketException) { }
+                socket.NoDelay = true;
+                ApplyKeepAlive(socket, _server.Config.TcpKeepAlive);
             }
-            var client = new ClientConnection(_server, socket);
+            var client = new ClientConnection(_server, socket, unixPath: UnixPath);
             if (!_server.Clients.TryRegister(client))
             {
                 _ = RejectAsync(socket);
@@ -77,6 +104,23 @@ public sealed class Listener
             }
             _ = client.RunAsync();
         }
+    }
+
+    /// <summary>
+    /// tcp-keepalive as Redis' anetKeepAlive: probes after <paramref name="seconds"/> idle, then every third
+    /// of that, and the peer is dead after three unanswered probes.
+    /// </summary>
+    internal static void ApplyKeepAlive(Socket socket, int seconds)
+    {
+        if (seconds <= 0) return;
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, seconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(seconds / 3, 1));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+        }
+        catch (SocketException) { }
     }
 
     private static async Task RejectAsync(Socket socket)

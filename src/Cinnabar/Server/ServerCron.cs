@@ -45,6 +45,7 @@ public sealed class ServerCron
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
                     if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
+                    if (_server.Config.Timeout > 0) CloseIdleClients();
                     _server.Replication.Cron();
                 });
             }
@@ -52,6 +53,33 @@ public sealed class ServerCron
             {
                 _server.Log.Error($"cron: {ex}");
             }
+        }
+    }
+
+    private long _nextIdleCheckMs;
+
+    /// <summary>
+    /// timeout: closes clients idle for longer than that many seconds, once a second, as Redis'
+    /// clientsCronHandleTimeout. Replicas, our master, MONITORs, blocked and subscribed clients are exempt.
+    /// </summary>
+    internal void CloseIdleClients()
+    {
+        long now = _server.KeyspaceState.NowMs;
+        if (now < _nextIdleCheckMs) return;
+        _nextIdleCheckMs = now + 1000;
+        long maxIdleMs = _server.Config.Timeout * 1000L;
+        const ClientFlags exempt = ClientFlags.Replica | ClientFlags.Master | ClientFlags.Monitor | ClientFlags.Blocked;
+        List<Networking.ClientConnection>? idle = null;
+        foreach (var c in _server.Clients)
+        {
+            if ((c.Flags & exempt) != 0 || c.IsSubscribed || c is not Networking.ClientConnection conn) continue;
+            if (now - c.LastInteractionMs > maxIdleMs) (idle ??= new()).Add(conn);
+        }
+        if (idle is null) return;
+        foreach (var conn in idle)
+        {
+            _server.Log.Debug("Closing idle client");
+            conn.Close();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Cinnabar.Server;
@@ -18,13 +19,22 @@ public sealed class ServerLog(ILogger logger)
     public void QueryBufferLimit(Client client) =>
         Logger.LogWarning("Closing client that reached max query buffer length: {Client}", client.ToString());
 
-    public static ILoggerFactory CreateFactory(string level) => LoggerFactory.Create(b =>
+    /// <summary>
+    /// The loggers for loglevel and logfile: a file (appended to, in redis-server's line format) when
+    /// logfile is set, standard output when it is "", nothing when daemonized without a logfile (Redis then
+    /// logs to /dev/null).
+    /// </summary>
+    public static ILoggerFactory CreateFactory(string level, string logFile = "", bool daemonized = false) => LoggerFactory.Create(b =>
     {
-        b.AddSimpleConsole(o =>
+        if (logFile != "") b.AddProvider(new RedisFormatFileLoggerProvider(logFile));
+        else if (!daemonized)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
-        });
+            b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
+            });
+        }
         b.SetMinimumLevel(level switch
         {
             "debug" => LogLevel.Debug,
@@ -35,4 +45,45 @@ public sealed class ServerLog(ILogger logger)
             _ => LogLevel.Information,
         });
     });
+}
+
+/// <summary>
+/// Writes log lines to a file as redis-server does (<c>pid:M 06 Dec 2026 02:36:22.123 * message</c>), so
+/// tools that read Redis logs read ours. The file is opened for each line, as Redis does, so logrotate can
+/// move it away without a signal.
+/// </summary>
+internal sealed class RedisFormatFileLoggerProvider(string path) : ILoggerProvider
+{
+    private readonly Lock _lock = new();
+    private readonly int _pid = Environment.ProcessId;
+
+    public ILogger CreateLogger(string categoryName) => new FileLogger(this);
+
+    public void Dispose() { }
+
+    private void Write(LogLevel level, string message)
+    {
+        char mark = level switch { LogLevel.Trace or LogLevel.Debug => '.', LogLevel.Information => '*', _ => '#' };
+        var line = $"{_pid}:M {DateTime.Now:dd MMM yyyy HH:mm:ss.fff} {mark} {message}\n";
+        lock (_lock)
+        {
+            try { File.AppendAllText(path, line); }
+            catch (IOException) { } // a full or vanished disk must not take the server down
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private sealed class FileLogger(RedisFormatFileLoggerProvider owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            var message = formatter(state, exception);
+            if (exception is not null) message += Environment.NewLine + exception;
+            owner.Write(logLevel, message);
+        }
+    }
 }
