@@ -171,6 +171,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         if (Config.ReplicaOfHost is not null)
             lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort);
         Log.Info($"Cinnabar ready to accept connections on port {Port}");
+        if (SystemdNotify.Wanted(Config.SupervisedMode))
+            SystemdNotify.Send("STATUS=Ready to accept connections\nREADY=1\n", Log);
     }
 
     public async Task StopAsync()
@@ -217,8 +219,10 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Settings Redis has that cannot apply to this server: accepted, documented, and said so at start-up.</summary>
     private void WarnAboutSettingsWithoutEffect()
     {
-        if (Config.IoThreads > 1)
+        if (Config.IoThreads > 1 || Config.IoThreadsDoReads)
             Log.Warning($"io-threads {Config.IoThreads} has no effect: Cinnabar already reads, parses and writes on every core through the runtime's socket threads, and executes commands under one lock (docs/configuration.md).");
+        foreach (var name in ConfigParameters.WithoutEffect(Config))
+            Log.Warning($"{name} {Config.Passive[name]} has no effect: the mechanism it tunes does not exist in Cinnabar (docs/configuration.md).");
     }
 
     public async ValueTask DisposeAsync()

@@ -166,3 +166,31 @@ public sealed class ProcessSettingsTests(DifferentialFixture f) : IClassFixture<
         }
     }
 }
+
+/// <summary>supervised systemd: the readiness datagram on $NOTIFY_SOCKET (the variable is process-wide, hence its own collection).</summary>
+[Collection("NOTIFY_SOCKET")]
+public sealed class SystemdSupervisionTests
+{
+    [Fact]
+    public async Task SupervisedSystemdSendsReady()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cinnabar-notify-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        var previous = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
+        Environment.SetEnvironmentVariable("NOTIFY_SOCKET", path);
+        try
+        {
+            await using var s = new TestServer(c => c.SupervisedMode = "systemd");
+            listener.ReceiveTimeout = 10000;
+            var buf = new byte[256];
+            int n = listener.Receive(buf);
+            Assert.Equal("STATUS=Ready to accept connections\nREADY=1\n", System.Text.Encoding.ASCII.GetString(buf, 0, n));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("NOTIFY_SOCKET", previous);
+            File.Delete(path);
+        }
+    }
+}

@@ -141,3 +141,37 @@ public sealed class ProcessSettingsConfigTests
         Assert.Empty(c.LatencyTrackingInfoPercentiles);
     }
 }
+
+public sealed class UnsupportedParameterTests
+{
+    [Fact]
+    public void ANonDefaultValueOfAFeatureNotBuiltIsRefused()
+    {
+        var c = new ServerConfig();
+        foreach (var (name, value) in new[] { ("tls-port", "6380"), ("cluster-enabled", "yes"), ("aclfile", "/etc/users.acl"), ("min-replicas-to-write", "1"), ("list-compress-depth", "2"), ("supervised", "upstart") })
+            Assert.Contains("is not supported by Cinnabar yet", c.Apply(name, [value], atStartup: true));
+        foreach (var (name, value) in new[] { ("tls-port", "0"), ("cluster-enabled", "no"), ("aclfile", ""), ("min-replicas-to-write", "0"), ("list-compress-depth", "0"), ("supervised", "systemd") })
+            Assert.Null(c.Apply(name, [value], atStartup: true));
+    }
+
+    [Fact]
+    public void ATunableOfAMechanismThatDoesNotExistIsAcceptedAndListedForTheWarning()
+    {
+        var c = new ServerConfig();
+        Assert.Null(c.Apply("activedefrag", ["yes"], atStartup: true));
+        Assert.Null(c.Apply("jemalloc-bg-thread", ["yes"], atStartup: true)); // its default: nothing to warn about
+        Assert.Equal(["activedefrag"], ConfigParameters.WithoutEffect(c));
+    }
+
+    /// <summary>The redis.conf Debian's redis-server package installs loads unchanged (it sets only defaults or what Cinnabar acts on).</summary>
+    [Fact]
+    public void DebiansRedisConfLoads()
+    {
+        const string path = "/etc/redis/redis.conf";
+        Assert.True(File.Exists(path), "redis-server must be installed (.ci/run installs it)");
+        var c = new ServerConfig();
+        ConfigLoader.LoadFromString(c, File.ReadAllText(path), "/etc/redis");
+        Assert.Equal("yes", c.Daemonize);
+        Assert.Equal("/var/log/redis/redis-server.log", c.LogFile);
+    }
+}
