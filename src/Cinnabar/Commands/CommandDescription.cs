@@ -1,14 +1,14 @@
 using System.Reflection;
-using System.Text.Json;
 using Cinnabar.Protocol;
+using JsonObject = Cinnabar.Commands.MiniJson.JsonObject;
 
 namespace Cinnabar.Commands;
 
 /// <summary>
 /// One command or subcommand as commands.json describes it: Redis 7.0.15's COMMAND INFO (arity, flags,
 /// ACL categories, tips, key specs) and COMMAND DOCS, written by tools/command-table/generate.py.
-/// The file is embedded and parsed once per process; the documentation stays a JSON element until
-/// COMMAND DOCS asks for it.
+/// The file is embedded and read once per process; each command's documentation is only located at
+/// start-up and parsed when COMMAND DOCS first asks for it.
 /// </summary>
 internal sealed class CommandDescription
 {
@@ -18,9 +18,17 @@ internal sealed class CommandDescription
     public AclCategories Acl { get; init; }
     public string[] Tips { get; init; } = [];
     public KeySpec[] KeySpecs { get; init; } = [];
-    /// <summary>The COMMAND DOCS map without "subcommands", in Redis' field order.</summary>
-    public JsonElement Docs { get; init; }
     public CommandDescription[] Subcommands { get; init; } = [];
+
+    private byte[] _source = [];
+    private int _docsStart, _docsEnd;
+    private JsonObject? _docs;
+
+    /// <summary>The COMMAND DOCS map without "subcommands", in Redis' field order.</summary>
+    public JsonObject Docs => _docs ??= (JsonObject)MiniJson.Parse(_source, _docsStart);
+
+    /// <summary>The documentation's JSON text (for tests).</summary>
+    public ReadOnlyMemory<byte> DocsJson => _source.AsMemory(_docsStart, _docsEnd - _docsStart);
 
     private static readonly Lazy<CommandDescription[]> _all = new(() => Parse(ReadEmbedded()));
 
@@ -38,49 +46,78 @@ internal sealed class CommandDescription
 
     public static CommandDescription[] Parse(byte[] json)
     {
-        var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-        return doc.RootElement.EnumerateObject().Select(p => ParseCommand(p.Name, p.Value)).ToArray();
+        var reader = new MiniJson(json);
+        var result = new List<CommandDescription>();
+        foreach (var name in reader.Members()) result.Add(ParseCommand(name, reader, json));
+        return result.ToArray();
     }
 
-    private static CommandDescription ParseCommand(string fullName, JsonElement e)
+    private static CommandDescription ParseCommand(string fullName, MiniJson reader, byte[] json)
     {
+        int arity = 0;
         CommandFlags flags = 0;
-        foreach (var f in e.GetProperty("flags").EnumerateArray())
-            flags |= Lookup(CommandDef.FlagNames, f.GetString()!, fullName);
         AclCategories acl = 0;
-        foreach (var a in e.GetProperty("acl_categories").EnumerateArray())
-            acl |= Lookup(CommandDef.AclNames, a.GetString()!, fullName);
+        string[] tips = [];
+        KeySpec[] keySpecs = [];
+        CommandDescription[] subcommands = [];
+        int docsStart = 0, docsEnd = 0;
+        foreach (var field in reader.Members())
+        {
+            switch (field)
+            {
+                case "arity": arity = (int)(long)reader.Value(); break;
+                case "flags":
+                    foreach (string f in (List<object>)reader.Value()) flags |= Lookup(CommandDef.FlagNames, f, fullName);
+                    break;
+                case "acl_categories":
+                    foreach (string a in (List<object>)reader.Value()) acl |= Lookup(CommandDef.AclNames, a, fullName);
+                    break;
+                case "tips": tips = ((List<object>)reader.Value()).Cast<string>().ToArray(); break;
+                case "key_specs":
+                    keySpecs = ((List<object>)reader.Value()).Select(k => ParseKeySpec((JsonObject)k, fullName)).ToArray();
+                    break;
+                case "docs":
+                    docsStart = reader.Skip();
+                    docsEnd = reader.Position;
+                    break;
+                case "subcommands":
+                    var subs = new List<CommandDescription>();
+                    foreach (var sub in reader.Members()) subs.Add(ParseCommand(sub, reader, json));
+                    subcommands = subs.ToArray();
+                    break;
+                default: throw new InvalidOperationException($"commands.json: {fullName} has an unknown field '{field}'");
+            }
+        }
         return new CommandDescription
         {
             FullName = fullName,
-            Arity = e.GetProperty("arity").GetInt32(),
+            Arity = arity,
             Flags = flags,
             Acl = acl,
-            Tips = e.GetProperty("tips").EnumerateArray().Select(t => t.GetString()!).ToArray(),
-            KeySpecs = e.GetProperty("key_specs").EnumerateArray().Select(k => ParseKeySpec(k, fullName)).ToArray(),
-            Docs = e.GetProperty("docs"),
-            Subcommands = e.TryGetProperty("subcommands", out var subs)
-                ? subs.EnumerateObject().Select(p => ParseCommand(p.Name, p.Value)).ToArray()
-                : [],
+            Tips = tips,
+            KeySpecs = keySpecs,
+            Subcommands = subcommands,
+            _source = json,
+            _docsStart = docsStart,
+            _docsEnd = docsEnd,
         };
     }
 
-    private static KeySpec ParseKeySpec(JsonElement e, string command)
+    private static KeySpec ParseKeySpec(JsonObject e, string command)
     {
         KeySpecFlags flags = 0;
-        foreach (var f in e.GetProperty("flags").EnumerateArray())
-            flags |= Lookup(KeySpec.FlagNames, f.GetString()!, command);
-        var bs = e.GetProperty("begin_search");
-        var bsSpec = bs.GetProperty("spec");
-        var fk = e.GetProperty("find_keys");
-        var fkSpec = fk.GetProperty("spec");
-        int Int(JsonElement spec, string name) => spec.TryGetProperty(name, out var v) ? v.GetInt32() : 0;
-        string keyword = bsSpec.TryGetProperty("keyword", out var kw) ? kw.GetString()! : "";
+        foreach (string f in (List<object>)e["flags"]!) flags |= Lookup(KeySpec.FlagNames, f, command);
+        var bs = (JsonObject)e["begin_search"]!;
+        var bsSpec = (JsonObject)bs["spec"]!;
+        var fk = (JsonObject)e["find_keys"]!;
+        var fkSpec = (JsonObject)fk["spec"]!;
+        int Int(JsonObject spec, string name) => spec.Find(name, out var v) ? (int)(long)v : 0;
+        string keyword = bsSpec["keyword"] as string ?? "";
         return new KeySpec
         {
-            Notes = e.TryGetProperty("notes", out var notes) ? notes.GetString() : null,
+            Notes = e["notes"] as string,
             Flags = flags,
-            BeginSearch = bs.GetProperty("type").GetString() switch
+            BeginSearch = (string)bs["type"]! switch
             {
                 "index" => BeginSearchType.Index,
                 "keyword" => BeginSearchType.Keyword,
@@ -90,7 +127,7 @@ internal sealed class CommandDescription
             Keyword = keyword,
             KeywordBytes = System.Text.Encoding.ASCII.GetBytes(keyword),
             StartFrom = Int(bsSpec, "startfrom"),
-            FindKeys = fk.GetProperty("type").GetString() switch
+            FindKeys = (string)fk["type"]! switch
             {
                 "range" => FindKeysType.Range,
                 "keynum" => FindKeysType.Keynum,
@@ -115,9 +152,7 @@ internal sealed class CommandDescription
     /// <summary>Writes the docs map, with room for <paramref name="extraPairs"/> more pairs (the subcommands).</summary>
     public void WriteDocs(ReplyBuffer r, int extraPairs)
     {
-        int pairs = 0;
-        foreach (var _ in Docs.EnumerateObject()) pairs++;
-        r.MapHeader(pairs + extraPairs);
+        r.MapHeader(Docs.Count + extraPairs);
         WriteFields(r, Docs);
     }
 
@@ -126,38 +161,39 @@ internal sealed class CommandDescription
     /// arrays are sets and which strings are status replies: the field names do, as in Redis'
     /// addReplyCommandDocs and addReplyCommandArgList (the generator checks every field against this).
     /// </summary>
-    private static void WriteFields(ReplyBuffer r, JsonElement map)
+    private static void WriteFields(ReplyBuffer r, JsonObject map)
     {
-        foreach (var p in map.EnumerateObject())
+        foreach (var (name, value) in map)
         {
-            r.Bulk(p.Name);
-            switch (p.Name)
+            r.Bulk(name);
+            switch (name)
             {
                 case "doc_flags" or "flags":
-                    r.SetHeader(p.Value.GetArrayLength());
-                    foreach (var f in p.Value.EnumerateArray()) r.SimpleString(f.GetString()!);
+                    var flags = (List<object>)value;
+                    r.SetHeader(flags.Count);
+                    foreach (string f in flags) r.SimpleString(f);
                     break;
                 case "history":
-                    r.SetHeader(p.Value.GetArrayLength());
-                    foreach (var h in p.Value.EnumerateArray())
+                    var history = (List<object>)value;
+                    r.SetHeader(history.Count);
+                    foreach (List<object> entry in history)
                     {
-                        r.ArrayHeader(h.GetArrayLength());
-                        foreach (var x in h.EnumerateArray()) r.Bulk(x.GetString()!);
+                        r.ArrayHeader(entry.Count);
+                        foreach (string x in entry) r.Bulk(x);
                     }
                     break;
                 case "arguments":
-                    r.ArrayHeader(p.Value.GetArrayLength());
-                    foreach (var arg in p.Value.EnumerateArray())
+                    var args = (List<object>)value;
+                    r.ArrayHeader(args.Count);
+                    foreach (JsonObject arg in args)
                     {
-                        int n = 0;
-                        foreach (var _ in arg.EnumerateObject()) n++;
-                        r.MapHeader(n);
+                        r.MapHeader(arg.Count);
                         WriteFields(r, arg);
                     }
                     break;
                 default:
-                    if (p.Value.ValueKind == JsonValueKind.Number) r.Integer(p.Value.GetInt64());
-                    else r.Bulk(p.Value.GetString()!);
+                    if (value is long n) r.Integer(n);
+                    else r.Bulk((string)value);
                     break;
             }
         }

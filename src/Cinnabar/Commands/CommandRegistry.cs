@@ -82,9 +82,6 @@ internal static class CommandRegistry
         foreach (var name in byName.Keys)
             if (!used.Contains(name))
                 problems.Add($"'{name}' has a handler but no description in commands.json (add it to tools/command-table/commands.txt and regenerate)");
-        foreach (var name in CinnabarFlags.Keys)
-            if (!commands.Any(c => c.FullName == name))
-                problems.Add($"'{name}' has Cinnabar flags but is not in the table");
         if (problems.Count > 0)
             throw new InvalidOperationException("command table: " + string.Join("; ", problems));
         return commands;
