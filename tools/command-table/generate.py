@@ -4,6 +4,7 @@ from a real redis-server 7.0's COMMAND INFO and COMMAND DOCS (see docs/command-t
 
     python3 tools/command-table/generate.py                 # starts /usr/bin/redis-server on a free port
     python3 tools/command-table/generate.py --port 6379     # or asks a running one
+    python3 tools/command-table/generate.py --check         # fails if commands.json is not what it would write
 
 The names come from commands.txt beside this script ("get", "config|get"; a container is included
 when any of its subcommands is). Only the standard library is used."""
@@ -127,7 +128,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, help="a running redis-server 7.0 (default: start one)")
     ap.add_argument("--out", default=OUT)
+    ap.add_argument("--check", action="store_true", help="regenerate into a temporary file and fail if it differs")
     args = ap.parse_args()
+    if args.check:
+        fd, tmp = tempfile.mkstemp(suffix=".json"); os.close(fd)
+        try:
+            cmd = [sys.executable, os.path.abspath(__file__), "--out", tmp] + (["--port", str(args.port)] if args.port else [])
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            with open(tmp, "rb") as a, open(args.out, "rb") as b:
+                same = a.read() == b.read()
+        finally:
+            os.unlink(tmp)
+        print(("up to date: " if same else "OUT OF DATE (run generate.py): ") + os.path.relpath(args.out, ROOT))
+        sys.exit(0 if same else 1)
     with open(os.path.join(HERE, "commands.txt")) as fh:
         wanted = {l.strip().lower() for l in fh if l.strip() and not l.startswith("#")}
 
