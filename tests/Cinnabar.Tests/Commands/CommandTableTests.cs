@@ -91,3 +91,49 @@ public class CommandTableTests
     [InlineData("2abc", 2)]
     public void AtoiReadsAsC(string text, long expected) => Assert.Equal(expected, KeySpec.Atoi(Encoding.ASCII.GetBytes(text)));
 }
+
+/// <summary>The small JSON reader behind commands.json.</summary>
+public class MiniJsonTests
+{
+    [Fact]
+    public void ReadsObjectsInOrderArraysNumbersAndEscapes()
+    {
+        var text = Encoding.UTF8.GetBytes("""
+            // notice
+            {"b": [1, -20, "x"], "a": {"q": "say \"hi\"\\n\u00e9 [}", "z": []}, "e": {}}
+            """);
+        var o = (MiniJson.JsonObject)MiniJson.Parse(text);
+        Assert.Equal(["b", "a", "e"], o.Select(p => p.Key));
+        Assert.Equal(new object[] { 1L, -20L, "x" }, (List<object>)o["b"]!);
+        var a = (MiniJson.JsonObject)o["a"]!;
+        Assert.Equal("say \"hi\"\\n\u00e9 [}", a["q"]);
+        Assert.Empty((List<object>)a["z"]!);
+        Assert.Empty((MiniJson.JsonObject)o["e"]!);
+        Assert.Null(o["missing"]);
+    }
+
+    [Fact]
+    public void SkipsAValueWithBracketsAndQuotesInsideStrings()
+    {
+        var text = Encoding.UTF8.GetBytes("""{"docs": {"s": "a } ] \" { [", "n": [[1], {"x": "\\"}]}, "next": 7}""");
+        var r = new MiniJson(text);
+        var names = new List<string>();
+        int start = 0, end = 0;
+        foreach (var name in r.Members())
+        {
+            names.Add(name);
+            if (name == "docs") { start = r.Skip(); end = r.Position; }
+            else Assert.Equal(7L, r.Value());
+        }
+        Assert.Equal(["docs", "next"], names);
+        var docs = (MiniJson.JsonObject)MiniJson.Parse(text[start..end]);
+        Assert.Equal("a } ] \" { [", docs["s"]);
+    }
+
+    [Fact]
+    public void MalformedInputFailsWithThePosition()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => MiniJson.Parse(Encoding.UTF8.GetBytes("{\"a\" 1}")));
+        Assert.Contains("expected ':' at byte 5", e.Message);
+    }
+}
