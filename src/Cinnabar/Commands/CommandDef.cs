@@ -62,52 +62,56 @@ public enum AclCategories : uint
 /// <summary>A command handler: reads its arguments from the client and writes exactly one reply.</summary>
 public delegate void CommandHandler(Client client);
 
-/// <summary>Finds key argument positions for commands whose keys move (numkeys arguments...).</summary>
-public delegate void KeyFinder(Client client, List<int> keyPositions);
-
 /// <summary>
-/// The single declaration of a command: the table built from these drives dispatch, arity checks,
-/// COMMAND output, MULTI queueing and (later) ACL and cluster routing.
+/// A command of the table: its description from commands.json (Redis 7.0's metadata, see
+/// docs/command-table.md) bound to the handler a family file declares. Dispatch reads the plain fields
+/// (arity, flags); COMMAND and key lookups read the rest.
 /// </summary>
 public sealed class CommandDef
 {
-    public CommandDef(string name, int arity, CommandFlags flags, AclCategories acl,
-        int firstKey, int lastKey, int step, CommandHandler? handler, string group = "generic", string summary = "")
+    internal CommandDef(CommandDescription d, CommandHandler? handler, KeyFinder? keys, CommandFlags cinnabarFlags)
     {
-        Name = name.ToLowerInvariant();
+        FullName = d.FullName;
+        int bar = FullName.IndexOf('|');
+        Name = bar < 0 ? FullName : FullName[(bar + 1)..];
         NameBytes = System.Text.Encoding.ASCII.GetBytes(Name);
-        FullName = Name;
-        Arity = arity;
-        Flags = flags;
-        Acl = acl;
-        FirstKey = firstKey;
-        LastKey = lastKey;
-        Step = step;
+        Arity = d.Arity;
+        Flags = d.Flags | cinnabarFlags;
+        Acl = d.Acl;
+        (FirstKey, LastKey, Step) = KeySpec.LegacyRange(d.KeySpecs);
         Handler = handler;
-        Group = group;
-        Summary = summary;
+        Keys = keys;
+        Description = d;
+        foreach (var spec in d.KeySpecs)
+        {
+            if ((spec.Flags & KeySpecFlags.NotKey) == 0) _hasKeySpecs = true;
+            if ((spec.Flags & KeySpecFlags.VariableFlags) != 0) _hasVariableFlags = true;
+        }
     }
 
     /// <summary>Lower-case name ("get"; for a subcommand, its own name: "get" of CONFIG GET).</summary>
     public string Name { get; }
     public byte[] NameBytes { get; }
     /// <summary>"get", or "config|get" for subcommands (as Redis names them in errors and COMMAND).</summary>
-    public string FullName { get; private set; }
+    public string FullName { get; }
     /// <summary>Redis arity: N exactly N arguments (command name included), -N at least N.</summary>
     public int Arity { get; }
     public CommandFlags Flags { get; }
     public AclCategories Acl { get; }
+    /// <summary>The legacy key range COMMAND INFO reports, derived from the key specs as Redis does.</summary>
     public int FirstKey { get; }
     public int LastKey { get; }
     public int Step { get; }
     public CommandHandler? Handler { get; }
-    public string Group { get; }
-    public string Summary { get; }
-    public string Since { get; init; } = "1.0.0";
-    public string Complexity { get; init; } = "";
-    public KeyFinder? Keys { get; init; }
+    /// <summary>Redis' getkeys procedure, where it has one; used when the key specs cannot be applied.</summary>
+    public KeyFinder? Keys { get; }
+    /// <summary>Tips, key specs and documentation as Redis 7.0 reports them.</summary>
+    internal CommandDescription Description { get; }
+    public KeySpec[] KeySpecs => Description.KeySpecs;
     public CommandDef? Parent { get; private set; }
     public CommandDef[]? Subcommands { get; private set; }
+
+    private readonly bool _hasKeySpecs, _hasVariableFlags;
 
     // INFO commandstats
     public long Calls;
@@ -137,16 +141,11 @@ public sealed class CommandDef
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
     public bool HasFlag(CommandFlags f) => (Flags & f) != 0;
 
-    /// <summary>Declares subcommands (CONFIG GET, CLIENT LIST...). The container gets no handler of its own.</summary>
-    public CommandDef WithSubcommands(params CommandDef[] subs)
+    /// <summary>Attaches the subcommands (CONFIG GET, CLIENT LIST...) of this container.</summary>
+    internal void SetSubcommands(CommandDef[] subs)
     {
-        foreach (var s in subs)
-        {
-            s.Parent = this;
-            s.FullName = Name + "|" + s.Name;
-        }
+        foreach (var s in subs) s.Parent = this;
         Subcommands = subs;
-        return this;
     }
 
     public bool ArityMatches(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
@@ -173,13 +172,34 @@ public sealed class CommandDef
         (AclCategories.Connection, "connection"), (AclCategories.Transaction, "transaction"), (AclCategories.Scripting, "scripting"),
     ];
 
-    /// <summary>Key positions of this call (absolute argument indexes), for COMMAND GETKEYS, WATCH-style tracking and cluster routing.</summary>
+    /// <summary>Redis' doesCommandHaveKeys: a getkeys procedure or a key spec that is not a channel.</summary>
+    public bool HasKeys => Keys is not null || _hasKeySpecs;
+
+    /// <summary>
+    /// Redis' getKeysFromCommandWithSpecs: the keys of the client's current arguments, from the key specs
+    /// when they apply and their flags are fixed, else from the getkeys procedure. Returns the number of
+    /// keys, or -1 when the specs fail and there is no procedure (COMMAND GETKEYS then answers an empty array).
+    /// </summary>
+    public int GetKeys(Client client, List<KeyReference> result)
+    {
+        if (_hasKeySpecs && !_hasVariableFlags)
+        {
+            if (KeySpec.Find(KeySpecs, client, result)) return result.Count;
+            result.Clear();
+            if (Keys is null) return -1;
+        }
+        Keys?.Invoke(client, result);
+        return result.Count;
+    }
+
+    [ThreadStatic] private static List<KeyReference>? _scratch;
+
+    /// <summary>The argument indexes of the keys of this call (copy-on-write before a write during a snapshot).</summary>
     public void GetKeyPositions(Client client, List<int> result)
     {
-        if (Keys is not null) { Keys(client, result); return; }
-        if (FirstKey <= 0) return;
-        int argc = client.ArgCount;
-        int last = LastKey >= 0 ? LastKey : argc + LastKey;
-        for (int i = FirstKey; i <= last && i < argc; i += Math.Max(Step, 1)) result.Add(i);
+        var keys = _scratch ??= new List<KeyReference>();
+        keys.Clear();
+        GetKeys(client, keys);
+        foreach (var k in keys) result.Add(k.Position);
     }
 }

@@ -1,40 +1,32 @@
 using System.Text;
 using Cinnabar.Networking;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>CLIENT and RESET.</summary>
 public static partial class ConnectionCommands
 {
-    private const F ClientFlagsCommon = F.NoScript | F.Loading | F.Stale;
-    private const A ClientAcl = A.Slow | A.Connection;
-    private const A ClientAdminAcl = A.Admin | A.Slow | A.Dangerous | A.Connection;
-
     /// <summary>
     /// Run by RESET after the connection state it owns was reset: other subsystems (transactions, pub/sub,
     /// tracking) subscribe here to discard their per-client state.
     /// </summary>
     public static event Action<Client>? ResetHooks;
 
-    private static IEnumerable<CommandDef> ClientCommands()
+    private static IEnumerable<CommandBinding> ClientCommands()
     {
-        yield return new("reset", 1, F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowBusy | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Reset, "connection", "Reset the connection") { Since = "6.2.0", Complexity = "O(1)" };
-        yield return new CommandDef("client", -2, F.None, A.Slow, 0, 0, 0, null, "connection", "A container for client connection commands") { Since = "2.4.0", Complexity = "Depends on subcommand." }
-            .WithSubcommands(
-                new("id", 2, ClientFlagsCommon, ClientAcl, 0, 0, 0, c => c.Reply.Integer(c.Id), "connection", "Returns the client ID for the current connection") { Since = "5.0.0", Complexity = "O(1)" },
-                new("setname", 3, ClientFlagsCommon, ClientAcl, 0, 0, 0, ClientSetName, "connection", "Set the current connection name") { Since = "2.6.9", Complexity = "O(1)" },
-                new("getname", 2, ClientFlagsCommon, ClientAcl, 0, 0, 0, ClientGetName, "connection", "Get the current connection name") { Since = "2.6.9", Complexity = "O(1)" },
-                new("list", -2, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientList, "connection", "Get the list of client connections") { Since = "2.4.0", Complexity = "O(N) where N is the number of client connections" },
-                new("info", 2, ClientFlagsCommon, ClientAcl, 0, 0, 0, ClientInfo, "connection", "Returns information about the current client connection.") { Since = "6.2.0", Complexity = "O(1)" },
-                new("kill", -3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientKill, "connection", "Kill the connection of a client") { Since = "2.4.0", Complexity = "O(N) where N is the number of client connections" },
-                new("reply", 3, ClientFlagsCommon, ClientAcl, 0, 0, 0, ClientReply, "connection", "Instruct the server whether to reply to commands") { Since = "3.2.0", Complexity = "O(1)" },
-                new("no-evict", 3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientNoEvict, "connection", "Set client eviction mode for the current connection") { Since = "7.0.0", Complexity = "O(1)" },
-                new("pause", -3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientPause, "connection", "Stop processing commands from clients for some time") { Since = "2.9.50", Complexity = "O(1)" },
-                new("unpause", 2, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientUnpause, "connection", "Resume processing of clients that were paused") { Since = "6.2.0", Complexity = "O(N) Where N is the number of paused clients" },
-                new("unblock", -3, F.Admin | ClientFlagsCommon, ClientAdminAcl, 0, 0, 0, ClientUnblock, "connection", "Unblock a client blocked in a blocking command from a different connection") { Since = "5.0.0", Complexity = "O(log N) where N is the number of client connections" },
-                new("help", 2, F.Loading | F.Stale, ClientAcl, 0, 0, 0, ClientHelp, "connection", "Show helpful text about the different subcommands") { Since = "5.0.0", Complexity = "O(1)" });
+        yield return new("reset", Reset);
+        yield return new("client|id", c => c.Reply.Integer(c.Id));
+        yield return new("client|setname", ClientSetName);
+        yield return new("client|getname", ClientGetName);
+        yield return new("client|list", ClientList);
+        yield return new("client|info", ClientInfo);
+        yield return new("client|kill", ClientKill);
+        yield return new("client|reply", ClientReply);
+        yield return new("client|no-evict", ClientNoEvict);
+        yield return new("client|pause", ClientPause);
+        yield return new("client|unpause", ClientUnpause);
+        yield return new("client|unblock", ClientUnblock);
+        yield return new("client|help", ClientHelp);
     }
 
     /// <summary>CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command.</summary>

@@ -1,18 +1,16 @@
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Connection commands: PING, ECHO, QUIT, SELECT, HELLO, RESET, CLIENT.</summary>
 public static partial class ConnectionCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("ping", -1, F.Fast | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Ping, "connection");
-        yield return new("echo", 2, F.Fast | F.Stale | F.Loading, A.Fast | A.Connection, 0, 0, 0, Echo, "connection");
-        yield return new("quit", -1, F.AllowBusy | F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowedInPubSub, A.Fast | A.Connection, 0, 0, 0, Quit, "connection");
-        yield return new("hello", -1, F.NoScript | F.Loading | F.Stale | F.Fast | F.NoAuth | F.AllowBusy, A.Fast | A.Connection, 0, 0, 0, Hello, "connection");
-        yield return new("select", 2, F.Loading | F.Stale | F.Fast, A.Fast | A.Connection, 0, 0, 0, Select, "connection");
+        yield return new("ping", Ping);
+        yield return new("echo", Echo);
+        yield return new("quit", Quit);
+        yield return new("hello", Hello);
+        yield return new("select", Select);
         foreach (var cmd in ClientCommands()) yield return cmd;
     }
 

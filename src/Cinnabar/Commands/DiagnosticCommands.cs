@@ -1,7 +1,5 @@
 using System.Text;
 using Cinnabar.DataTypes;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
@@ -12,37 +10,26 @@ namespace Cinnabar.Commands;
 /// </summary>
 public static class DiagnosticCommands
 {
-    private const F AdminFlags = F.Admin | F.Loading | F.Stale;
-    private const F LatencyFlags = F.Admin | F.NoScript | F.Loading | F.Stale;
-    private const A AdminAcl = A.Admin | A.Slow | A.Dangerous;
-    private const string G = "server";
-
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("monitor", 1, F.Admin | F.NoScript | F.Loading | F.Stale, AdminAcl, 0, 0, 0, Monitor, G, "Listen for all requests received by the server in real time") { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new CommandDef("slowlog", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for slow log commands") { Since = "2.2.12", Complexity = "Depends on subcommand." }
-            .WithSubcommands(
-                new("reset", 2, AdminFlags, AdminAcl, 0, 0, 0, SlowlogReset, G, "Clear all entries from the slow log") { Since = "2.2.12", Complexity = "O(N) where N is the number of entries in the slowlog" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => ServerCommands.WriteHelp(c, "SLOWLOG", SlowlogHelp), G, "Show helpful text about the different subcommands") { Since = "6.2.0", Complexity = "O(1)" },
-                new("len", 2, AdminFlags, AdminAcl, 0, 0, 0, c => c.Reply.Integer(c.Server.SlowLog.Count), G, "Get the slow log's length") { Since = "2.2.12", Complexity = "O(1)" },
-                new("get", -2, AdminFlags, AdminAcl, 0, 0, 0, SlowlogGet, G, "Get the slow log's entries") { Since = "2.2.12", Complexity = "O(N) where N is the number of entries returned" });
-        yield return new CommandDef("latency", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for latency diagnostics commands") { Since = "2.8.13", Complexity = "Depends on subcommand." }
-            .WithSubcommands(
-                new("doctor", 2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyDoctor, G, "Return a human readable latency analysis report.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("graph", 3, LatencyFlags, AdminAcl, 0, 0, 0, LatencyGraph, G, "Return a latency graph for the event.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => ServerCommands.WriteHelp(c, "LATENCY", LatencyHelp), G, "Show helpful text about the different subcommands.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("history", 3, LatencyFlags, AdminAcl, 0, 0, 0, LatencyHistory, G, "Return timestamp-latency samples for the event.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("latest", 2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyLatest, G, "Return the latest latency samples for all events.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("reset", -2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyReset, G, "Reset latency data for one or more events.") { Since = "2.8.13", Complexity = "O(1)" },
-                new("histogram", -2, LatencyFlags, AdminAcl, 0, 0, 0, LatencyHistogram, G, "Return the cumulative distribution of latencies of a subset of commands or all.") { Since = "7.0.0", Complexity = "O(N) where N is the number of commands with latency information being retrieved." });
-        yield return new CommandDef("memory", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for memory diagnostics commands") { Since = "4.0.0", Complexity = "Depends on subcommand." }
-            .WithSubcommands(
-                new("doctor", 2, F.None, A.Slow, 0, 0, 0, MemoryDoctor, G, "Outputs memory problems report") { Since = "4.0.0", Complexity = "O(1)" },
-                new("malloc-stats", 2, F.None, A.Slow, 0, 0, 0, c => c.Reply.Bulk("Stats not supported for the current allocator"u8), G, "Show allocator internal stats") { Since = "4.0.0", Complexity = "Depends on how much memory is allocated, could be slow" },
-                new("stats", 2, F.None, A.Slow, 0, 0, 0, MemoryStats, G, "Show memory usage details") { Since = "4.0.0", Complexity = "O(1)" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, c => ServerCommands.WriteHelp(c, "MEMORY", MemoryHelp), G, "Show helpful text about the different subcommands") { Since = "4.0.0", Complexity = "O(1)" },
-                new("usage", -3, F.ReadOnly, A.Read | A.Slow, 2, 2, 1, MemoryUsage, G, "Estimate the memory usage of a key") { Since = "4.0.0", Complexity = "O(N) where N is the number of samples." },
-                new("purge", 2, F.None, A.Slow, 0, 0, 0, MemoryPurge, G, "Ask the allocator to release memory") { Since = "4.0.0", Complexity = "Depends on how much memory is allocated, could be slow" });
+        yield return new("monitor", Monitor);
+        yield return new("slowlog|reset", SlowlogReset);
+        yield return new("slowlog|help", c => ServerCommands.WriteHelp(c, "SLOWLOG", SlowlogHelp));
+        yield return new("slowlog|len", c => c.Reply.Integer(c.Server.SlowLog.Count));
+        yield return new("slowlog|get", SlowlogGet);
+        yield return new("latency|doctor", LatencyDoctor);
+        yield return new("latency|graph", LatencyGraph);
+        yield return new("latency|help", c => ServerCommands.WriteHelp(c, "LATENCY", LatencyHelp));
+        yield return new("latency|history", LatencyHistory);
+        yield return new("latency|latest", LatencyLatest);
+        yield return new("latency|reset", LatencyReset);
+        yield return new("latency|histogram", LatencyHistogram);
+        yield return new("memory|doctor", MemoryDoctor);
+        yield return new("memory|malloc-stats", c => c.Reply.Bulk("Stats not supported for the current allocator"u8));
+        yield return new("memory|stats", MemoryStats);
+        yield return new("memory|help", c => ServerCommands.WriteHelp(c, "MEMORY", MemoryHelp));
+        yield return new("memory|usage", MemoryUsage);
+        yield return new("memory|purge", MemoryPurge);
     }
 
     /// <summary>MONITOR: from now on the client receives every command others execute (Redis' monitorCommand).</summary>

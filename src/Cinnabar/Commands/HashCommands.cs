@@ -1,36 +1,30 @@
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Hash commands (HSET, HGET, HSCAN...), following Redis 7.0's t_hash.c semantics.</summary>
 public static class HashCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        const F W = F.Write | F.DenyOom | F.Fast;
-        const A WA = A.Write | A.Hash | A.Fast;
-        const A RF = A.Read | A.Hash | A.Fast;
-        const A RS = A.Read | A.Hash | A.Slow;
-        yield return new("hset", -4, W, WA, 1, 1, 1, HSet, "hash") { Since = "2.0.0" };
-        yield return new("hmset", -4, W, WA, 1, 1, 1, HSet, "hash") { Since = "2.0.0" };
-        yield return new("hsetnx", 4, W, WA, 1, 1, 1, HSetNx, "hash") { Since = "2.0.0" };
-        yield return new("hget", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HGet, "hash") { Since = "2.0.0" };
-        yield return new("hmget", -3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HMGet, "hash") { Since = "2.0.0" };
-        yield return new("hdel", -3, F.Write | F.Fast, WA, 1, 1, 1, HDel, "hash") { Since = "2.0.0" };
-        yield return new("hlen", 2, F.ReadOnly | F.Fast, RF, 1, 1, 1, HLen, "hash") { Since = "2.0.0" };
-        yield return new("hexists", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HExists, "hash") { Since = "2.0.0" };
-        yield return new("hstrlen", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, HStrLen, "hash") { Since = "3.2.0" };
-        yield return new("hkeys", 2, F.ReadOnly, RS, 1, 1, 1, c => GetAll(c, keys: true, values: false), "hash") { Since = "2.0.0" };
-        yield return new("hvals", 2, F.ReadOnly, RS, 1, 1, 1, c => GetAll(c, keys: false, values: true), "hash") { Since = "2.0.0" };
-        yield return new("hgetall", 2, F.ReadOnly, RS, 1, 1, 1, c => GetAll(c, keys: true, values: true), "hash") { Since = "2.0.0" };
-        yield return new("hincrby", 4, W, WA, 1, 1, 1, HIncrBy, "hash") { Since = "2.0.0" };
-        yield return new("hincrbyfloat", 4, W, WA, 1, 1, 1, HIncrByFloat, "hash") { Since = "2.6.0" };
-        yield return new("hrandfield", -2, F.ReadOnly, RS, 1, 1, 1, HRandField, "hash") { Since = "6.2.0" };
-        yield return new("hscan", -3, F.ReadOnly, RS, 1, 1, 1, HScan, "hash") { Since = "2.8.0" };
+        yield return new("hset", HSet);
+        yield return new("hmset", HSet);
+        yield return new("hsetnx", HSetNx);
+        yield return new("hget", HGet);
+        yield return new("hmget", HMGet);
+        yield return new("hdel", HDel);
+        yield return new("hlen", HLen);
+        yield return new("hexists", HExists);
+        yield return new("hstrlen", HStrLen);
+        yield return new("hkeys", c => GetAll(c, keys: true, values: false));
+        yield return new("hvals", c => GetAll(c, keys: false, values: true));
+        yield return new("hgetall", c => GetAll(c, keys: true, values: true));
+        yield return new("hincrby", HIncrBy);
+        yield return new("hincrbyfloat", HIncrByFloat);
+        yield return new("hrandfield", HRandField);
+        yield return new("hscan", HScan);
     }
 
     /// <summary>The hash at <paramref name="key"/> for reading: false (error written) on a wrong type; null when missing.</summary>

@@ -1,51 +1,44 @@
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Generic key commands: DEL, EXISTS, TYPE, expiry, SCAN, RENAME, COPY, MOVE, FLUSH*, OBJECT...</summary>
 public static class KeyCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        const string G = "generic";
-        const A KW = A.Keyspace | A.Write, KR = A.Keyspace | A.Read;
-        yield return new("del", -2, F.Write, KW | A.Slow, 1, -1, 1, Del, G, "Delete a key") { Complexity = "O(N)" };
-        yield return new("unlink", -2, F.Write | F.Fast, KW | A.Fast, 1, -1, 1, Del, G,
-            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.") { Since = "4.0.0" };
-        yield return new("exists", -2, F.ReadOnly | F.Fast, KR | A.Fast, 1, -1, 1, Exists, G, "Determine if a key exists");
-        yield return new("type", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, Type, G, "Determine the type stored at key");
-        yield return new("keys", 2, F.ReadOnly, KR | A.Slow | A.Dangerous, 0, 0, 0, Keys, G, "Find all keys matching the given pattern");
-        yield return new("scan", -2, F.ReadOnly, KR | A.Slow, 0, 0, 0, Scan, G, "Incrementally iterate the keys space") { Since = "2.8.0" };
-        yield return new("rename", 3, F.Write, KW | A.Slow, 1, 2, 1, Rename, G, "Rename a key");
-        yield return new("renamenx", 3, F.Write | F.Fast, KW | A.Fast, 1, 2, 1, RenameNx, G, "Rename a key, only if the new key does not exist");
-        yield return new("randomkey", 1, F.ReadOnly, KR | A.Slow, 0, 0, 0, RandomKey, G, "Return a random key from the keyspace");
-        yield return new("dbsize", 1, F.ReadOnly | F.Fast, KR | A.Fast, 0, 0, 0, DbSize, "server", "Return the number of keys in the selected database");
-        yield return new("expire", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, Expire, G, "Set a key's time to live in seconds");
-        yield return new("pexpire", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, PExpire, G, "Set a key's time to live in milliseconds") { Since = "2.6.0" };
-        yield return new("expireat", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, ExpireAt, G, "Set the expiration for a key as a UNIX timestamp") { Since = "1.2.0" };
-        yield return new("pexpireat", -3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, PExpireAt, G, "Set the expiration for a key as a UNIX timestamp specified in milliseconds") { Since = "2.6.0" };
-        yield return new("ttl", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, Ttl, G, "Get the time to live for a key in seconds");
-        yield return new("pttl", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, PTtl, G, "Get the time to live for a key in milliseconds") { Since = "2.6.0" };
-        yield return new("expiretime", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, ExpireTime, G, "Get the expiration Unix timestamp for a key") { Since = "7.0.0" };
-        yield return new("pexpiretime", 2, F.ReadOnly | F.Fast, KR | A.Fast, 1, 1, 1, PExpireTime, G, "Get the expiration Unix timestamp for a key in milliseconds") { Since = "7.0.0" };
-        yield return new("persist", 2, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, Persist, G, "Remove the expiration from a key") { Since = "2.2.0" };
-        yield return new("touch", -2, F.ReadOnly | F.Fast, KR | A.Fast, 1, -1, 1, Touch, G, "Alters the last access time of a key(s). Returns the number of existing keys specified.") { Since = "3.2.1" };
-        yield return new("copy", -3, F.Write | F.DenyOom, KW | A.Slow, 1, 2, 1, Copy, G, "Copy a key") { Since = "6.2.0" };
-        yield return new("move", 3, F.Write | F.Fast, KW | A.Fast, 1, 1, 1, Move, G, "Move a key to another database");
-        yield return new("swapdb", 3, F.Write | F.Fast, KW | A.Fast | A.Dangerous, 0, 0, 0, SwapDb, "server", "Swaps two Redis databases") { Since = "4.0.0" };
-        yield return new("flushdb", -1, F.Write, KW | A.Slow | A.Dangerous, 0, 0, 0, FlushDb, "server", "Remove all keys from the current database");
-        yield return new("flushall", -1, F.Write, KW | A.Slow | A.Dangerous, 0, 0, 0, FlushAll, "server", "Remove all keys from all databases");
-        yield return new CommandDef("object", -2, F.None, A.Slow, 0, 0, 0, null, G, "A container for object introspection commands") { Since = "2.2.3" }
-            .WithSubcommands(
-                new CommandDef("encoding", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectEncoding, G, "Inspect the internal encoding of a Redis object"),
-                new CommandDef("freq", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectFreq, G, "Get the logarithmic access frequency counter of a Redis object") { Since = "4.0.0" },
-                new CommandDef("idletime", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectIdleTime, G, "Get the time since a Redis object was last accessed"),
-                new CommandDef("refcount", 3, F.ReadOnly, KR | A.Slow, 2, 2, 1, ObjectRefCount, G, "Get the number of references to the value of the key"),
-                new CommandDef("help", 2, F.Loading | F.Stale, A.Keyspace | A.Slow, 0, 0, 0, ObjectHelp, G, "Show helpful text about the different subcommands") { Since = "6.2.0" });
+        yield return new("del", Del);
+        yield return new("unlink", Del);
+        yield return new("exists", Exists);
+        yield return new("type", Type);
+        yield return new("keys", Keys);
+        yield return new("scan", Scan);
+        yield return new("rename", Rename);
+        yield return new("renamenx", RenameNx);
+        yield return new("randomkey", RandomKey);
+        yield return new("dbsize", DbSize);
+        yield return new("expire", Expire);
+        yield return new("pexpire", PExpire);
+        yield return new("expireat", ExpireAt);
+        yield return new("pexpireat", PExpireAt);
+        yield return new("ttl", Ttl);
+        yield return new("pttl", PTtl);
+        yield return new("expiretime", ExpireTime);
+        yield return new("pexpiretime", PExpireTime);
+        yield return new("persist", Persist);
+        yield return new("touch", Touch);
+        yield return new("copy", Copy);
+        yield return new("move", Move);
+        yield return new("swapdb", SwapDb);
+        yield return new("flushdb", FlushDb);
+        yield return new("flushall", FlushAll);
+        yield return new("object|encoding", ObjectEncoding);
+        yield return new("object|freq", ObjectFreq);
+        yield return new("object|idletime", ObjectIdleTime);
+        yield return new("object|refcount", ObjectRefCount);
+        yield return new("object|help", ObjectHelp);
     }
 
     private const string SameObject = "ERR source and destination objects are the same";

@@ -1,50 +1,37 @@
 using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>List commands, including the blocking ones, with Redis 7.0's replies, errors and argument order.</summary>
 public static class ListCommands
 {
-    private const F W = F.Write | F.DenyOom;
-    private const A WA = A.Write | A.List;
-    private const A RA = A.Read | A.List;
-
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("lpush", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: true, onlyIfExists: false), "list");
-        yield return new("rpush", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: false, onlyIfExists: false), "list");
-        yield return new("lpushx", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: true, onlyIfExists: true), "list");
-        yield return new("rpushx", -3, W | F.Fast, WA | A.Fast, 1, 1, 1, c => Push(c, head: false, onlyIfExists: true), "list");
-        yield return new("lpop", -2, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, c => Pop(c, head: true), "list");
-        yield return new("rpop", -2, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, c => Pop(c, head: false), "list");
-        yield return new("llen", 2, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, LLen, "list");
-        yield return new("lrange", 4, F.ReadOnly, RA | A.Slow, 1, 1, 1, LRange, "list");
-        yield return new("lindex", 3, F.ReadOnly, RA | A.Slow, 1, 1, 1, LIndex, "list");
-        yield return new("lset", 4, W, WA | A.Slow, 1, 1, 1, LSet, "list");
-        yield return new("linsert", 5, W, WA | A.Slow, 1, 1, 1, LInsert, "list");
-        yield return new("lrem", 4, F.Write, WA | A.Slow, 1, 1, 1, LRem, "list");
-        yield return new("ltrim", 4, F.Write, WA | A.Slow, 1, 1, 1, LTrim, "list");
-        yield return new("lpos", -3, F.ReadOnly, RA | A.Slow, 1, 1, 1, LPos, "list");
-        yield return new("lmove", 5, W, WA | A.Slow, 1, 2, 1, LMove, "list");
-        yield return new("rpoplpush", 3, W, WA | A.Slow, 1, 2, 1, RPopLPush, "list");
-        yield return new("lmpop", -4, F.Write | F.MovableKeys, WA | A.Slow, 0, 0, 0, c => MPop(c, 1, blocking: false), "list") { Keys = NumKeysAt(1) };
-        yield return new("blpop", -3, F.Write | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, -2, 1, c => BPop(c, head: true), "list");
-        yield return new("brpop", -3, F.Write | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, -2, 1, c => BPop(c, head: false), "list");
-        yield return new("blmove", 6, W | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, 2, 1, BLMove, "list");
-        yield return new("brpoplpush", 4, W | F.NoScript | F.Blocking, WA | A.Slow | A.Blocking, 1, 2, 1, BRPopLPush, "list");
-        yield return new("blmpop", -5, F.Write | F.Blocking | F.MovableKeys, WA | A.Slow | A.Blocking, 0, 0, 0, c => MPop(c, 2, blocking: true), "list") { Keys = NumKeysAt(2) };
+        yield return new("lpush", c => Push(c, head: true, onlyIfExists: false));
+        yield return new("rpush", c => Push(c, head: false, onlyIfExists: false));
+        yield return new("lpushx", c => Push(c, head: true, onlyIfExists: true));
+        yield return new("rpushx", c => Push(c, head: false, onlyIfExists: true));
+        yield return new("lpop", c => Pop(c, head: true));
+        yield return new("rpop", c => Pop(c, head: false));
+        yield return new("llen", LLen);
+        yield return new("lrange", LRange);
+        yield return new("lindex", LIndex);
+        yield return new("lset", LSet);
+        yield return new("linsert", LInsert);
+        yield return new("lrem", LRem);
+        yield return new("ltrim", LTrim);
+        yield return new("lpos", LPos);
+        yield return new("lmove", LMove);
+        yield return new("rpoplpush", RPopLPush);
+        yield return new("lmpop", c => MPop(c, 1, blocking: false)) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("blpop", c => BPop(c, head: true));
+        yield return new("brpop", c => BPop(c, head: false));
+        yield return new("blmove", BLMove);
+        yield return new("brpoplpush", BRPopLPush);
+        yield return new("blmpop", c => MPop(c, 2, blocking: true)) { Keys = KeySpec.NumKeys(0, 2, 3) };
     }
-
-    /// <summary>Key positions of commands with "numkeys key [key ...]" at <paramref name="numKeysIndex"/>.</summary>
-    internal static KeyFinder NumKeysAt(int numKeysIndex) => (c, keys) =>
-    {
-        if (numKeysIndex >= c.ArgCount || !RespNumbers.TryParseInt64(c.Arg(numKeysIndex), out long n) || n <= 0) return;
-        for (long i = 0; i < n && numKeysIndex + 1 + i < c.ArgCount; i++) keys.Add((int)(numKeysIndex + 1 + i));
-    };
 
     // ---- lookups --------------------------------------------------------------------------------------
 

@@ -1,19 +1,17 @@
 using System.Buffers.Binary;
 using Cinnabar.Persistence;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>SAVE, BGSAVE, DUMP and RESTORE.</summary>
 public static class PersistenceCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("save", 1, F.Admin | F.NoScript | F.NoAsyncLoading | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Save, "server");
-        yield return new("bgsave", -1, F.Admin | F.NoScript | F.NoAsyncLoading, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Bgsave, "server");
-        yield return new("dump", 2, F.ReadOnly, A.Keyspace | A.Read | A.Slow, 1, 1, 1, Dump, "generic");
-        yield return new("restore", -4, F.Write | F.DenyOom, A.Keyspace | A.Write | A.Slow | A.Dangerous, 1, 1, 1, Restore, "generic");
+        yield return new("save", Save);
+        yield return new("bgsave", Bgsave);
+        yield return new("dump", Dump);
+        yield return new("restore", Restore);
     }
 
     private static void Save(Client c)

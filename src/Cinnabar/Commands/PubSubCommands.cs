@@ -1,31 +1,26 @@
 using Cinnabar.Keyspace;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Pub/sub commands (logic in PubSub/PubSub.cs).</summary>
 public static class PubSubCommands
 {
-    private const F Sub = F.PubSub | F.NoScript | F.Loading | F.Stale | F.AllowedInPubSub;
-
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("subscribe", -2, Sub, A.PubSub | A.Slow, 0, 0, 0, c => Subscribe(c, shard: false), "pubsub");
-        yield return new("ssubscribe", -2, Sub, A.PubSub | A.Slow, 1, -1, 1, c => Subscribe(c, shard: true), "pubsub");
-        yield return new("psubscribe", -2, Sub, A.PubSub | A.Slow, 0, 0, 0, PSubscribe, "pubsub");
-        yield return new("unsubscribe", -1, Sub, A.PubSub | A.Slow, 0, 0, 0, c => Unsubscribe(c, "channel"), "pubsub");
-        yield return new("sunsubscribe", -1, Sub, A.PubSub | A.Slow, 1, -1, 1, c => Unsubscribe(c, "shard"), "pubsub");
-        yield return new("punsubscribe", -1, Sub, A.PubSub | A.Slow, 0, 0, 0, c => Unsubscribe(c, "pattern"), "pubsub");
-        yield return new("publish", 3, F.PubSub | F.Loading | F.Stale | F.Fast | F.MayReplicate, A.PubSub | A.Fast, 0, 0, 0, c => Publish(c, shard: false), "pubsub");
-        yield return new("spublish", 3, F.PubSub | F.Loading | F.Stale | F.Fast | F.MayReplicate, A.PubSub | A.Fast, 1, 1, 1, c => Publish(c, shard: true), "pubsub");
-        yield return new CommandDef("pubsub", -2, F.None, A.Slow, 0, 0, 0, null, "pubsub").WithSubcommands(
-            new("channels", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => Channels(c, shard: false), "pubsub"),
-            new("shardchannels", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => Channels(c, shard: true), "pubsub"),
-            new("numsub", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => NumSub(c, shard: false), "pubsub"),
-            new("shardnumsub", -2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => NumSub(c, shard: true), "pubsub"),
-            new("numpat", 2, F.PubSub | F.Loading | F.Stale, A.PubSub | A.Slow, 0, 0, 0, c => c.Reply.Integer(c.Server.PubSub.PatternCount), "pubsub"),
-            new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, Help, "pubsub"));
+        yield return new("subscribe", c => Subscribe(c, shard: false));
+        yield return new("ssubscribe", c => Subscribe(c, shard: true));
+        yield return new("psubscribe", PSubscribe);
+        yield return new("unsubscribe", c => Unsubscribe(c, "channel"));
+        yield return new("sunsubscribe", c => Unsubscribe(c, "shard"));
+        yield return new("punsubscribe", c => Unsubscribe(c, "pattern"));
+        yield return new("publish", c => Publish(c, shard: false));
+        yield return new("spublish", c => Publish(c, shard: true));
+        yield return new("pubsub|channels", c => Channels(c, shard: false));
+        yield return new("pubsub|shardchannels", c => Channels(c, shard: true));
+        yield return new("pubsub|numsub", c => NumSub(c, shard: false));
+        yield return new("pubsub|shardnumsub", c => NumSub(c, shard: true));
+        yield return new("pubsub|numpat", c => c.Reply.Integer(c.Server.PubSub.PatternCount));
+        yield return new("pubsub|help", Help);
     }
 
     private static void Subscribe(Client c, bool shard)

@@ -1,21 +1,19 @@
 using Cinnabar.Replication;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>REPLICAOF/SLAVEOF, ROLE, WAIT, and the replication protocol's REPLCONF, PSYNC and SYNC.</summary>
 public static class ReplicationCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("replicaof", 3, F.Admin | F.NoScript | F.Stale | F.NoAsyncLoading, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplicaOf, "server");
-        yield return new("slaveof", 3, F.Admin | F.NoScript | F.Stale | F.NoAsyncLoading, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplicaOf, "server");
-        yield return new("role", 1, F.NoScript | F.Loading | F.Stale | F.Fast, A.Admin | A.Fast | A.Dangerous, 0, 0, 0, Role, "server");
-        yield return new("wait", 3, F.NoScript, A.Slow | A.Connection, 0, 0, 0, Wait, "generic");
-        yield return new("replconf", -1, F.Admin | F.NoScript | F.Loading | F.Stale | F.AllowBusy, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, ReplConf, "server");
-        yield return new("psync", -3, F.Admin | F.NoScript | F.NoAsyncLoading | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Psync, "server");
-        yield return new("sync", 1, F.Admin | F.NoScript | F.NoAsyncLoading | F.NoMulti, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Sync, "server");
+        yield return new("replicaof", ReplicaOf);
+        yield return new("slaveof", ReplicaOf);
+        yield return new("role", Role);
+        yield return new("wait", Wait);
+        yield return new("replconf", ReplConf);
+        yield return new("psync", Psync);
+        yield return new("sync", Sync);
     }
 
     private static void ReplicaOf(Client c)

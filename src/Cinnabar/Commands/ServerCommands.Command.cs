@@ -62,10 +62,11 @@ public static partial class ServerCommands
         foreach (var (cat, _) in CommandDef.AclNames) if ((cmd.Acl & cat) != 0) ncats++;
         r.SetHeader(ncats);
         foreach (var (cat, name) in CommandDef.AclNames) if ((cmd.Acl & cat) != 0) r.SimpleString("@" + name);
-        var tips = CommandMetadata.TipsOf(cmd);
+        var tips = cmd.Description.Tips;
         r.SetHeader(tips.Length);
         foreach (var t in tips) r.Bulk(t);
-        CommandMetadata.WriteKeySpecs(r, cmd);
+        r.SetHeader(cmd.KeySpecs.Length);
+        foreach (var spec in cmd.KeySpecs) spec.Write(r);
         // Redis answers an empty set for "no subcommands" but an array of them otherwise.
         if (cmd.Subcommands is not { } subs) r.SetHeader(0);
         else
@@ -92,22 +93,7 @@ public static partial class ServerCommands
 
     private static void WriteDocs(Client c, CommandDef cmd)
     {
-        var r = c.Reply;
-        if (CommandMetadata.DocsOf(cmd) is { } doc)
-        {
-            // Redis' documentation, with the subcommands we actually have.
-            r.MapHeader(doc.Items.Length / 2 + (cmd.Subcommands is null ? 0 : 1));
-            foreach (var x in doc.Items) CommandMetadata.Write(r, x);
-            WriteSubcommandDocs(c, cmd);
-            return;
-        }
-        bool hasComplexity = cmd.Complexity.Length > 0;
-        int pairs = 3 + (hasComplexity ? 1 : 0) + (cmd.Subcommands is null ? 0 : 1);
-        r.MapHeader(pairs);
-        r.Bulk("summary"u8); r.Bulk(cmd.Summary);
-        r.Bulk("since"u8); r.Bulk(cmd.Since);
-        r.Bulk("group"u8); r.Bulk(cmd.Group);
-        if (hasComplexity) { r.Bulk("complexity"u8); r.Bulk(cmd.Complexity); }
+        cmd.Description.WriteDocs(c.Reply, cmd.Subcommands is null ? 0 : 1);
         WriteSubcommandDocs(c, cmd);
     }
 
@@ -157,7 +143,7 @@ public static partial class ServerCommands
         foreach (var n in names) c.Reply.Bulk(n);
     }
 
-    /// <summary>COMMAND GETKEYS / GETKEYSANDFLAGS: runs the key finder of the named command over the given arguments.</summary>
+    /// <summary>COMMAND GETKEYS / GETKEYSANDFLAGS: Redis' getKeysSubcommandImpl over the named command's key specs.</summary>
     private static void CommandGetKeys(Client c, bool withFlags)
     {
         var cmd = c.Server.Commands.Find(c.Arg(2));
@@ -168,7 +154,7 @@ public static partial class ServerCommands
             c.Reply.Error("ERR Invalid command specified");
             return;
         }
-        if (!CommandMetadata.HasKeys(cmd))
+        if (!cmd.HasKeys)
         {
             c.Reply.Error("ERR The command has no key arguments");
             return;
@@ -179,51 +165,31 @@ public static partial class ServerCommands
             c.Reply.Error("ERR Invalid number of arguments specified for command");
             return;
         }
-        // Key finders read the client's arguments: present the inner command as the current one.
-        var positions = new List<int>();
+        // Key specs and finders read the client's arguments: present the inner command as the current one.
+        var keys = new List<KeyReference>();
         var (buffer, slices) = c.CopyArgs();
         int total = c.ArgCount;
         c.SetArgs(buffer, slices, 2, argc);
-        cmd.GetKeyPositions(c, positions);
-        var keys = positions.Select(p => c.ArgArray(p)).ToArray();
+        int found = cmd.GetKeys(c, keys);
         c.SetArgs(buffer, slices, 0, total);
-        if (positions.Count == 0)
+        // -1 (specs that do not apply, no procedure) answers an empty array in Redis, not the error.
+        if (found == 0)
         {
-            c.Reply.Error("ERR Invalid arguments specified for command");
+            if (cmd.HasFlag(CommandFlags.NoMandatoryKeys)) c.Reply.ArrayHeader(0);
+            else c.Reply.Error("ERR Invalid arguments specified for command");
             return;
         }
-        c.Reply.ArrayHeader(keys.Length);
+        c.Reply.ArrayHeader(keys.Count);
         foreach (var key in keys)
         {
             if (withFlags)
             {
                 c.Reply.ArrayHeader(2);
-                c.Reply.Bulk(key);
-                var flags = KeyFlagsOf(cmd, c);
-                c.Reply.SetHeader(flags.Length);
-                foreach (var f in flags) c.Reply.SimpleString(f);
+                c.Reply.Bulk(c.Arg(key.Position + 2));
+                KeySpec.WriteFlags(c.Reply, key.Flags);
             }
-            else c.Reply.Bulk(key);
+            else c.Reply.Bulk(c.Arg(key.Position + 2));
         }
-    }
-
-    /// <summary>The key flags of the command's first key spec (RW, access, update...).</summary>
-    private static string[] KeyFlagsOf(CommandDef cmd, Client c)
-    {
-        // SET's flags depend on its arguments: GET makes it read the old value too.
-        if (cmd.FullName == "set")
-        {
-            for (int i = 5; i < c.ArgCount; i++) if (c.ArgIs(i, "get"u8)) return ["RW", "access", "update"];
-            return ["OW", "update"];
-        }
-        if (CommandMetadata.ByName.TryGetValue(cmd.FullName, out var m) && m.KeySpecs is CommandMetadata.Seq { Items.Length: > 0 } seq
-            && seq.Items[0] is CommandMetadata.Map map)
-        {
-            for (int i = 0; i + 1 < map.Items.Length; i += 2)
-                if (map.Items[i] is "flags" && map.Items[i + 1] is CommandMetadata.Seq f)
-                    return f.Items.OfType<CommandMetadata.Status>().Where(s => s.Text != "variable_flags").Select(s => s.Text).ToArray();
-        }
-        return cmd.IsWrite ? ["RW", "update"] : ["RO", "access"];
     }
 
     private static void CommandHelp(Client c) => WriteHelp(c, "COMMAND",

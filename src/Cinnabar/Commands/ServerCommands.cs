@@ -1,42 +1,32 @@
 using System.Text;
 using Cinnabar.Config;
 using Cinnabar.Keyspace;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Server commands: INFO, LASTSAVE, TIME, CONFIG, COMMAND, DEBUG, SHUTDOWN.</summary>
 public static partial class ServerCommands
 {
-    private const F CfgFlags = F.Admin | F.NoScript | F.Loading | F.Stale;
-    private const A CfgAcl = A.Admin | A.Slow | A.Dangerous;
-    private const F CmdFlags = F.Loading | F.Stale;
-    private const A CmdAcl = A.Slow | A.Connection;
-
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("info", -1, F.Loading | F.Stale, A.Slow | A.Dangerous, 0, 0, 0, Info, "server", "Get information and statistics about the server") { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("lastsave", 1, F.Loading | F.Stale | F.Fast, A.Admin | A.Fast | A.Dangerous, 0, 0, 0, LastSave, "server", "Get the UNIX time stamp of the last successful save to disk") { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("time", 1, F.Loading | F.Stale | F.Fast, A.Fast, 0, 0, 0, Time, "server", "Return the current server time") { Since = "2.6.0", Complexity = "O(1)" };
-        yield return new CommandDef("config", -2, F.None, A.Slow, 0, 0, 0, null, "server", "A container for server configuration commands") { Since = "2.0.0", Complexity = "Depends on subcommand." }
-            .WithSubcommands(
-                new("resetstat", 2, CfgFlags, CfgAcl, 0, 0, 0, ConfigResetStat, "server", "Reset the stats returned by INFO") { Since = "2.0.0", Complexity = "O(1)" },
-                new("rewrite", 2, CfgFlags, CfgAcl, 0, 0, 0, ConfigRewrite, "server", "Rewrite the configuration file with the in memory configuration") { Since = "2.8.0", Complexity = "O(1)" },
-                new("get", -3, CfgFlags, CfgAcl, 0, 0, 0, ConfigGet, "server", "Get the values of configuration parameters") { Since = "2.0.0", Complexity = "O(N) when N is the number of configuration parameters provided" },
-                new("help", 2, F.Loading | F.Stale, A.Slow, 0, 0, 0, ConfigHelp, "server", "Show helpful text about the different subcommands") { Since = "5.0.0", Complexity = "O(1)" },
-                new("set", -4, CfgFlags, CfgAcl, 0, 0, 0, ConfigSet, "server", "Set configuration parameters to the given values") { Since = "2.0.0", Complexity = "O(N) when N is the number of configuration parameters provided" });
-        yield return new CommandDef("command", -1, CmdFlags, CmdAcl, 0, 0, 0, CommandAll, "server", "Get array of Redis command details") { Since = "2.8.13", Complexity = "O(N) where N is the total number of Redis commands" }
-            .WithSubcommands(
-                new("count", 2, CmdFlags, CmdAcl, 0, 0, 0, CommandCount, "server", "Get total number of Redis commands") { Since = "2.8.13", Complexity = "O(1)" },
-                new("getkeys", -4, CmdFlags, CmdAcl, 0, 0, 0, c => CommandGetKeys(c, false), "server", "Extract keys given a full Redis command") { Since = "2.8.13", Complexity = "O(N) where N is the number of arguments to the command" },
-                new("getkeysandflags", -4, CmdFlags, CmdAcl, 0, 0, 0, c => CommandGetKeys(c, true), "server", "Extract keys and access flags given a full Redis command") { Since = "7.0.0", Complexity = "O(N) where N is the number of arguments to the command" },
-                new("info", -2, CmdFlags, CmdAcl, 0, 0, 0, CommandInfo, "server", "Get array of specific Redis command details, or all when no argument is given.") { Since = "2.8.13", Complexity = "O(N) where N is the number of commands to look up" },
-                new("list", -2, CmdFlags, CmdAcl, 0, 0, 0, CommandList, "server", "Get an array of Redis command names") { Since = "7.0.0", Complexity = "O(N) where N is the total number of Redis commands" },
-                new("docs", -2, CmdFlags, CmdAcl, 0, 0, 0, CommandDocs, "server", "Get array of specific Redis command documentation") { Since = "7.0.0", Complexity = "O(N) where N is the number of commands to look up" },
-                new("help", 2, CmdFlags, CmdAcl, 0, 0, 0, CommandHelp, "server", "Show helpful text about the different subcommands") { Since = "5.0.0", Complexity = "O(1)" });
-        yield return new("debug", -2, F.Admin | F.NoScript | F.Loading | F.Stale | F.Protected, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Debug, "server", "A container for debugging commands") { Since = "1.0.0", Complexity = "Depends on subcommand." };
-        yield return new("shutdown", -1, F.Admin | F.NoScript | F.Loading | F.Stale | F.NoMulti | F.AllowBusy, A.Admin | A.Slow | A.Dangerous, 0, 0, 0, Shutdown, "server", "Synchronously save the dataset to disk and then shut down the server") { Since = "1.0.0", Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)" };
+        yield return new("info", Info);
+        yield return new("lastsave", LastSave);
+        yield return new("time", Time);
+        yield return new("config|resetstat", ConfigResetStat);
+        yield return new("config|rewrite", ConfigRewrite);
+        yield return new("config|get", ConfigGet);
+        yield return new("config|help", ConfigHelp);
+        yield return new("config|set", ConfigSet);
+        yield return new("command", CommandAll);
+        yield return new("command|count", CommandCount);
+        yield return new("command|getkeys", c => CommandGetKeys(c, false));
+        yield return new("command|getkeysandflags", c => CommandGetKeys(c, true));
+        yield return new("command|info", CommandInfo);
+        yield return new("command|list", CommandList);
+        yield return new("command|docs", CommandDocs);
+        yield return new("command|help", CommandHelp);
+        yield return new("debug", Debug);
+        yield return new("shutdown", Shutdown);
     }
 
     // ---- LASTSAVE, TIME ----

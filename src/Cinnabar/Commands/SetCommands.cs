@@ -1,37 +1,31 @@
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Set commands (SADD, SINTER, SSCAN...), following Redis 7.0's t_set.c semantics.</summary>
 public static class SetCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        const A RF = A.Read | A.Set | A.Fast;
-        const A RS = A.Read | A.Set | A.Slow;
-        const A WF = A.Write | A.Set | A.Fast;
-        const A WS = A.Write | A.Set | A.Slow;
-        yield return new("sadd", -3, F.Write | F.DenyOom | F.Fast, WF, 1, 1, 1, SAdd, "set");
-        yield return new("srem", -3, F.Write | F.Fast, WF, 1, 1, 1, SRem, "set");
-        yield return new("smembers", 2, F.ReadOnly, RS, 1, 1, 1, SMembers, "set");
-        yield return new("sismember", 3, F.ReadOnly | F.Fast, RF, 1, 1, 1, SIsMember, "set");
-        yield return new("smismember", -3, F.ReadOnly | F.Fast, RF, 1, 1, 1, SMIsMember, "set") { Since = "6.2.0" };
-        yield return new("scard", 2, F.ReadOnly | F.Fast, RF, 1, 1, 1, SCard, "set");
-        yield return new("spop", -2, F.Write | F.Fast, WF, 1, 1, 1, SPop, "set");
-        yield return new("srandmember", -2, F.ReadOnly, RS, 1, 1, 1, SRandMember, "set");
-        yield return new("smove", 4, F.Write | F.Fast, WF, 1, 2, 1, SMove, "set");
-        yield return new("sinter", -2, F.ReadOnly, RS, 1, -1, 1, c => SInter(c, 1, c.ArgCount - 1, -1, false, 0), "set");
-        yield return new("sinterstore", -3, F.Write | F.DenyOom, WS, 1, -1, 1, c => SInter(c, 2, c.ArgCount - 2, 1, false, 0), "set");
-        yield return new("sintercard", -3, F.ReadOnly | F.MovableKeys, RS, 0, 0, 0, SInterCard, "set") { Since = "7.0.0", Keys = SInterCardKeys };
-        yield return new("sunion", -2, F.ReadOnly, RS, 1, -1, 1, c => SUnionDiff(c, 1, -1, diff: false), "set");
-        yield return new("sunionstore", -3, F.Write | F.DenyOom, WS, 1, -1, 1, c => SUnionDiff(c, 2, 1, diff: false), "set");
-        yield return new("sdiff", -2, F.ReadOnly, RS, 1, -1, 1, c => SUnionDiff(c, 1, -1, diff: true), "set");
-        yield return new("sdiffstore", -3, F.Write | F.DenyOom, WS, 1, -1, 1, c => SUnionDiff(c, 2, 1, diff: true), "set");
-        yield return new("sscan", -3, F.ReadOnly, RS, 1, 1, 1, SScan, "set") { Since = "2.8.0" };
+        yield return new("sadd", SAdd);
+        yield return new("srem", SRem);
+        yield return new("smembers", SMembers);
+        yield return new("sismember", SIsMember);
+        yield return new("smismember", SMIsMember);
+        yield return new("scard", SCard);
+        yield return new("spop", SPop);
+        yield return new("srandmember", SRandMember);
+        yield return new("smove", SMove);
+        yield return new("sinter", c => SInter(c, 1, c.ArgCount - 1, -1, false, 0));
+        yield return new("sinterstore", c => SInter(c, 2, c.ArgCount - 2, 1, false, 0));
+        yield return new("sintercard", SInterCard) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("sunion", c => SUnionDiff(c, 1, -1, diff: false));
+        yield return new("sunionstore", c => SUnionDiff(c, 2, 1, diff: false));
+        yield return new("sdiff", c => SUnionDiff(c, 1, -1, diff: true));
+        yield return new("sdiffstore", c => SUnionDiff(c, 2, 1, diff: true));
+        yield return new("sscan", SScan);
     }
 
     private static bool TryRead(Client c, ReadOnlySpan<byte> key, out SetValue? set) => TryLookup(c, c.Db.FindForRead(key), out set);
@@ -320,12 +314,6 @@ public static class SetCommands
     }
 
     // ---- intersection, union, difference ----------------------------------------------------------
-
-    private static void SInterCardKeys(Client c, List<int> positions)
-    {
-        if (c.ArgCount < 2 || !RespNumbers.TryParseInt64(c.Arg(1), out long n) || n < 1) return;
-        for (long i = 0; i < n && 2 + i < c.ArgCount; i++) positions.Add((int)(2 + i));
-    }
 
     private static void SInterCard(Client c)
     {

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
@@ -14,29 +12,27 @@ namespace Cinnabar.Commands;
 /// </summary>
 public static class SortCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("sort", -2, F.Write | F.DenyOom | F.MovableKeys, A.Write | A.Set | A.SortedSet | A.List | A.Slow | A.Dangerous, 1, 1, 1, Sort, "generic")
-        {
-            Keys = SortKeys,
-        };
-        yield return new("sort_ro", -2, F.ReadOnly | F.MovableKeys, A.Read | A.Set | A.SortedSet | A.List | A.Slow | A.Dangerous, 1, 1, 1, SortReadOnly, "generic")
-        {
-            Keys = (c, keys) => keys.Add(1),
-        };
+        yield return new("sort", Sort) { Keys = SortKeys };
+        yield return new("sort_ro", SortReadOnly) { Keys = (c, keys) => keys.Add(new(1, KeySpecFlags.RO | KeySpecFlags.Access)) };
     }
 
-    /// <summary>The sorted key, plus the STORE destination when present.</summary>
-    private static void SortKeys(Client c, List<int> keys)
+    /// <summary>
+    /// Redis' sortGetKeys: the sorted key, plus the key after the last STORE. Like Redis it does not skip
+    /// a STORE's argument, so in "STORE a STORE b" both STOREs are seen and the last one counts.
+    /// </summary>
+    private static void SortKeys(Client c, List<KeyReference> keys)
     {
-        keys.Add(1);
-        for (int j = 2; j < c.ArgCount; j++)
+        keys.Add(new(1, KeySpecFlags.RO | KeySpecFlags.Access));
+        int store = 0;
+        for (int i = 2; i < c.ArgCount; i++)
         {
-            int left = c.ArgCount - j - 1;
-            if (c.ArgIs(j, "limit"u8) && left >= 2) j += 2;
-            else if ((c.ArgIs(j, "get"u8) || c.ArgIs(j, "by"u8)) && left >= 1) j++;
-            else if (c.ArgIs(j, "store"u8) && left >= 1) { keys.Add(j + 1); j++; }
+            if (c.ArgIs(i, "limit"u8)) i += 2;
+            else if (c.ArgIs(i, "get"u8) || c.ArgIs(i, "by"u8)) i++;
+            else if (c.ArgIs(i, "store"u8) && i + 1 < c.ArgCount) store = i + 1;
         }
+        if (store != 0) keys.Add(new(store, KeySpecFlags.OW | KeySpecFlags.Update));
     }
 
     private static void Sort(Client c) => SortGeneric(c, readOnly: false);

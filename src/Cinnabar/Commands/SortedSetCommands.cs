@@ -4,62 +4,51 @@ using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>Sorted-set commands, following Redis 7.0's t_zset.c: replies, errors, argument order, encodings.</summary>
 public static class SortedSetCommands
 {
-    private const A WA = A.Write | A.SortedSet;
-    private const A RA = A.Read | A.SortedSet;
-
     private enum RangeType { Auto, Rank, Score, Lex }
 
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new("zadd", -4, F.Write | F.DenyOom | F.Fast, WA | A.Fast, 1, 1, 1, c => ZAdd(c, incrOnly: false), "sorted-set");
-        yield return new("zincrby", 4, F.Write | F.DenyOom | F.Fast, WA | A.Fast, 1, 1, 1, c => ZAdd(c, incrOnly: true), "sorted-set");
-        yield return new("zrem", -3, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, ZRem, "sorted-set");
-        yield return new("zcard", 2, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, ZCard, "sorted-set");
-        yield return new("zscore", 3, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, ZScore, "sorted-set");
-        yield return new("zmscore", -3, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, ZMScore, "sorted-set");
-        yield return new("zrank", 3, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, c => ZRank(c, reverse: false), "sorted-set");
-        yield return new("zrevrank", 3, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, c => ZRank(c, reverse: true), "sorted-set");
-        yield return new("zrange", -4, F.ReadOnly, RA | A.Slow, 1, 1, 1, c => ZRangeGeneric(c, 1, store: false, RangeType.Auto, reverse: null), "sorted-set");
-        yield return new("zrevrange", -4, F.ReadOnly, RA | A.Slow, 1, 1, 1, c => ZRangeGeneric(c, 1, store: false, RangeType.Rank, reverse: true), "sorted-set");
-        yield return new("zrangebyscore", -4, F.ReadOnly, RA | A.Slow, 1, 1, 1, c => ZRangeGeneric(c, 1, store: false, RangeType.Score, reverse: false), "sorted-set");
-        yield return new("zrevrangebyscore", -4, F.ReadOnly, RA | A.Slow, 1, 1, 1, c => ZRangeGeneric(c, 1, store: false, RangeType.Score, reverse: true), "sorted-set");
-        yield return new("zrangebylex", -4, F.ReadOnly, RA | A.Slow, 1, 1, 1, c => ZRangeGeneric(c, 1, store: false, RangeType.Lex, reverse: false), "sorted-set");
-        yield return new("zrevrangebylex", -4, F.ReadOnly, RA | A.Slow, 1, 1, 1, c => ZRangeGeneric(c, 1, store: false, RangeType.Lex, reverse: true), "sorted-set");
-        yield return new("zrangestore", -5, F.Write | F.DenyOom, WA | A.Slow, 1, 2, 1, c => ZRangeGeneric(c, 2, store: true, RangeType.Auto, reverse: null), "sorted-set");
-        yield return new("zcount", 4, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, ZCount, "sorted-set");
-        yield return new("zlexcount", 4, F.ReadOnly | F.Fast, RA | A.Fast, 1, 1, 1, ZLexCount, "sorted-set");
-        yield return new("zpopmin", -2, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, c => ZPop(c, max: false), "sorted-set");
-        yield return new("zpopmax", -2, F.Write | F.Fast, WA | A.Fast, 1, 1, 1, c => ZPop(c, max: true), "sorted-set");
-        yield return new("zmpop", -4, F.Write | F.MovableKeys, WA | A.Slow, 0, 0, 0, c => ZMPop(c, 1, blocking: false), "sorted-set") { Keys = ListCommands.NumKeysAt(1) };
-        yield return new("bzpopmin", -3, F.Write | F.NoScript | F.Blocking | F.Fast, WA | A.Fast | A.Blocking, 1, -2, 1, c => BZPop(c, max: false), "sorted-set");
-        yield return new("bzpopmax", -3, F.Write | F.NoScript | F.Blocking | F.Fast, WA | A.Fast | A.Blocking, 1, -2, 1, c => BZPop(c, max: true), "sorted-set");
-        yield return new("bzmpop", -5, F.Write | F.Blocking | F.MovableKeys, WA | A.Slow | A.Blocking, 0, 0, 0, c => ZMPop(c, 2, blocking: true), "sorted-set") { Keys = ListCommands.NumKeysAt(2) };
-        yield return new("zremrangebyrank", 4, F.Write, WA | A.Slow, 1, 1, 1, c => ZRemRange(c, RangeType.Rank), "sorted-set");
-        yield return new("zremrangebyscore", 4, F.Write, WA | A.Slow, 1, 1, 1, c => ZRemRange(c, RangeType.Score), "sorted-set");
-        yield return new("zremrangebylex", 4, F.Write, WA | A.Slow, 1, 1, 1, c => ZRemRange(c, RangeType.Lex), "sorted-set");
-        yield return new("zunionstore", -4, F.Write | F.DenyOom | F.MovableKeys, WA | A.Slow, 1, 1, 1, c => SetOp(c, 2, Op.Union, store: true, cardOnly: false), "sorted-set") { Keys = StoreKeys };
-        yield return new("zinterstore", -4, F.Write | F.DenyOom | F.MovableKeys, WA | A.Slow, 1, 1, 1, c => SetOp(c, 2, Op.Inter, store: true, cardOnly: false), "sorted-set") { Keys = StoreKeys };
-        yield return new("zdiffstore", -4, F.Write | F.DenyOom | F.MovableKeys, WA | A.Slow, 1, 1, 1, c => SetOp(c, 2, Op.Diff, store: true, cardOnly: false), "sorted-set") { Keys = StoreKeys };
-        yield return new("zunion", -3, F.ReadOnly | F.MovableKeys, RA | A.Slow, 0, 0, 0, c => SetOp(c, 1, Op.Union, store: false, cardOnly: false), "sorted-set") { Keys = ListCommands.NumKeysAt(1) };
-        yield return new("zinter", -3, F.ReadOnly | F.MovableKeys, RA | A.Slow, 0, 0, 0, c => SetOp(c, 1, Op.Inter, store: false, cardOnly: false), "sorted-set") { Keys = ListCommands.NumKeysAt(1) };
-        yield return new("zdiff", -3, F.ReadOnly | F.MovableKeys, RA | A.Slow, 0, 0, 0, c => SetOp(c, 1, Op.Diff, store: false, cardOnly: false), "sorted-set") { Keys = ListCommands.NumKeysAt(1) };
-        yield return new("zintercard", -3, F.ReadOnly | F.MovableKeys, RA | A.Slow, 0, 0, 0, c => SetOp(c, 1, Op.Inter, store: false, cardOnly: true), "sorted-set") { Keys = ListCommands.NumKeysAt(1) };
-        yield return new("zrandmember", -2, F.ReadOnly, RA | A.Slow, 1, 1, 1, ZRandMember, "sorted-set");
-        yield return new("zscan", -3, F.ReadOnly, RA | A.Slow, 1, 1, 1, ZScan, "sorted-set");
-    }
-
-    private static void StoreKeys(Client c, List<int> keys)
-    {
-        keys.Add(1);
-        ListCommands.NumKeysAt(2)(c, keys);
+        yield return new("zadd", c => ZAdd(c, incrOnly: false));
+        yield return new("zincrby", c => ZAdd(c, incrOnly: true));
+        yield return new("zrem", ZRem);
+        yield return new("zcard", ZCard);
+        yield return new("zscore", ZScore);
+        yield return new("zmscore", ZMScore);
+        yield return new("zrank", c => ZRank(c, reverse: false));
+        yield return new("zrevrank", c => ZRank(c, reverse: true));
+        yield return new("zrange", c => ZRangeGeneric(c, 1, store: false, RangeType.Auto, reverse: null));
+        yield return new("zrevrange", c => ZRangeGeneric(c, 1, store: false, RangeType.Rank, reverse: true));
+        yield return new("zrangebyscore", c => ZRangeGeneric(c, 1, store: false, RangeType.Score, reverse: false));
+        yield return new("zrevrangebyscore", c => ZRangeGeneric(c, 1, store: false, RangeType.Score, reverse: true));
+        yield return new("zrangebylex", c => ZRangeGeneric(c, 1, store: false, RangeType.Lex, reverse: false));
+        yield return new("zrevrangebylex", c => ZRangeGeneric(c, 1, store: false, RangeType.Lex, reverse: true));
+        yield return new("zrangestore", c => ZRangeGeneric(c, 2, store: true, RangeType.Auto, reverse: null));
+        yield return new("zcount", ZCount);
+        yield return new("zlexcount", ZLexCount);
+        yield return new("zpopmin", c => ZPop(c, max: false));
+        yield return new("zpopmax", c => ZPop(c, max: true));
+        yield return new("zmpop", c => ZMPop(c, 1, blocking: false)) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("bzpopmin", c => BZPop(c, max: false));
+        yield return new("bzpopmax", c => BZPop(c, max: true));
+        yield return new("bzmpop", c => ZMPop(c, 2, blocking: true)) { Keys = KeySpec.NumKeys(0, 2, 3) };
+        yield return new("zremrangebyrank", c => ZRemRange(c, RangeType.Rank));
+        yield return new("zremrangebyscore", c => ZRemRange(c, RangeType.Score));
+        yield return new("zremrangebylex", c => ZRemRange(c, RangeType.Lex));
+        yield return new("zunionstore", c => SetOp(c, 2, Op.Union, store: true, cardOnly: false)) { Keys = KeySpec.NumKeys(1, 2, 3) };
+        yield return new("zinterstore", c => SetOp(c, 2, Op.Inter, store: true, cardOnly: false)) { Keys = KeySpec.NumKeys(1, 2, 3) };
+        yield return new("zdiffstore", c => SetOp(c, 2, Op.Diff, store: true, cardOnly: false)) { Keys = KeySpec.NumKeys(1, 2, 3) };
+        yield return new("zunion", c => SetOp(c, 1, Op.Union, store: false, cardOnly: false)) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("zinter", c => SetOp(c, 1, Op.Inter, store: false, cardOnly: false)) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("zdiff", c => SetOp(c, 1, Op.Diff, store: false, cardOnly: false)) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("zintercard", c => SetOp(c, 1, Op.Inter, store: false, cardOnly: true)) { Keys = KeySpec.NumKeys(0, 1, 2) };
+        yield return new("zrandmember", ZRandMember);
+        yield return new("zscan", ZScan);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------

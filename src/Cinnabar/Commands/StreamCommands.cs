@@ -1,7 +1,5 @@
 using Cinnabar.DataTypes;
 using Cinnabar.Protocol;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
@@ -9,49 +7,53 @@ namespace Cinnabar.Commands;
 public static partial class StreamCommands
 {
     private const string InvalidId = "ERR Invalid stream ID specified as stream command argument";
-    private const string G = "stream";
 
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        yield return new CommandDef("xadd", -5, F.Write | F.DenyOom | F.Fast, A.Write | A.Stream | A.Fast, 1, 1, 1, XAdd, G);
-        yield return new CommandDef("xlen", 2, F.ReadOnly | F.Fast, A.Read | A.Stream | A.Fast, 1, 1, 1, XLen, G);
-        yield return new CommandDef("xrange", -4, F.ReadOnly, A.Read | A.Stream | A.Slow, 1, 1, 1, XRange, G);
-        yield return new CommandDef("xrevrange", -4, F.ReadOnly, A.Read | A.Stream | A.Slow, 1, 1, 1, XRevRange, G);
-        yield return new CommandDef("xdel", -3, F.Write | F.Fast, A.Write | A.Stream | A.Fast, 1, 1, 1, XDel, G);
-        yield return new CommandDef("xtrim", -4, F.Write, A.Write | A.Stream | A.Slow, 1, 1, 1, XTrim, G);
-        yield return new CommandDef("xsetid", -3, F.Write | F.DenyOom | F.Fast, A.Write | A.Stream | A.Fast, 1, 1, 1, XSetId, G);
-        yield return new CommandDef("xread", -4, F.ReadOnly | F.Blocking | F.MovableKeys, A.Read | A.Stream | A.Slow | A.Blocking, 0, 0, 0, XRead, G)
-        { Keys = StreamKeys };
-        yield return new CommandDef("xreadgroup", -7, F.Write | F.Blocking | F.MovableKeys, A.Write | A.Stream | A.Slow | A.Blocking, 0, 0, 0, XReadGroup, G)
-        { Keys = StreamKeys };
-        yield return new CommandDef("xack", -4, F.Write | F.Fast, A.Write | A.Stream | A.Fast, 1, 1, 1, XAck, G);
-        yield return new CommandDef("xpending", -3, F.ReadOnly, A.Read | A.Stream | A.Slow, 1, 1, 1, XPending, G);
-        yield return new CommandDef("xclaim", -6, F.Write | F.Fast, A.Write | A.Stream | A.Fast, 1, 1, 1, XClaim, G);
-        yield return new CommandDef("xautoclaim", -6, F.Write | F.Fast, A.Write | A.Stream | A.Fast, 1, 1, 1, XAutoClaim, G);
-        yield return new CommandDef("xgroup", -2, F.None, A.Slow, 0, 0, 0, null, G).WithSubcommands(
-            new CommandDef("create", -5, F.Write | F.DenyOom, A.Write | A.Stream | A.Slow, 2, 2, 1, XGroup, G),
-            new CommandDef("setid", -5, F.Write, A.Write | A.Stream | A.Slow, 2, 2, 1, XGroup, G),
-            new CommandDef("destroy", 4, F.Write, A.Write | A.Stream | A.Slow, 2, 2, 1, XGroup, G),
-            new CommandDef("createconsumer", 5, F.Write | F.DenyOom, A.Write | A.Stream | A.Slow, 2, 2, 1, XGroup, G),
-            new CommandDef("delconsumer", 5, F.Write, A.Write | A.Stream | A.Slow, 2, 2, 1, XGroup, G),
-            new CommandDef("help", 2, F.Loading | F.Stale, A.Stream | A.Slow, 0, 0, 0, XGroupHelp, G));
-        yield return new CommandDef("xinfo", -2, F.None, A.Slow, 0, 0, 0, null, G).WithSubcommands(
-            new CommandDef("stream", -3, F.ReadOnly, A.Read | A.Stream | A.Slow, 2, 2, 1, XInfo, G),
-            new CommandDef("groups", 3, F.ReadOnly, A.Read | A.Stream | A.Slow, 2, 2, 1, XInfo, G),
-            new CommandDef("consumers", 4, F.ReadOnly, A.Read | A.Stream | A.Slow, 2, 2, 1, XInfo, G),
-            new CommandDef("help", 2, F.Loading | F.Stale, A.Stream | A.Slow, 0, 0, 0, XInfoHelp, G));
+        yield return new("xadd", XAdd);
+        yield return new("xlen", XLen);
+        yield return new("xrange", XRange);
+        yield return new("xrevrange", XRevRange);
+        yield return new("xdel", XDel);
+        yield return new("xtrim", XTrim);
+        yield return new("xsetid", XSetId);
+        yield return new("xread", XRead) { Keys = XReadKeys };
+        yield return new("xreadgroup", XReadGroup) { Keys = XReadKeys };
+        yield return new("xack", XAck);
+        yield return new("xpending", XPending);
+        yield return new("xclaim", XClaim);
+        yield return new("xautoclaim", XAutoClaim);
+        yield return new("xgroup|create", XGroup);
+        yield return new("xgroup|setid", XGroup);
+        yield return new("xgroup|destroy", XGroup);
+        yield return new("xgroup|createconsumer", XGroup);
+        yield return new("xgroup|delconsumer", XGroup);
+        yield return new("xgroup|help", XGroupHelp);
+        yield return new("xinfo|stream", XInfo);
+        yield return new("xinfo|groups", XInfo);
+        yield return new("xinfo|consumers", XInfo);
+        yield return new("xinfo|help", XInfoHelp);
     }
 
     /// <summary>Keys of XREAD/XREADGROUP: the first half of the arguments after STREAMS.</summary>
-    private static void StreamKeys(Client c, List<int> positions)
+    /// <summary>
+    /// Redis' xreadGetKeys, used when the STREAMS key spec does not apply: the options are skipped to
+    /// find the real STREAMS (a group or consumer may be called "streams"); half the rest are keys.
+    /// </summary>
+    private static void XReadKeys(Client c, List<KeyReference> keys)
     {
+        int streams = -1;
         for (int i = 1; i < c.ArgCount; i++)
         {
-            if (!c.ArgIs(i, "streams"u8)) continue;
-            int n = (c.ArgCount - i - 1) / 2;
-            for (int k = 0; k < n; k++) positions.Add(i + 1 + k);
-            return;
+            if (c.ArgIs(i, "block"u8) || c.ArgIs(i, "count"u8)) i++;
+            else if (c.ArgIs(i, "group"u8)) i += 2;
+            else if (c.ArgIs(i, "noack"u8)) { }
+            else if (c.ArgIs(i, "streams"u8)) { streams = i; break; }
+            else break;
         }
+        int num = c.ArgCount - streams - 1;
+        if (streams == -1 || num == 0 || num % 2 != 0) return;
+        for (int i = streams + 1; i < c.ArgCount - num / 2; i++) keys.Add(new(i, KeySpecFlags.None));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -1,95 +1,39 @@
 using Cinnabar.Commands.Strings;
 using Cinnabar.Keyspace;
-using F = Cinnabar.Commands.CommandFlags;
-using A = Cinnabar.Commands.AclCategories;
 
 namespace Cinnabar.Commands;
 
 /// <summary>String commands. Values are byte[]; counters are stored as their decimal text, as Redis replies.</summary>
 public static partial class StringCommands
 {
-    public static IEnumerable<CommandDef> Commands()
+    public static IEnumerable<CommandBinding> Commands()
     {
-        const string G = "string";
-        yield return new("get", 2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, 1, 1, Get, G,
-            "Get the value of a key")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("set", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, Set, G,
-            "Set the string value of a key")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("setnx", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, SetNx, G,
-            "Set the value of a key, only if the key does not exist")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("setex", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, SetEx, G,
-            "Set the value and expiration of a key")
-            { Since = "2.0.0", Complexity = "O(1)" };
-        yield return new("psetex", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, PSetEx, G,
-            "Set the value and expiration in milliseconds of a key")
-            { Since = "2.6.0", Complexity = "O(1)" };
-        yield return new("getset", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, GetSet, G,
-            "Set the string value of a key and return its old value")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("getdel", 2, F.Write | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, GetDel, G,
-            "Get the value of a key and delete the key")
-            { Since = "6.2.0", Complexity = "O(1)" };
-        yield return new("getex", -2, F.Write | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, GetEx, G,
-            "Get the value of a key and optionally set its expiration")
-            { Since = "6.2.0", Complexity = "O(1)" };
-        yield return new("mget", -2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, -1, 1, MGet, G,
-            "Get the values of all the given keys")
-            { Since = "1.0.0", Complexity = "O(N) where N is the number of keys to retrieve." };
-        yield return new("mset", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, -1, 2, MSet, G,
-            "Set multiple keys to multiple values")
-            { Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set." };
-        yield return new("msetnx", -3, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, -1, 2, MSetNx, G,
-            "Set multiple keys to multiple values, only if none of the keys exist")
-            { Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set." };
-        yield return new("append", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, Append, G,
-            "Append a value to a key")
-            { Since = "2.0.0", Complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation." };
-        yield return new("strlen", 2, F.ReadOnly | F.Fast, A.Read | A.String | A.Fast, 1, 1, 1, StrLen, G,
-            "Get the length of the value stored in a key")
-            { Since = "2.2.0", Complexity = "O(1)" };
-        yield return new("incr", 2, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, Incr, G,
-            "Increment the integer value of a key by one")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("decr", 2, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, Decr, G,
-            "Decrement the integer value of a key by one")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("incrby", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, IncrBy, G,
-            "Increment the integer value of a key by the given amount")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("decrby", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, DecrBy, G,
-            "Decrement the integer value of a key by the given number")
-            { Since = "1.0.0", Complexity = "O(1)" };
-        yield return new("incrbyfloat", 3, F.Write | F.DenyOom | F.Fast, A.Write | A.String | A.Fast, 1, 1, 1, IncrByFloat, G,
-            "Increment the float value of a key by the given amount")
-            { Since = "2.6.0", Complexity = "O(1)" };
-        yield return new("getrange", 4, F.ReadOnly, A.Read | A.String | A.Slow, 1, 1, 1, GetRange, G,
-            "Get a substring of the string stored at a key")
-            { Since = "2.4.0", Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings." };
-        yield return new("substr", 4, F.ReadOnly, A.Read | A.String | A.Slow, 1, 1, 1, GetRange, G,
-            "Get a substring of the string stored at a key")
-            { Since = "1.0.0", Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings." };
-        yield return new("setrange", 4, F.Write | F.DenyOom, A.Write | A.String | A.Slow, 1, 1, 1, SetRange, G,
-            "Overwrite part of a string at key starting at the specified offset")
-            { Since = "2.2.0", Complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument." };
-        yield return new("lcs", -3, F.ReadOnly, A.Read | A.String | A.Slow, 1, 2, 1, Lcs, G,
-            "Find longest common substring")
-            { Since = "7.0.0", Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively" };
-        const string B = "bitmap";
-        yield return new("setbit", 4, F.Write | F.DenyOom, A.Write | A.Bitmap | A.Slow, 1, 1, 1, SetBit, B,
-            "Sets or clears the bit at offset in the string value stored at key")
-            { Since = "2.2.0", Complexity = "O(1)" };
-        yield return new("getbit", 3, F.ReadOnly | F.Fast, A.Read | A.Bitmap | A.Fast, 1, 1, 1, GetBit, B,
-            "Returns the bit value at offset in the string value stored at key")
-            { Since = "2.2.0", Complexity = "O(1)" };
-        yield return new("bitcount", -2, F.ReadOnly, A.Read | A.Bitmap | A.Slow, 1, 1, 1, BitCount, B,
-            "Count set bits in a string")
-            { Since = "2.6.0", Complexity = "O(N)" };
-        yield return new("bitpos", -3, F.ReadOnly, A.Read | A.Bitmap | A.Slow, 1, 1, 1, BitPos, B,
-            "Find first bit set or clear in a string")
-            { Since = "2.8.7", Complexity = "O(N)" };
+        yield return new("get", Get);
+        yield return new("set", Set) { Keys = SetKeys };
+        yield return new("setnx", SetNx);
+        yield return new("setex", SetEx);
+        yield return new("psetex", PSetEx);
+        yield return new("getset", GetSet);
+        yield return new("getdel", GetDel);
+        yield return new("getex", GetEx);
+        yield return new("mget", MGet);
+        yield return new("mset", MSet);
+        yield return new("msetnx", MSetNx);
+        yield return new("append", Append);
+        yield return new("strlen", StrLen);
+        yield return new("incr", Incr);
+        yield return new("decr", Decr);
+        yield return new("incrby", IncrBy);
+        yield return new("decrby", DecrBy);
+        yield return new("incrbyfloat", IncrByFloat);
+        yield return new("getrange", GetRange);
+        yield return new("substr", GetRange);
+        yield return new("setrange", SetRange);
+        yield return new("lcs", Lcs);
+        yield return new("setbit", SetBit);
+        yield return new("getbit", GetBit);
+        yield return new("bitcount", BitCount);
+        yield return new("bitpos", BitPos);
     }
 
     private const string MaxSizeError = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
@@ -113,6 +57,14 @@ public static partial class StringCommands
     }
 
     private enum SetReply { Ok, OneZero }
+
+    /// <summary>Redis' setGetKeys: SET's key spec has variable flags; GET makes the key read as well as written.</summary>
+    private static void SetKeys(Client c, List<KeyReference> keys)
+    {
+        for (int i = 3; i < c.ArgCount; i++)
+            if (c.ArgIs(i, "get"u8)) { keys.Add(new(1, KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)); return; }
+        keys.Add(new(1, KeySpecFlags.OW | KeySpecFlags.Update));
+    }
 
     private static void Set(Client c)
     {
