@@ -49,6 +49,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());
         Clients = new ClientRegistry(this);
+        Acl = new Security.AclManager(this);
         Dispatcher = new Dispatcher(this, Commands);
         PubSub = new PubSubHub(Dispatcher.Output);
         Notifications = new KeyspaceNotifier(config, PubSub);
@@ -73,6 +74,9 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public CommandTable Commands { get; }
 
     // ---- the components ------------------------------------------------------------------------------
+
+    /// <summary>ACL users, authentication and permission checks.</summary>
+    public Security.AclManager Acl { get; }
 
     /// <summary>Connected clients by id.</summary>
     public ClientRegistry Clients { get; }
@@ -140,6 +144,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 
     private void StartListening()
     {
+        // Users from the config file or the aclfile: an invalid one stops start-up (ConfigException).
+        Acl.LoadAtStartup();
         WritePidFile();
         WarnAboutSettingsWithoutEffect();
         Persistence.LastSaveTimeMs = StartTimeMs;

@@ -27,6 +27,7 @@ public class Client
         CreatedAtMs = KeyspaceState.WallClockMs();
         LastInteractionMs = CreatedAtMs;
         Db = server.Databases[0];
+        server.Acl.SetDefaultAuth(this);
     }
 
     public CinnabarServer Server { get; }
@@ -37,6 +38,29 @@ public class Client
     public ClientFlags Flags;
     public long CreatedAtMs { get; }
     public long LastInteractionMs;
+
+    /// <summary>The ACL user whose permissions apply; null for the master link, which may run anything (Redis' NULL user).</summary>
+    public Security.AclUser? User;
+
+    /// <summary>Redis' c->authenticated: AUTH (or HELLO AUTH) succeeded, or the default user needs no password.</summary>
+    public bool Authenticated;
+
+    /// <summary>
+    /// True when dispatch must check anything for this client: not authenticated, or a user with less than
+    /// all permissions. The one test the common case pays (see <see cref="UpdateSecurityCheck"/>).
+    /// </summary>
+    public bool SecurityCheck;
+
+    /// <summary>Recomputes <see cref="SecurityCheck"/> after the user, its rules or the authentication changed.</summary>
+    public void UpdateSecurityCheck() => SecurityCheck = !Authenticated || User is { Unrestricted: false };
+
+    /// <summary>Runs as the superuser (the master link): no authentication and no ACL, as Redis' NULL user.</summary>
+    public void SetSuperUser()
+    {
+        User = null;
+        Authenticated = true;
+        UpdateSecurityCheck();
+    }
 
     /// <summary>The selected database.</summary>
     public Database Db;
@@ -132,6 +156,13 @@ public class Client
         _argSlices = slices;
         _argStart = start;
         ArgCount = count;
+    }
+
+    /// <summary>Makes argument <paramref name="n"/> the first (ACL DRYRUN checks the command it names); undo with a negative n.</summary>
+    internal void ShiftArgs(int n)
+    {
+        _argStart += n;
+        ArgCount -= n;
     }
 
     /// <summary>Argument <paramref name="i"/> (0 is the command name).</summary>

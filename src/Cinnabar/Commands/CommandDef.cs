@@ -109,6 +109,8 @@ public sealed class CommandDef
     internal CommandDescription Description { get; }
     public KeySpec[] KeySpecs => Description.KeySpecs;
     public CommandDef? Parent { get; private set; }
+    /// <summary>This command's bit in ACL permission bitmaps (Redis' cmd->id), numbered by <see cref="CommandTable"/>.</summary>
+    public int AclId { get; internal set; }
     public CommandDef[]? Subcommands { get; private set; }
 
     private readonly bool _hasKeySpecs, _hasVariableFlags;

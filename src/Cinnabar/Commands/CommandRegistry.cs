@@ -34,7 +34,8 @@ internal static class CommandRegistry
             .Concat(PubSubCommands.Commands())
             .Concat(PersistenceCommands.Commands())
             .Concat(ReplicationCommands.Commands())
-            .Concat(DiagnosticCommands.Commands());
+            .Concat(DiagnosticCommands.Commands())
+            .Concat(AclCommands.Commands());
 
     /// <summary>
     /// The properties of a command that are Cinnabar's own, not Redis' metadata (COMMAND INFO does not

@@ -21,6 +21,14 @@ public sealed class CommandTable
         }
         _lookup = _byName.GetAlternateLookup<ReadOnlySpan<byte>>();
         All = _byName.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
+        // ACL bitmap ids, subcommands included; the bitmap's last bit is kept for future commands.
+        int id = 0;
+        foreach (var c in All)
+        {
+            c.AclId = id++;
+            if (c.Subcommands is not null) foreach (var sub in c.Subcommands) sub.AclId = id++;
+        }
+        if (id >= Security.AclSelector.CommandBits) throw new InvalidOperationException("too many commands for the ACL bitmap");
     }
 
     /// <summary>Every top-level command, sorted by name.</summary>

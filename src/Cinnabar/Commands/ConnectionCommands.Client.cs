@@ -54,6 +54,8 @@ public static partial class ConnectionCommands
         c.Server.Transactions.DiscardTransaction(c);
         c.Server.PubSub.UnsubscribeAll(c, notify: false);
         c.Server.Monitors.Remove(c);
+        // Back to the default user, and to NOAUTH when it needs a password (Redis' clientSetDefaultAuth).
+        if ((c.Flags & ClientFlags.Master) == 0) c.Server.Acl.SetDefaultAuth(c);
         ResetHooks?.Invoke(c);
         c.Reply.SimpleString("RESET"u8);
     }
@@ -165,7 +167,7 @@ public static partial class ConnectionCommands
                $"sub={c.Subscriptions?.Channels.Count ?? 0} psub={c.Subscriptions?.Patterns.Count ?? 0} ssub={c.Subscriptions?.ShardChannels.Count ?? 0} multi={((c.Flags & ClientFlags.Multi) != 0 ? c.Transaction?.Queued.Count ?? 0 : -1)} " +
                $"qbuf={qbuf} qbuf-free={conn?.QueryBufferFree ?? 0} argv-mem=0 multi-mem=0 rbs={c.Reply.Capacity} rbp={c.Reply.Capacity} " +
                $"obl={Math.Min(omem, 16384)} oll=0 omem={omem} tot-mem={qbuf + c.Reply.Capacity + omem} events=r cmd={cmd?.FullName ?? "NULL"} " +
-               $"user=default redir=-1 resp={c.Protocol}";
+               $"user={c.User?.Name ?? "(superuser)"} redir=-1 resp={c.Protocol}";
     }
 
     private static void ClientKill(Client c)
@@ -192,6 +194,7 @@ public static partial class ConnectionCommands
         }
         long id = 0;
         string? type = null, addrFilter = null, laddrFilter = null, user = null;
+        Security.AclUser? userFilter = null;
         bool skipMe = true;
         for (int i = 2; i < c.ArgCount; i += 2)
         {
@@ -216,8 +219,9 @@ public static partial class ConnectionCommands
             else if (c.ArgIs(i, "laddr"u8)) laddrFilter = c.ArgString(i + 1);
             else if (c.ArgIs(i, "user"u8))
             {
-                user = c.ArgString(i + 1);
-                if (user != "default")
+                user = Encoding.Latin1.GetString(c.Arg(i + 1));
+                userFilter = s.Acl.Find(user);
+                if (userFilter is null)
                 {
                     c.Reply.Error($"ERR No such user '{user}'");
                     return;
@@ -238,6 +242,7 @@ public static partial class ConnectionCommands
             if (type is not null && TypeOf(other) != type) continue;
             if (addrFilter is not null && other.Address != addrFilter) continue;
             if (laddrFilter is not null && other.LocalAddress != laddrFilter) continue;
+            if (userFilter is not null && other.User != userFilter) continue;
             if (skipMe && other == c) continue;
             victims.Add(other);
         }

@@ -54,12 +54,14 @@ public static partial class ConnectionCommands
             next = 2;
         }
         string? setName = null;
+        int authUser = 0;
         for (int j = next; j < c.ArgCount; j++)
         {
             int moreArgs = c.ArgCount - 1 - j;
             if (c.ArgIs(j, "auth"u8) && moreArgs >= 2)
             {
-                j += 2; // no users or passwords are configured yet: the default user accepts anything
+                authUser = j + 1;
+                j += 2;
             }
             else if (c.ArgIs(j, "setname"u8) && moreArgs >= 1)
             {
@@ -79,6 +81,16 @@ public static partial class ConnectionCommands
                 c.Reply.Error($"ERR Syntax error in HELLO option '{c.ArgString(j)}'");
                 return;
             }
+        }
+        if (authUser > 0 && !c.Server.Acl.Authenticate(c, System.Text.Encoding.Latin1.GetString(c.Arg(authUser)), c.Arg(authUser + 1)))
+        {
+            c.Reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
+            return;
+        }
+        if (!c.Authenticated)
+        {
+            c.Reply.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+            return;
         }
         if (setName is not null) c.Name = setName.Length == 0 ? null : setName;
         c.Protocol = protocol;

@@ -71,6 +71,14 @@ public static class ConfigLoader
                 LoadFromString(config, File.ReadAllText(path), Path.GetDirectoryName(Path.GetFullPath(path)), depth + 1);
                 continue;
             }
+            if (name == "user")
+            {
+                // Checked when the server starts, with the command table (Redis' ACLAppendUserForLoading).
+                if (rest.Count < 1) throw Fatal(n + 1, raw, "Bad directive or wrong number of arguments");
+                if (rest[0].AsSpan().IndexOfAny(' ', '\0') >= 0) throw Fatal(n + 1, raw, "Usernames can't contain spaces or null characters");
+                config.UserDirectives.Add(rest);
+                continue;
+            }
             var error = config.Apply(name, rest, atStartup: true);
             if (error is not null) throw Fatal(n + 1, raw, error);
         }

@@ -30,8 +30,6 @@ internal static partial class ConfigParameters
 
     private static IEnumerable<ConfigParameter> PassiveParameters() =>
     [
-            Passive("acl-pubsub-default", Support.NotYet, "resetchannels", Kind.Enum, "allchannels, resetchannels"),
-            Passive("acllog-max-len", Support.NotYet, "128", Kind.Int, null),
             Passive("active-defrag-cycle-max", Support.CannotApply, "25", Kind.Int, null),
             Passive("active-defrag-cycle-min", Support.CannotApply, "1", Kind.Int, null),
             Passive("active-defrag-ignore-bytes", Support.CannotApply, "104857600", Kind.Memory, null),

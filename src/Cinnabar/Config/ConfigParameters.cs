@@ -185,7 +185,9 @@ internal static partial class ConfigParameters
             Int("stream-node-max-entries", c => c.StreamNodeMaxEntries, (c, v) => c.StreamNodeMaxEntries = v, 0, int.MaxValue),
             Int("lua-time-limit", c => c.LuaTimeLimit, (c, v) => c.LuaTimeLimit = v, 0, int.MaxValue, "busy-reply-threshold"),
             Int("latency-monitor-threshold", c => c.LatencyMonitorThreshold, (c, v) => c.LatencyMonitorThreshold = v, 0, int.MaxValue),
-            Str("aclfile", c => c.AclFile, (c, v) => v == "" ? null : NotYet("aclfile", ""), immutable: true),
+            Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
+            Enum("acl-pubsub-default", c => c.AclPubSubDefault, (c, v) => c.AclPubSubDefault = v, "allchannels", "resetchannels"),
+            Int("acllog-max-len", c => c.AclLogMaxLen, (c, v) => c.AclLogMaxLen = v, 0, int.MaxValue),
             new()
             {
                 Name = "cluster-enabled", Immutable = true,

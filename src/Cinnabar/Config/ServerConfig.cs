@@ -73,6 +73,11 @@ public sealed class ServerConfig
     public int LatencyMonitorThreshold;
     public int MaxMemorySamples = 5;
     public string AclFile = "";
+    /// <summary>The channels of a new user or selector: "resetchannels" (none) or "allchannels".</summary>
+    public string AclPubSubDefault = "resetchannels";
+    public int AclLogMaxLen = 128;
+    /// <summary>The config file's <c>user name rules...</c> lines (name first), applied at start-up in order.</summary>
+    public List<List<string>> UserDirectives = [];
     public bool ClusterEnabled;
     public string SupervisedMode = "no";
     public string Syslog = "no";

@@ -199,12 +199,17 @@ public sealed class Dispatcher
         // 3. Protected commands (DEBUG) unless enable-debug-command allows them.
         if (cmd.HasFlag(CommandFlags.Protected) && !IsDebugAllowed(c))
             return Refuse(c, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
-        // 4. Authentication (security issue): -NOAUTH unless the command is flagged no-auth.
+        // 4. Authentication: -NOAUTH unless the command is flagged no-auth (AUTH, HELLO, QUIT, RESET).
+        //    SecurityCheck is false for an authenticated client of an unrestricted user: one flag test.
+        if (c.SecurityCheck && !c.Authenticated && _server.Acl.AuthRequired && !cmd.HasFlag(CommandFlags.NoAuth))
+            return Refuse(c, "NOAUTH Authentication required.");
         // 5. no-multi commands inside MULTI.
         bool inMulti = (c.Flags & ClientFlags.Multi) != 0;
         if (inMulti && cmd.HasFlag(CommandFlags.NoMulti))
             return Refuse(c, "ERR Command not allowed inside a transaction");
-        // 6. ACL: command, keys, channels (security issue).
+        // 6. ACL: command, keys, channels.
+        if (c.SecurityCheck && !CheckAcl(c, cmd, inMulti ? "multi" : "toplevel", out var denial))
+            return Refuse(c, Security.AclManager.DeniedError(denial, cmd));
         // 7. Cluster redirection (cluster issue).
         // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
         // 9. -MISCONF after a failed save or AOF write (AOF issue).
@@ -224,6 +229,19 @@ public sealed class Dispatcher
         // 15. -BUSY while a script runs past busy-reply-threshold (scripting issue).
         // 16-17. Replica connections and CLIENT PAUSE: handled by ExecuteBatch before the lock.
         return true;
+    }
+
+    /// <summary>Redis' ACLCheckAllPerm: a refusal is logged (ACL LOG) with its context.</summary>
+    internal bool CheckAcl(Client c, CommandDef cmd, string context, out Security.AclDenial denial)
+    {
+        var acl = _server.Acl;
+        denial = acl.Check(c.User, cmd, c, out int position);
+        if (denial == Security.AclDenial.None) return true;
+        var current = c.CurrentCommand;
+        c.CurrentCommand = cmd; // the log's client-info names the refused command, as Redis' c->cmd
+        acl.LogDenied(c, denial, cmd, position, context);
+        c.CurrentCommand = current;
+        return false;
     }
 
     private bool Refuse(Client c, string error)

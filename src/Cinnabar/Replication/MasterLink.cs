@@ -129,6 +129,7 @@ public sealed class MasterLink
 
             var master = new ClientConnection(_server, socket, io.TakeBuffered());
             master.Flags |= ClientFlags.Master;
+            master.SetSuperUser();
             // A continued stream goes on in the database the previous link had selected; a full sync
             // starts in database 0 (the master sends SELECT before its first command anyway).
             master.Db = _server.Databases[continued ? _masterDb : 0];

@@ -77,6 +77,18 @@ public sealed class TransactionManager
             foreach (var (cmd, buffer, slices) in queue)
             {
                 c.SetArgs(buffer, slices, 0, slices.Length);
+                // Permissions are checked again: they may have changed since the command was queued.
+                if (c.SecurityCheck && !_server.Dispatcher.CheckAcl(c, cmd, "multi", out var denial))
+                {
+                    c.Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + denial switch
+                    {
+                        Security.AclDenial.Command => "no permission to execute the command or subcommand",
+                        Security.AclDenial.Key => "no permission to touch the specified keys",
+                        Security.AclDenial.Channel => "no permission to access one of the channels used as arguments",
+                        _ => "no permission",
+                    });
+                    continue;
+                }
                 _server.Dispatcher.Call(c, cmd);
             }
         }
