@@ -45,6 +45,10 @@ public static class SortCommands
         public byte[]? CompareBy;
     }
 
+    /// <summary>Redis' ACLUserCheckCmdWithUnrestrictedKeyAccess for reads (SORT's BY and GET patterns).</summary>
+    private static bool FullKeyAccess(Client c) =>
+        !c.SecurityCheck || c.Server.Acl.HasUnrestrictedKeyAccess(c, c.CurrentCommand!, Security.KeyPermission.Read);
+
     private static void SortGeneric(Client c, bool readOnly)
     {
         bool desc = false, alpha = false, dontSort = false;
@@ -69,8 +73,22 @@ public static class SortCommands
                 byArg = ++j;
                 // A constant BY pattern (no '*') means "don't sort": weights would all be missing.
                 if (CString(c.Arg(byArg)).IndexOf((byte)'*') < 0) dontSort = true;
+                // A real pattern reads keys the key specs do not name: only for users allowed to read every key.
+                else if (!FullKeyAccess(c))
+                {
+                    c.Reply.Error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+                    return;
+                }
             }
-            else if (c.ArgIs(j, "get"u8) && left >= 1) getArgs.Add(++j);
+            else if (c.ArgIs(j, "get"u8) && left >= 1)
+            {
+                if (!FullKeyAccess(c))
+                {
+                    c.Reply.Error("ERR GET option of SORT denied due to insufficient ACL permissions.");
+                    return;
+                }
+                getArgs.Add(++j);
+            }
             else { c.SyntaxError(); return; }
         }
 
