@@ -75,7 +75,7 @@ public static class ConfigLoader
             {
                 // Checked when the server starts, with the command table (Redis' ACLAppendUserForLoading).
                 if (rest.Count < 1) throw Fatal(n + 1, raw, "Bad directive or wrong number of arguments");
-                if (rest[0].AsSpan().IndexOfAny(' ', '\0') >= 0) throw Fatal(n + 1, raw, "Usernames can't contain spaces or null characters");
+                if (rest[0].AsSpan().IndexOfAny(' ', '\0') >= 0) throw new ConfigException("Spaces not allowed in ACL usernames");
                 config.UserDirectives.Add(rest);
                 continue;
             }

@@ -64,7 +64,7 @@ public sealed class AclManager
         foreach (var words in config.UserDirectives)
         {
             var error = SetUserFromDirective(words);
-            if (error is not null) throw new ConfigException($"Error in user declaration '{words[0]}': {error}");
+            if (error is not null) throw new ConfigException(error + "\nCritical error while loading ACLs. Exiting.");
         }
         if (config.AclFile.Length > 0)
         {
@@ -83,7 +83,7 @@ public sealed class AclManager
         foreach (var op in args)
         {
             var error = u.Apply(Table, op, PubSubDefaultAll);
-            if (error is not null) return error;
+            if (error is not null) return $"Error loading ACL rule '{op}' for the user named '{name}': {error}";
         }
         Store(u);
         return null;
@@ -348,51 +348,54 @@ public sealed class AclManager
         var lines = text.Split('\n');
         for (int n = 0; n < lines.Length; n++)
         {
-            var line = lines[n].Trim();
-            if (line.Length == 0 || line[0] == '#') continue;
+            // No comments: every non-empty line is a user, as Redis' ACLLoadFromFile.
+            var line = lines[n].Trim(' ', '\t', '\r', '\n');
+            if (line.Length == 0) continue;
             int lineNo = n + 1;
             var argv = ConfigLoader.SplitArgs(line);
             if (argv is null)
             {
                 errors.Append($"{path}:{lineNo}: unbalanced quotes in acl line. ");
-                break;
-            }
-            if (argv.Count == 0) continue;
-            if (argv[0] != "user" || argv.Count < 2)
-            {
-                errors.Append($"{path}:{lineNo}: line should start with user keyword. ");
                 continue;
             }
-            var name = argv[1];
+            if (argv.Count == 0) continue;
+            if (argv.Count < 2 || argv[0] != "user")
+            {
+                errors.Append($"{path}:{lineNo} should start with user keyword followed by the username. ");
+                continue;
+            }
+            // As Redis, the selector merge starts at the user name: "user (~x" is an unmatched parenthesis.
+            var (merged, _) = MergeSelectorArguments(argv.Skip(1).ToList());
+            if (merged is null)
+            {
+                errors.Append($"{path}:{lineNo}: Unmatched parenthesis in selector definition.");
+                continue;
+            }
+            var name = merged[0];
             if (name.AsSpan().IndexOfAny(' ', '\0') >= 0)
             {
-                errors.Append($"{path}:{lineNo}: username '{name}' contains invalid characters. ");
+                errors.Append($"'{path}:{lineNo}: username '{name}' contains invalid characters. ");
                 continue;
             }
             if (fresh.ContainsKey(name))
             {
-                errors.Append($"{path}:{lineNo}: Duplicate user '{name}' found. ");
+                errors.Append($"WARNING: Duplicate user '{name}' found on line {lineNo}. ");
                 continue;
             }
-            var (ops, bad) = MergeSelectorArguments(argv.Skip(2).ToList());
-            if (ops is null)
-            {
-                errors.Append($"{path}:{lineNo}: Unmatched parenthesis in acl selector starting at '{bad}'. ");
-                continue;
-            }
+            var ops = merged.Skip(1);
             var u = new AclUser(name, PubSubDefaultAll);
             foreach (var op in ops)
             {
                 var error = u.Apply(Table, op, PubSubDefaultAll);
                 if (error is not null)
                 {
-                    errors.Append($"{path}:{lineNo}: {error}. ");
+                    errors.Append($"{path}:{lineNo}: Error in applying operation '{op}': {error}. ");
                     break;
                 }
             }
             fresh[name] = u;
         }
-        if (errors.Length > 0) return errors.ToString().TrimEnd();
+        if (errors.Length > 0) return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
         // The default user object stays (connections point at it); it takes the file's rules, or its defaults.
         var newDefault = fresh.GetValueOrDefault("default") ?? CreateDefaultUser();
         var old = _users.Values.Where(u => u != Default).ToList();
