@@ -48,6 +48,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());
+        foreach (var (from, to) in config.RenamedCommands) Commands.Rename(from, to);
         Clients = new ClientRegistry(this);
         Acl = new Security.AclManager(this);
         Dispatcher = new Dispatcher(this, Commands);
@@ -153,15 +154,28 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         SocketTuning.Apply();
         // port 0 with a unixsocket listens on the socket only, as Redis; port 0 alone picks a free port (tests).
         bool tcp = Config.Port != 0 || Config.UnixSocket == "";
-        foreach (var address in tcp ? Config.Bind : [])
+        foreach (var entry in tcp ? Config.Bind : [])
         {
-            var ip = address switch
+            // "-addr" is optional (Redis 7.0): skipped when this host has no such address or protocol.
+            bool optional = entry.StartsWith('-');
+            var address = optional ? entry[1..] : entry;
+            Listener listener;
+            try
             {
-                "*" => IPAddress.Any,
-                "::*" or "::" => IPAddress.IPv6Any,
-                _ => IPAddress.Parse(address.TrimStart('-')),
-            };
-            var listener = new Listener(this, new IPEndPoint(ip, _listeners.Count > 0 && Config.Port == 0 ? _listeners[0].Port : Config.Port));
+                var ip = address switch
+                {
+                    "*" => IPAddress.Any,
+                    "::*" => IPAddress.IPv6Any,
+                    _ => IPAddress.TryParse(address.Trim('[', ']'), out var parsed) ? parsed : Dns.GetHostAddresses(address).FirstOrDefault()
+                         ?? throw new SocketException((int)SocketError.HostNotFound),
+                };
+                listener = new Listener(this, new IPEndPoint(ip, _listeners.Count > 0 && Config.Port == 0 ? _listeners[0].Port : Config.Port));
+            }
+            catch (SocketException ex) when (optional && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported
+                                                 or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported)
+            {
+                continue;
+            }
             listener.Start();
             _listeners.Add(listener);
         }

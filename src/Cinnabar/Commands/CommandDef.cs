@@ -75,6 +75,7 @@ public sealed class CommandDef
         int bar = FullName.IndexOf('|');
         Name = bar < 0 ? FullName : FullName[(bar + 1)..];
         NameBytes = System.Text.Encoding.ASCII.GetBytes(Name);
+        DispatchName = NameBytes;
         Arity = d.Arity;
         Flags = d.Flags | cinnabarFlags;
         Acl = d.Acl;
@@ -92,6 +93,8 @@ public sealed class CommandDef
     /// <summary>Lower-case name ("get"; for a subcommand, its own name: "get" of CONFIG GET).</summary>
     public string Name { get; }
     public byte[] NameBytes { get; }
+    /// <summary>The name dispatch knows it by: <see cref="NameBytes"/>, another after rename-command, null when disabled.</summary>
+    public byte[]? DispatchName { get; internal set; }
     /// <summary>"get", or "config|get" for subcommands (as Redis names them in errors and COMMAND).</summary>
     public string FullName { get; }
     /// <summary>Redis arity: N exactly N arguments (command name included), -N at least N.</summary>

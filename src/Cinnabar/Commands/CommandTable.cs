@@ -11,6 +11,9 @@ public sealed class CommandTable
     private readonly Dictionary<byte[], CommandDef> _byName;
     private readonly Dictionary<byte[], CommandDef>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
 
+    /// <summary>The names before rename-command: ACL rules and categories always use them, as Redis' orig_commands.</summary>
+    private readonly Dictionary<byte[], CommandDef>.AlternateLookup<ReadOnlySpan<byte>> _originalLookup;
+
     public CommandTable(IEnumerable<CommandDef> commands)
     {
         _byName = new Dictionary<byte[], CommandDef>(AsciiCaseInsensitiveComparer.Instance);
@@ -20,6 +23,7 @@ public sealed class CommandTable
                 throw new InvalidOperationException($"command '{c.Name}' declared twice");
         }
         _lookup = _byName.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _originalLookup = new Dictionary<byte[], CommandDef>(_byName, AsciiCaseInsensitiveComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();
         All = _byName.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
         // ACL bitmap ids, subcommands included; the bitmap's last bit is kept for future commands.
         int id = 0;
@@ -39,6 +43,24 @@ public sealed class CommandTable
     public CommandDef? Find(ReadOnlySpan<byte> name) => _lookup.TryGetValue(name, out var c) ? c : null;
 
     public CommandDef? Find(string name) => Find(Encoding.UTF8.GetBytes(name));
+
+    /// <summary>A command by its original name, whatever rename-command did (ACL rules).</summary>
+    public CommandDef? FindOriginal(ReadOnlySpan<byte> name) => _originalLookup.TryGetValue(name, out var c) ? c : null;
+
+    /// <summary>
+    /// rename-command: the command answers to <paramref name="to"/> instead, or to nothing when it is empty.
+    /// The config loader has checked the names (Redis' errors, with the line).
+    /// </summary>
+    public void Rename(string from, string to)
+    {
+        var key = Encoding.Latin1.GetBytes(from);
+        if (!_byName.Remove(key, out var cmd)) throw new InvalidOperationException($"no command '{from}' to rename");
+        cmd.DispatchName = null;
+        if (to.Length == 0) return;
+        var newKey = Encoding.Latin1.GetBytes(to);
+        if (!_byName.TryAdd(newKey, cmd)) throw new InvalidOperationException($"command '{to}' exists");
+        cmd.DispatchName = newKey;
+    }
 
     /// <summary>The subcommand of <paramref name="container"/> named <paramref name="name"/>, or null.</summary>
     public static CommandDef? FindSubcommand(CommandDef container, ReadOnlySpan<byte> name)

@@ -100,6 +100,12 @@ public static partial class ServerCommands
                 c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config");
                 return;
             }
+            // Redis 7.0's PROTECTED_CONFIG: where files are written is not for any client to choose.
+            if (p.Name is "dir" or "dbfilename" && !Dispatch.Dispatcher.IsProtectedActionAllowed(c, config.EnableProtectedConfigs))
+            {
+                c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config");
+                return;
+            }
             foreach (var other in items)
             {
                 if (other.P == p)

@@ -71,6 +71,14 @@ public static class ConfigLoader
                 LoadFromString(config, File.ReadAllText(path), Path.GetDirectoryName(Path.GetFullPath(path)), depth + 1);
                 continue;
             }
+            if (name == "rename-command")
+            {
+                if (rest.Count != 2) throw Fatal(n + 1, raw, "Bad directive or wrong number of arguments");
+                var error2 = CheckRename(config, rest[0], rest[1]);
+                if (error2 is not null) throw Fatal(n + 1, raw, error2);
+                config.RenamedCommands.Add((rest[0], rest[1]));
+                continue;
+            }
             if (name == "user")
             {
                 // Checked when the server starts, with the command table (Redis' ACLAppendUserForLoading).
@@ -82,6 +90,20 @@ public static class ConfigLoader
             var error = config.Apply(name, rest, atStartup: true);
             if (error is not null) throw Fatal(n + 1, raw, error);
         }
+    }
+
+    /// <summary>Redis' checks of rename-command, applied in order to the names the table will have.</summary>
+    private static string? CheckRename(ServerConfig config, string from, string to)
+    {
+        var names = new HashSet<string>(Commands.CommandDescription.All.Select(d => d.FullName), StringComparer.OrdinalIgnoreCase);
+        foreach (var (f, t) in config.RenamedCommands)
+        {
+            names.Remove(f);
+            if (t.Length > 0) names.Add(t);
+        }
+        if (from.Contains('|') || !names.Remove(from)) return "No such command in rename-command";
+        if (to.Length > 0 && names.Contains(to)) return "Target command name already exists";
+        return null;
     }
 
     private static ConfigException Fatal(int lineNo, string line, string reason) =>

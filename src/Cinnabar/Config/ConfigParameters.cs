@@ -92,6 +92,7 @@ internal static partial class ConfigParameters
             Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
             Enum("enable-debug-command", c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true, "no", "yes", "local"),
+            Enum("enable-protected-configs", c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true, "no", "yes", "local"),
             Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
             Enum("maxmemory-policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v,
                 "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),

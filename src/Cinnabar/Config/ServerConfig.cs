@@ -23,6 +23,10 @@ public sealed class ServerConfig
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
     public string EnableDebugCommand = "no";
+    /// <summary>Whether CONFIG SET may change PROTECTED_CONFIG parameters (dir, dbfilename): no, yes or local.</summary>
+    public string EnableProtectedConfigs = "no";
+    /// <summary>The config file's <c>rename-command old new</c> lines, applied to the command table at start-up ("" disables).</summary>
+    public List<(string From, string To)> RenamedCommands = [];
     public long MaxMemory;
     public string MaxMemoryPolicy = "noeviction";
     public int Timeout;

@@ -165,7 +165,7 @@ public sealed class Dispatcher
     {
         // Clients tend to repeat a command: try the last one before the table lookup.
         var name = c.Arg(0);
-        var cmd = c.CommandCache is { } last && Ascii.EqualsIgnoreCase(name, last.NameBytes) ? last : _commands.Find(name);
+        var cmd = c.CommandCache is { DispatchName: { } known } last && Ascii.EqualsIgnoreCase(name, known) ? last : _commands.Find(name);
         if (cmd is null)
         {
             RejectUnknownCommand(c);
@@ -253,7 +253,10 @@ public sealed class Dispatcher
     /// <summary>Commands that run immediately even inside MULTI.</summary>
     internal static bool IsTransactionControl(CommandDef cmd) => cmd.Name is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
 
-    private bool IsDebugAllowed(Client c) => _server.Config.EnableDebugCommand switch
+    private bool IsDebugAllowed(Client c) => IsProtectedActionAllowed(c, _server.Config.EnableDebugCommand);
+
+    /// <summary>Redis' allowProtectedAction: "yes", or "local" from a Unix socket or loopback client.</summary>
+    internal static bool IsProtectedActionAllowed(Client c, string setting) => setting switch
     {
         "yes" => true,
         "local" => c is ClientConnection conn && (conn.IsUnixSocket || conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address)),

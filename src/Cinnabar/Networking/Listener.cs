@@ -96,10 +96,22 @@ public sealed class Listener
                 socket.NoDelay = true;
                 ApplyKeepAlive(socket, _server.Config.TcpKeepAlive);
             }
+            // Protected mode (Redis 7.0's clientAcceptHandler): no password for the default user means
+            // loopback clients only, whatever the bind addresses.
+            if (UnixPath is null && _server.Config.ProtectedMode && _server.Acl.Default.NoPass && !IsLocal(socket))
+            {
+                lock (_server.ExecLock)
+                {
+                    _server.Stats.TotalConnectionsReceived++;
+                    _server.Stats.RejectedConnections++;
+                }
+                _ = RejectAsync(socket, ProtectedModeDenied);
+                continue;
+            }
             var client = new ClientConnection(_server, socket, unixPath: UnixPath);
             if (!_server.Clients.TryRegister(client))
             {
-                _ = RejectAsync(socket);
+                _ = RejectAsync(socket, "-ERR max number of clients reached\r\n"u8.ToArray());
                 continue;
             }
             _ = client.RunAsync();
@@ -123,11 +135,28 @@ public sealed class Listener
         catch (SocketException) { }
     }
 
-    private static async Task RejectAsync(Socket socket)
+    /// <summary>Redis' connIsLocal: 127.0.0.0/8 or ::1 (an IPv4 address mapped in IPv6 counts as itself).</summary>
+    private static bool IsLocal(Socket socket)
+    {
+        if (socket.RemoteEndPoint is not IPEndPoint ep) return true;
+        var address = ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address;
+        return IPAddress.IsLoopback(address);
+    }
+
+    private static readonly byte[] ProtectedModeDenied = System.Text.Encoding.ASCII.GetBytes(
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+        "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+        "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+        "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+        "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+        "4) Setup a an authentication password for the default user. " +
+        "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n");
+
+    private static async Task RejectAsync(Socket socket, byte[] error)
     {
         try
         {
-            await socket.SendAsync("-ERR max number of clients reached\r\n"u8.ToArray(), SocketFlags.None);
+            await socket.SendAsync(error, SocketFlags.None);
             socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException) { }

@@ -229,8 +229,8 @@ public sealed class AclSelector
     public static CommandDef? Lookup(CommandTable table, string name)
     {
         int bar = name.IndexOf('|');
-        if (bar < 0) return table.Find(Latin1(name));
-        var parent = table.Find(Latin1(name[..bar]));
+        if (bar < 0) return table.FindOriginal(Latin1(name));
+        var parent = table.FindOriginal(Latin1(name[..bar]));
         if (parent?.Subcommands is null) return null;
         return CommandTable.FindSubcommand(parent, Latin1(name[(bar + 1)..]));
     }

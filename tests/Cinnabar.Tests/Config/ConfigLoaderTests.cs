@@ -175,3 +175,29 @@ public sealed class UnsupportedParameterTests
         Assert.Equal("/var/log/redis/redis-server.log", c.LogFile);
     }
 }
+
+public sealed class RenameCommandDirectiveTests
+{
+    [Fact]
+    public void RenamesAreCheckedInOrderWithRedisErrors()
+    {
+        var c = new ServerConfig();
+        ConfigLoader.LoadFromString(c, "rename-command config cfg\nrename-command cfg c2\nrename-command flushall \"\"\n", null);
+        Assert.Equal([("config", "cfg"), ("cfg", "c2"), ("flushall", "")], c.RenamedCommands);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString(new ServerConfig(), "rename-command nosuch x\n", null));
+        Assert.Contains("No such command in rename-command", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString(new ServerConfig(), "rename-command get set\n", null));
+        Assert.Contains("Target command name already exists", e.Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString(new ServerConfig(), "rename-command get\n", null));
+        Assert.Contains("at line 1", e.Message);
+    }
+
+    [Fact]
+    public void UserDirectivesAreKeptForStartUp()
+    {
+        var c = new ServerConfig();
+        ConfigLoader.LoadFromString(c, "user alice on >pw ~* +@all\n", null);
+        Assert.Equal(["alice", "on", ">pw", "~*", "+@all"], Assert.Single(c.UserDirectives));
+        Assert.Equal("Spaces not allowed in ACL usernames", Assert.Throws<ConfigException>(() => ConfigLoader.LoadFromString(new ServerConfig(), "user \"a b\" on\n", null)).Message);
+    }
+}
