@@ -158,6 +158,39 @@ public class Client
         ArgCount = count;
     }
 
+    // ---- redaction: secrets in the arguments never reach MONITOR or SLOWLOG (Redis' redactClientCommandArgument) ----
+    private ulong _redactedArgs;
+    private int _redactedFrom = int.MaxValue;
+    /// <summary>Set while the current command has redacted arguments; the dispatcher clears them after it.</summary>
+    internal bool HasRedactions;
+
+    /// <summary>Shows argument <paramref name="i"/> as "(redacted)" to MONITOR and SLOWLOG.</summary>
+    public void RedactArg(int i)
+    {
+        if (i < 64) _redactedArgs |= 1UL << i;
+        else _redactedFrom = Math.Min(_redactedFrom, i);
+        HasRedactions = true;
+    }
+
+    /// <summary>Redacts argument <paramref name="i"/> and every one after it.</summary>
+    public void RedactArgsFrom(int i)
+    {
+        _redactedFrom = Math.Min(_redactedFrom, i);
+        HasRedactions = true;
+    }
+
+    public bool IsRedacted(int i) => HasRedactions && (i >= _redactedFrom || (i < 64 && (_redactedArgs & (1UL << i)) != 0));
+
+    /// <summary>The argument as MONITOR and SLOWLOG show it.</summary>
+    public ReadOnlySpan<byte> ShownArg(int i) => IsRedacted(i) ? "(redacted)"u8 : Arg(i);
+
+    internal void ClearRedactions()
+    {
+        _redactedArgs = 0;
+        _redactedFrom = int.MaxValue;
+        HasRedactions = false;
+    }
+
     /// <summary>Makes argument <paramref name="n"/> the first (ACL DRYRUN checks the command it names); undo with a negative n.</summary>
     internal void ShiftArgs(int n)
     {

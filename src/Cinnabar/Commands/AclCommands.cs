@@ -51,6 +51,7 @@ public static class AclCommands
             c.SyntaxError();
             return;
         }
+        c.RedactArgsFrom(1);
         var acl = c.Server.Acl;
         string user;
         int passwordArg;
@@ -78,6 +79,8 @@ public static class AclCommands
 
     private static void SetUser(Client c)
     {
+        // The user name too, as Redis: nothing about users reaches MONITOR or SLOWLOG.
+        c.RedactArgsFrom(2);
         var name = Text(c, 2);
         if (name.AsSpan().IndexOfAny(' ', '\0') >= 0)
         {

@@ -61,6 +61,8 @@ public static partial class ConnectionCommands
             if (c.ArgIs(j, "auth"u8) && moreArgs >= 2)
             {
                 authUser = j + 1;
+                c.RedactArg(j + 1);
+                c.RedactArg(j + 2);
                 j += 2;
             }
             else if (c.ArgIs(j, "setname"u8) && moreArgs >= 1)

@@ -85,6 +85,9 @@ public static partial class ServerCommands
             return;
         }
         var config = c.Server.Config;
+        // Redis' SENSITIVE_CONFIG: such values never reach MONITOR or SLOWLOG, even when the command fails.
+        for (int i = 2; i < c.ArgCount; i += 2)
+            if (ServerConfig.Find(c.ArgString(i))?.Name is "requirepass" or "masterauth" or "masteruser" or "tls-key-file-pass" or "tls-client-key-file-pass") c.RedactArg(i + 1);
         var items = new List<(ConfigParameter P, string Name, string Value)>();
         for (int i = 2; i < c.ArgCount; i += 2)
         {

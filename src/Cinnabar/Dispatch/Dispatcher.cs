@@ -294,6 +294,7 @@ public sealed class Dispatcher
         if (config.LatencyMonitorThreshold > 0 && micros / 1000 >= config.LatencyMonitorThreshold)
             _server.Latency.Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000);
         if (_server.Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) _server.Monitors.Feed(c);
+        if (c.HasRedactions) c.ClearRedactions();
         _server.Stats.TotalCommandsProcessed++;
         if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
         {

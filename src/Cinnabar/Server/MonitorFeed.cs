@@ -57,7 +57,7 @@ public sealed class MonitorFeed
         for (int i = 0; i < c.ArgCount; i++)
         {
             if (i > 0) line.Add((byte)' ');
-            AppendRepr(line, c.Arg(i));
+            AppendRepr(line, c.ShownArg(i));
         }
         line.Add((byte)'\r');
         line.Add((byte)'\n');

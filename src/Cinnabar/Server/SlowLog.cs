@@ -31,7 +31,7 @@ public sealed class SlowLog
         var args = new byte[argc][];
         for (int j = 0; j < argc; j++)
         {
-            var arg = c.Arg(j);
+            var arg = c.ShownArg(j);
             if (argc != c.ArgCount && j == argc - 1)
                 args[j] = Encoding.ASCII.GetBytes($"... ({c.ArgCount - argc + 1} more arguments)");
             else if (arg.Length > MaxArgBytes)
