@@ -132,12 +132,10 @@ public static partial class ServerCommands
                 return;
             }
         }
+        // requirepass is the default user's password (Redis' updateRequirePass). A shorter acllog-max-len
+        // trims ACL LOG at its next entry, as Redis does.
         foreach (var item in items)
-        {
-            // requirepass is the default user's password (Redis' updateRequirePass).
             if (item.P.Name == "requirepass") c.Server.Acl.UpdateDefaultPassword(config.RequirePass);
-            else if (item.P.Name == "acllog-max-len") c.Server.Acl.Log.Trim(config.AclLogMaxLen);
-        }
         c.Reply.Ok();
     }
 

@@ -188,7 +188,7 @@ internal static partial class ConfigParameters
             Int("latency-monitor-threshold", c => c.LatencyMonitorThreshold, (c, v) => c.LatencyMonitorThreshold = v, 0, int.MaxValue),
             Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
             Enum("acl-pubsub-default", c => c.AclPubSubDefault, (c, v) => c.AclPubSubDefault = v, "allchannels", "resetchannels"),
-            Int("acllog-max-len", c => c.AclLogMaxLen, (c, v) => c.AclLogMaxLen = v, 0, int.MaxValue),
+            Long("acllog-max-len", c => c.AclLogMaxLen, (c, v) => c.AclLogMaxLen = v, 0, long.MaxValue),
             new()
             {
                 Name = "cluster-enabled", Immutable = true,

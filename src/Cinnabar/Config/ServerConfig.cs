@@ -79,7 +79,7 @@ public sealed class ServerConfig
     public string AclFile = "";
     /// <summary>The channels of a new user or selector: "resetchannels" (none) or "allchannels".</summary>
     public string AclPubSubDefault = "resetchannels";
-    public int AclLogMaxLen = 128;
+    public long AclLogMaxLen = 128;
     /// <summary>The config file's <c>user name rules...</c> lines (name first), applied at start-up in order.</summary>
     public List<List<string>> UserDirectives = [];
     public bool ClusterEnabled;

@@ -442,7 +442,7 @@ public sealed class AclLog
 
     public readonly LinkedList<Entry> Entries = new();
 
-    public void Add(string reason, string context, byte[] obj, string username, string clientInfo, int maxLen)
+    public void Add(string reason, string context, byte[] obj, string username, string clientInfo, long maxLen)
     {
         long now = Keyspace.KeyspaceState.WallClockMs();
         // As ACLAddLogEntry: look at the 10 newest for the same event within a minute.
@@ -464,7 +464,7 @@ public sealed class AclLog
         Trim(maxLen);
     }
 
-    public void Trim(int maxLen)
+    public void Trim(long maxLen)
     {
         while (Entries.Count > Math.Max(maxLen, 0)) Entries.RemoveLast();
     }

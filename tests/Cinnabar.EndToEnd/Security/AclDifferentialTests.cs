@@ -174,6 +174,37 @@ public sealed class AclDifferentialTests(DifferentialFixture f) : IClassFixture<
     }
 
     [Fact]
+    public void AclLogKeepsAcllogMaxLenEntriesAndMergesRepeats()
+    {
+        using var p = f.Pair();
+        p.Same("ACL", "LOG", "RESET");
+        try
+        {
+            p.Same("AUTH", "l-a", "x");
+            p.Same("AUTH", "l-a", "y");
+            p.Same("AUTH", "l-b", "x");
+            Assert.Equal(Masked(p.Redis.Call("ACL", "LOG")), Masked(p.Ours.Call("ACL", "LOG")));
+            p.Same("CONFIG", "SET", "acllog-max-len", "1");
+            p.Same("CONFIG", "GET", "acllog-max-len");
+            Assert.Equal(Masked(p.Redis.Call("ACL", "LOG")), Masked(p.Ours.Call("ACL", "LOG")));
+            p.Same("AUTH", "l-c", "x");
+            Assert.Equal(Masked(p.Redis.Call("ACL", "LOG")), Masked(p.Ours.Call("ACL", "LOG")));
+            p.Same("ACL", "LOG", "0");
+            p.Same("ACL", "LOG", "-5");
+            p.Same("CONFIG", "SET", "acllog-max-len", "-1");
+            p.Same("CONFIG", "SET", "acl-pubsub-default", "allchannels");
+            p.Same("ACL", "SETUSER", "l-chan", "(~x)");
+            SameRules(p, "ACL", "GETUSER", "l-chan");
+            p.Same("CONFIG", "SET", "acl-pubsub-default", "nope");
+        }
+        finally
+        {
+            p.Both("CONFIG", "SET", "acllog-max-len", "128", "acl-pubsub-default", "resetchannels");
+            p.Both("ACL", "DELUSER", "l-chan");
+        }
+    }
+
+    [Fact]
     public void ExecChecksPermissionsAgainAndSelectorsAllowAlternatives()
     {
         using var admin = f.Pair();
