@@ -168,7 +168,9 @@ public static partial class ServerCommands
         }
         try
         {
-            ConfigRewriter.Rewrite(c.Server.Config, path);
+            // Users are rewritten from the ACL, unless they live in an aclfile (then the file's user lines go).
+            var users = c.Server.Config.AclFile.Length > 0 ? [] : c.Server.Acl.Users.Select(u => $"user {u.Name} {u.Describe(c.Server.Commands)}").ToList();
+            ConfigRewriter.Rewrite(c.Server.Config, path, users);
             c.Server.Log.Info("CONFIG REWRITE executed with success.");
             c.Reply.Ok();
         }
