@@ -159,6 +159,9 @@ public sealed class AclDifferentialTests(DifferentialFixture f) : IClassFixture<
         p.Same("INCR", "a");
         p.Same("GET", "a1");
         p.Same("EXEC");
+        // A pipeline: each command is checked on its own, the allowed ones run.
+        p.SameRaw("SET a2 1\r\nGET b\r\nPUBLISH x m\r\nGET a2\r\nINCR a2\r\nPUBLISH c2 m\r\n");
+        for (int i = 0; i < 5; i++) p.SameNext();
         p.Same("PSUBSCRIBE", "c*", "d*");
         p.Same("SUBSCRIBE", "c1", "x");
         p.Same("SUBSCRIBE", "c1", "c2");
