@@ -12,8 +12,8 @@ namespace Cinnabar.Dispatch;
 /// The path of every command, as Redis' processCommand and call(): a batch of pipelined commands runs under
 /// the execution lock (<see cref="ExecuteBatch"/>); each command passes the admission checks in Redis'
 /// order (<see cref="Execute"/>), then is queued inside MULTI or invoked (<see cref="Call"/>, the one call
-/// path that EXEC uses too), its effect propagated, and clients it unblocked served. A later feature (ACL,
-/// out-of-memory refusal, BUSY scripts, cluster redirection) adds its check as one step of
+/// path that EXEC uses too), its effect propagated, and clients it unblocked served. A later feature (out-of-memory
+/// refusal, BUSY scripts, cluster redirection) adds its check as one step of
 /// <see cref="Admit"/>. Output produced for other clients is flushed after the lock is released.
 /// </summary>
 public sealed class Dispatcher
