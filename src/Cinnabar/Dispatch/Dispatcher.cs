@@ -207,7 +207,9 @@ public sealed class Dispatcher
         // 6. ACL: command, keys, channels (security issue).
         // 7. Cluster redirection (cluster issue).
         // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
-        // 9. -MISCONF after a failed save or AOF write (AOF issue).
+        // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save (the AOF adds its write errors here).
+        if (_server.Persistence.WritesDeniedByDiskError && (cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
+            return Refuse(c, Persistence.PersistenceManager.MisconfError);
         // 10. min-replicas-to-write.
         var replication = _server.Replication;
         bool fromOutside = replication.IsReplica && (c.Flags & ClientFlags.Master) == 0;

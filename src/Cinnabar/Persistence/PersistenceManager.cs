@@ -36,6 +36,14 @@ public sealed class PersistenceManager
 
     public bool BgsaveInProgress => _bgsave is not null;
     public bool LastBgsaveOk { get; private set; } = true;
+
+    /// <summary>
+    /// Redis' writeCommandsDeniedByDiskError: the last background save failed while save points are configured
+    /// and stop-writes-on-bgsave-error is on, so writes are refused with MISCONF until a save succeeds.
+    /// </summary>
+    public bool WritesDeniedByDiskError => !LastBgsaveOk && _server.Config.StopWritesOnBgsaveError && _server.Config.SavePoints.Length > 0;
+
+    public const string MisconfError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
     public long LastBgsaveDurationSec { get; private set; } = -1;
     public long CurrentBgsaveStartMs { get; private set; }
     public long LastBgsaveTryMs { get; private set; }
@@ -127,8 +135,9 @@ public sealed class PersistenceManager
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
+            // A failed SAVE leaves rdb_last_bgsave_status as it was (Redis' rdbSave): only BGSAVE's outcome
+            // gates writes through stop-writes-on-bgsave-error.
             _server.Log.Warning($"Failed saving the DB: {ex.Message}");
-            LastBgsaveOk = false;
             return "ERR";
         }
     }
