@@ -121,4 +121,39 @@ public sealed class DispatchConformanceTests(DifferentialFixture f) : IClassFixt
         var line = c.Call("INFO", "commandstats").Split("\r\n").FirstOrDefault(l => l.StartsWith("cmdstat_get:"));
         return line is null ? 0 : long.Parse(line.Split(',')[0].Split('=')[1]);
     }
+
+    [Fact]
+    public void QueryBufferGrowsForALargeArgumentAndShrinksWhenIdle()
+    {
+        using var observer = f.Cinnabar.Raw();
+        using var uploader = new TcpClient();
+        uploader.Connect("127.0.0.1", f.Cinnabar.Port);
+        var stream = uploader.GetStream();
+        stream.Write("*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$8\r\nuploader\r\n"u8);
+        stream.ReadExactly(new byte[5]);
+        stream.Write(Encoding.ASCII.GetBytes("*3\r\n$3\r\nSET\r\n$6\r\nqb:big\r\n$2000000\r\n"));
+        stream.Write(new byte[500_000]);
+        (long qbuf, long free) = (0, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (qbuf < 500_000 && DateTime.UtcNow < deadline) { (qbuf, free) = QueryBuffer(observer); Thread.Sleep(20); }
+        Assert.True(qbuf >= 500_000 && free >= 1_000_000, $"grown for the 2 MB argument: qbuf={qbuf} free={free}");
+        // Idle for more than 2 s: the free space is given back, the bytes received are kept.
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (free > 64 * 1024 && DateTime.UtcNow < deadline) { Thread.Sleep(200); (qbuf, free) = QueryBuffer(observer); }
+        Assert.True(free <= 64 * 1024, $"trimmed while idle: qbuf={qbuf} free={free}");
+        Assert.True(qbuf >= 500_000);
+        stream.Write(new byte[1_500_000]);
+        stream.Write("\r\n"u8);
+        var ok = new byte[5];
+        stream.ReadExactly(ok);
+        Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(ok));
+        Assert.Equal(":2000000\r\n", observer.Call("STRLEN", "qb:big"));
+    }
+
+    private static (long Qbuf, long Free) QueryBuffer(RespClient c)
+    {
+        var line = c.Call("CLIENT", "LIST").Split('\n').First(l => l.Contains(" name=uploader "));
+        long Field(string name) => long.Parse(line.Split(' ').First(f => f.StartsWith(name + "="))[(name.Length + 1)..]);
+        return (Field("qbuf"), Field("qbuf-free"));
+    }
 }
