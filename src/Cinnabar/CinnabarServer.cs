@@ -142,7 +142,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         _cron = new ServerCron(this);
         _cron.Start();
         if (Config.ReplicaOfHost is not null)
-            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort);
+            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort, atStartup: true);
         Log.Info($"Cinnabar ready to accept connections on port {Port}");
     }
 

@@ -23,7 +23,8 @@ public sealed class MasterLink
     /// <summary>The database the previous master client had selected: a +CONTINUE resumes in it.</summary>
     private int _masterDb;
 
-    public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string replId, long offset)
+    /// <param name="replId">The history offered for a partial resync, or null to ask for a full one (PSYNC ? -1).</param>
+    public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string? replId, long offset)
     {
         _server = server;
         _replication = replication;
