@@ -16,6 +16,12 @@ public partial class Client
     /// <summary>What a replica told us with REPLCONF before its PSYNC.</summary>
     internal ReplicaInfo? PendingReplicaInfo;
 
+    /// <summary>
+    /// True when a rewritten effect passed to <see cref="Propagate"/> would reach anyone: handlers check it
+    /// before building one, so commands allocate nothing for replication when there is no stream.
+    /// </summary>
+    public bool ReplicationWanted => Server.Replication.HasStreamConsumers && !Server.Replication.IsReplica;
+
     /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
     public void PropagateVerbatim()
     {
