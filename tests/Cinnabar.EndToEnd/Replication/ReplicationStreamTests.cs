@@ -223,10 +223,27 @@ public sealed partial class ReplicationStreamTests
             s.Call("EXEC");
         }),
 
+        // Writes that change nothing: Redis propagates some (its dirty counter moved) and not others.
+        S(C("SET", "nop", "abc"), C("APPEND", "nop", ""), C("SETRANGE", "nop", "0", ""), C("SETRANGE", "nop", "1", "b"), C("INCRBY", "nopn", "0"), C("SETBIT", "nopb", "0", "0")),
+        S(C("RPUSH", "nopl", "a", "b"), C("LREM", "nopl", "0", "zz"), C("LTRIM", "nopl", "0", "-1"), C("LSET", "nopl", "0", "a"), C("LINSERT", "nopl", "BEFORE", "zz", "x"), C("RPUSHX", "nol", "x")),
+        S(C("HSET", "noph", "f", "v"), C("HSET", "noph", "f", "v"), C("HSETNX", "noph", "f", "w"), C("HDEL", "noph", "zz"), C("HINCRBY", "noph", "n", "0")),
+        S(C("SADD", "nops", "a"), C("SADD", "nops", "a"), C("SREM", "nops", "zz"), C("SMOVE", "nops", "nops", "a"), C("SINTERSTORE", "nopd", "nos1", "nos2"), C("SUNIONSTORE", "nopd", "nos1")),
+        S(C("ZADD", "nopz", "1", "a"), C("ZADD", "nopz", "1", "a"), C("ZADD", "nopz", "NX", "2", "a"), C("ZINCRBY", "nopz", "0", "a"), C("ZREM", "nopz", "zz"), C("ZREMRANGEBYSCORE", "nopz", "5", "6"), C("ZUNIONSTORE", "nopzd", "1", "noz")),
+        S(C("SORT", "nosort", "STORE", "nopsd"), C("RPUSH", "nopsl", "1"), C("SORT", "nopsl", "STORE", "nopsd"), C("SORT", "nosort", "STORE", "nopsd")),
+        S(C("RENAME", "nop", "nop"), C("RENAMENX", "nop", "nop"), C("COPY", "nop", "noph"), C("MOVE", "nop", "0"), C("PERSIST", "nop"), C("DEL", "zz"), C("UNLINK", "zz"), C("EXPIRE", "zz", "10")),
+        S(C("SWAPDB", "0", "0"), C("SELECT", "9"), C("FLUSHDB"), C("SELECT", "0")),
+        S(C("XADD", "nopx", "1-1", "f", "v"), C("XTRIM", "nopx", "MAXLEN", "5"), C("XDEL", "nopx", "9-9"), C("XGROUP", "CREATE", "nopx", "g", "$"),
+            C("XACK", "nopx", "g", "1-1"), C("XGROUP", "CREATECONSUMER", "nopx", "g", "c"), C("XGROUP", "CREATECONSUMER", "nopx", "g", "c"),
+            C("XGROUP", "DELCONSUMER", "nopx", "g", "zz"), C("XGROUP", "SETID", "nopx", "g", "$"), C("XCLAIM", "nopx", "g", "c", "0", "9-9"), C("XAUTOCLAIM", "nopx", "g", "c", "0", "0-0"),
+            C("XREADGROUP", "GROUP", "g", "newc", "STREAMS", "nopx", ">"), C("XSETID", "nopx", "1-1")),
+
         // Transactions and databases.
         S(C("MULTI"), C("SET", "tx1", "1"), C("EXEC")),
         S(C("MULTI"), C("SET", "tx1", "2"), C("INCR", "tx2"), C("GET", "tx1"), C("EXEC")),
         S(C("MULTI"), C("GET", "tx1"), C("EXEC")),
+        S(C("MULTI"), C("PUBLISH", "ch", "in-tx"), C("SET", "tx5", "a"), C("INCR", "tx5"), C("SET", "tx6", "b"), C("EXEC")),
+        S(C("MULTI"), C("INCR", "tx5"), C("EXEC"), C("MULTI"), C("PUBLISH", "ch", "alone"), C("EXEC")),
+        S(C("SET", "w", "1"), C("WAIT", "1", "100")),      // WAIT asks replicas for an ACK
         S(C("MULTI"), C("SELECT", "2"), C("SET", "tx3", "1"), C("SELECT", "3"), C("SET", "tx3", "2"), C("EXEC"), C("SET", "tx4", "x"), C("SELECT", "0")),
         S(C("SELECT", "4"), C("SET", "d4", "1"), C("SELECT", "0"), C("GET", "d4"), C("SELECT", "4"), C("DEL", "d4"), C("SELECT", "0")),
         S(C("PUBLISH", "ch", "hello"), C("SPUBLISH", "sch", "hi")),
