@@ -43,6 +43,9 @@ public sealed class MasterLink
     public long DownSinceMs;
     public ClientConnection? MasterClient { get; private set; }
 
+    /// <summary>True once the link has a replication history to offer (a sync succeeded); under the lock.</summary>
+    internal bool HasHistory => _psyncReplId is not null || MasterClient is not null;
+
     public void Start() => _ = Task.Run(RunAsync);
 
     public void Stop()

@@ -400,17 +400,19 @@ public sealed partial class ReplicationManager
     /// <summary>
     /// REPLICAOF host port, or <c>replicaof</c> in the configuration at start-up
     /// (<paramref name="atStartup"/>). As in Redis 7.0, a master turning replica offers its own history
-    /// (PSYNC replid offset+1) for a partial resync, while a server starting as a replica has no history
-    /// to offer and asks PSYNC ? -1 (we load no replication info from the dump).
+    /// (PSYNC replid offset+1) for a partial resync, a replica changing masters offers its master's (if
+    /// it ever synced), and a server starting as a replica has no history to offer and asks PSYNC ? -1
+    /// (we load no replication info from the dump).
     /// </summary>
     internal void SetMaster(string host, int port, bool atStartup = false)
     {
+        bool hasHistory = !atStartup && (Link is null || Link.HasHistory);
         Link?.Stop();
         _server.KeyspaceState.IsReplica = true;
         _pending.Clear();
-        Link = atStartup
-            ? new MasterLink(_server, this, host, port, null, 0)
-            : new MasterLink(_server, this, host, port, ReplId, MasterReplOffset);
+        Link = hasHistory
+            ? new MasterLink(_server, this, host, port, ReplId, MasterReplOffset)
+            : new MasterLink(_server, this, host, port, null, 0);
         _server.Config.ReplicaOfHost = host;
         _server.Config.ReplicaOfPort = port;
         Link.Start();

@@ -58,6 +58,27 @@ public sealed partial class ReplicationHandshakeTests
         Assert.Equal(Normalise(expected), Normalise(actual));
     }
 
+    [Fact]
+    public async Task ReplicaThatNeverSyncedStillAsksForAFullResyncAfterReplicaof()
+    {
+        using var redisFirst = new FakeMaster();
+        using var redisSecond = new FakeMaster();
+        using var redis = new RealRedis("--replicaof", "127.0.0.1", redisFirst.Port.ToString());
+        redisFirst.RecordHandshake();
+        using (var r = redis.Connect()) r.Call("REPLICAOF", "127.0.0.1", redisSecond.Port.ToString());
+        var expected = redisSecond.RecordHandshake();
+
+        using var ourFirst = new FakeMaster();
+        using var ourSecond = new FakeMaster();
+        await using var cinnabar = new TestServer(c => { c.ReplicaOfHost = "127.0.0.1"; c.ReplicaOfPort = ourFirst.Port; });
+        ourFirst.RecordHandshake();
+        using (var o = cinnabar.Raw()) o.Call("REPLICAOF", "127.0.0.1", ourSecond.Port.ToString());
+        var actual = ourSecond.RecordHandshake();
+
+        Assert.Equal("PSYNC ? -1", expected[^1]);
+        Assert.Equal(Normalise(expected), Normalise(actual));
+    }
+
     private static string Field(string info, string name) =>
         info.Split("\r\n").First(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..];
 
