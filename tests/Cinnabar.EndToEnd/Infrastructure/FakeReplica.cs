@@ -33,7 +33,7 @@ public sealed class FakeReplica : IDisposable
         // A diskless master puts the replica online at its first ACK once it has seen the transfer end
         // (repl_put_online_on_ack), which can be after we read the payload: acknowledge periodically,
         // as real replicas do every second.
-        _ack = new Timer(_ => { try { lock (_tcp) Send("REPLCONF", "ACK", Offset.ToString()); } catch (Exception) { } }, null, 0, 100);
+        _ack = new Timer(_ => { try { Send("REPLCONF", "ACK", Offset.ToString()); } catch (Exception) { } }, null, 0, 100);
     }
 
     private readonly Timer _ack;
@@ -44,7 +44,12 @@ public sealed class FakeReplica : IDisposable
     public long Offset { get; }
     public byte[] Rdb { get; }
 
-    public void Send(params string[] args) => _stream.Write(RespClient.Encode(args.Select(Encoding.ASCII.GetBytes).ToArray()));
+    /// <summary>Sends a command to the master (serialised with the periodic ACKs).</summary>
+    public void Send(params string[] args)
+    {
+        var bytes = RespClient.Encode(args.Select(Encoding.ASCII.GetBytes).ToArray());
+        lock (_tcp) _stream.Write(bytes);
+    }
 
     /// <summary>Reads stream bytes up to and including <paramref name="marker"/>; returns them from where the last read stopped.</summary>
     public byte[] ReadThrough(byte[] marker)
@@ -65,19 +70,6 @@ public sealed class FakeReplica : IDisposable
                 throw new IOException($"{e.Message}; received since the last read: {Encoding.Latin1.GetString(all[_consumed..]).Replace("\r\n", "\\r\\n")}", e);
             }
         }
-    }
-
-    /// <summary>Whatever stream bytes arrive within <paramref name="quietMs"/> (nothing is an empty array).</summary>
-    public byte[] ReadFor(int quietMs)
-    {
-        int old = _stream.ReadTimeout;
-        _stream.ReadTimeout = quietMs;
-        try { Fill(); }
-        catch (IOException) { }
-        finally { _stream.ReadTimeout = old; }
-        var rest = _received.GetBuffer().AsSpan(_consumed, (int)_received.Length - _consumed).ToArray();
-        _consumed = (int)_received.Length;
-        return rest;
     }
 
     private string Command(params string[] args)
