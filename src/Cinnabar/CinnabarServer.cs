@@ -169,7 +169,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         _cron = new ServerCron(this);
         _cron.Start();
         if (Config.ReplicaOfHost is not null)
-            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort);
+            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort, atStartup: true);
         Log.Info($"Cinnabar ready to accept connections on port {Port}");
         if (SystemdNotify.Wanted(Config.SupervisedMode))
             SystemdNotify.Send("STATUS=Ready to accept connections\nREADY=1\n", Log);

@@ -106,6 +106,12 @@ public class Client
     /// <summary>Set by a handler that already propagated its effect (rewritten) instead of its verbatim arguments.</summary>
     public bool PropagateOverride;
 
+    /// <summary>
+    /// True when a rewritten effect passed to <see cref="Propagate"/> would reach anyone: handlers check it
+    /// before building one, so commands allocate nothing for replication when there is no stream.
+    /// </summary>
+    public bool ReplicationWanted => Server.Replication.HasStreamConsumers && !Server.Replication.IsReplica;
+
     /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
     public void PropagateVerbatim()
     {

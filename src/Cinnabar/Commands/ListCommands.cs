@@ -135,7 +135,6 @@ public static class ListCommands
 
     private static byte[] PopName(bool head) => head ? "LPOP"u8.ToArray() : "RPOP"u8.ToArray();
     private static byte[] Num(long v) => System.Text.Encoding.ASCII.GetBytes(v.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    private static byte[] Side(bool head) => head ? "LEFT"u8.ToArray() : "RIGHT"u8.ToArray();
 
     // ---- commands ---------------------------------------------------------------------------------------
 
@@ -545,9 +544,9 @@ public static class ListCommands
             return;
         }
         MoveGeneric(c, fromHead, toHead);
-        // Replicas run the non-blocking form.
+        // Replicas run the non-blocking form, with the directions as the client spelled them (as Redis).
         if (isBRPopLPush) c.Propagate("RPOPLPUSH"u8.ToArray(), c.ArgArray(1), c.ArgArray(2));
-        else c.Propagate("LMOVE"u8.ToArray(), c.ArgArray(1), c.ArgArray(2), Side(fromHead), Side(toHead));
+        else c.Propagate("LMOVE"u8.ToArray(), c.ArgArray(1), c.ArgArray(2), c.ArgArray(3), c.ArgArray(4));
     }
 
     // ---- served later -----------------------------------------------------------------------------------
@@ -588,7 +587,8 @@ public static class ListCommands
             c.KeyModified(key);
             c.Dirty();
             if (isBRPopLPush) c.Propagate("RPOPLPUSH"u8.ToArray(), key, destination);
-            else c.Propagate("LMOVE"u8.ToArray(), key, destination, Side(fromHead), Side(toHead));
+            // Served later, Redis spells the directions with its shared lower-case "left"/"right".
+            else c.Propagate("LMOVE"u8.ToArray(), key, destination, fromHead ? "left"u8.ToArray() : "right"u8.ToArray(), toHead ? "left"u8.ToArray() : "right"u8.ToArray());
             return true;
         }
 

@@ -130,6 +130,7 @@ public static class PersistenceCommands
             // Already expired: nothing is created (a replaced key is just deleted).
             if (deleted)
             {
+                if (c.ReplicationWanted) c.Propagate("DEL"u8.ToArray(), key.ToArray()); // DEL whatever lazyfree says, as Redis 7.0
                 c.KeyModified(key);
                 c.Notify(NotifyFlags.Generic, "del", key);
                 c.Dirty();
@@ -139,6 +140,15 @@ public static class PersistenceCommands
         }
         int index = db.Add(key, value);
         if (ttl != 0) db.SetExpire(index, ttl);
+        if (ttl != 0 && !absTtl && c.ReplicationWanted)
+        {
+            // Replicas get the absolute time, as Redis propagates it: TTL rewritten, ABSTTL appended.
+            var argv = new byte[c.ArgCount + 1][];
+            for (int j = 0; j < c.ArgCount; j++) argv[j] = c.ArgArray(j);
+            argv[2] = System.Text.Encoding.ASCII.GetBytes(ttl.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            argv[^1] = "ABSTTL"u8.ToArray();
+            c.Propagate(argv);
+        }
         c.KeyModified(key);
         c.Notify(NotifyFlags.Generic, "restore", key);
         c.Dirty();

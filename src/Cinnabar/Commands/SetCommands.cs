@@ -200,7 +200,7 @@ public static class SetCommands
             c.Reply.SetHeader(union.Count);
             WriteMembers(c.Reply, union);
             c.Db.Delete(key);
-            c.Propagate(c.Server.Config.LazyFreeLazyServerDel ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), key.ToArray());
+            c.Propagate("DEL"u8.ToArray(), key.ToArray()); // DEL even with lazyfree-lazy-server-del, as Redis 7.0
             c.Notify(NotifyFlags.Generic, "del", key);
             c.KeyModified(key);
             c.Dirty();
@@ -215,10 +215,12 @@ public static class SetCommands
             set.Remove(m);
             c.Reply.Bulk(m);
         }
-        // Replicas remove exactly these members, in SREMs of at most 1024 as Redis sends them.
-        var keyBytes = key.ToArray();
-        foreach (var chunk in members.Chunk(1024))
-            c.Propagate([ "SREM"u8.ToArray(), keyBytes, .. chunk ]);
+        // Replicas remove exactly these members, one SREM each as Redis 7.0 sends them (7.2 batches them).
+        if (c.ReplicationWanted)
+        {
+            var keyBytes = key.ToArray();
+            foreach (var m in members) c.Propagate("SREM"u8.ToArray(), keyBytes, m);
+        }
         c.KeyModified(key);
         c.Dirty(count);
     }

@@ -635,8 +635,17 @@ public static class SortedSetCommands
     {
         // Which key will be popped: the first existing one.
         byte[]? popped = keys.FirstOrDefault(k => c.Db.Find(k) >= 0);
+        long n = popped is null ? 0 : PoppedCount(c, popped, count);
         if (GenericPop(c, keys, max, emitKey, count, nested, nilWhenEmpty) && popped is not null)
-            c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), popped, Num(count > 0 ? count : 1));
+            c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), popped, Num(n));
+    }
+
+    /// <summary>How many members a pop of <paramref name="count"/> takes from <paramref name="key"/>: replicas are told exactly that (Redis' zmpop propagation).</summary>
+    private static long PoppedCount(Client c, byte[] key, long count)
+    {
+        int i = c.Db.Find(key);
+        long want = count > 0 ? count : 1;
+        return i >= 0 && c.Db.EntryAt(i).Value is SortedSetValue z ? Math.Min(want, z.Count) : want;
     }
 
     private static void BZPop(Client c, bool max)
@@ -653,9 +662,10 @@ public static class SortedSetCommands
         {
             if (!TryGet(c, key, forRead: false, out var z)) return;
             if (z is null || z.Count == 0) continue;
+            long n = PoppedCount(c, key, count);
             GenericPop(c, [key], max, emitKey: true, count, nested, nilWhenEmpty);
             if (count == -1) c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key);
-            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(count > 0 ? count : 1));
+            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(n));
             return;
         }
         if (c.DenyBlocking) { c.Reply.NullArray(); return; }
@@ -668,9 +678,10 @@ public static class SortedSetCommands
         {
             int i = c.Db.Find(key);
             if (i < 0 || c.Db.EntryAt(i).Value is not SortedSetValue z || z.Count == 0) return false;
+            long n = PoppedCount(c, key, count);
             GenericPop(c, [key], max, emitKey: true, count, nested, nilWhenEmpty: nested);
             if (count == -1) c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key);
-            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(count > 0 ? count : 1));
+            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(n));
             return true;
         }
 

@@ -101,9 +101,14 @@ public static partial class StringCommands
         }
         int index = StoreString(c, existing, key, valueArg, opts.KeepTtl);
         if (expireAt != 0) db.SetExpire(index, expireAt);
-        // Replicas get an absolute expiry, so they agree however late the command reaches them.
-        if (expireAt != 0 && opts.Unit != ExtendedStringArgs.Unit.PxAt)
-            c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(valueArg), "PXAT"u8.ToArray(), Ascii(expireAt));
+        // Replicas get an absolute expiry, so they agree however late the command reaches them: any
+        // expiry (PXAT too, in Redis' spelling) goes out as SET key value PXAT ms, other flags dropped.
+        if (expireAt != 0)
+        {
+            if (c.ReplicationWanted)
+                c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(valueArg), "PXAT"u8.ToArray(), Ascii(expireAt));
+        }
+        else if (opts.Get && c.ReplicationWanted) PropagateWithoutGet(c);
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
@@ -112,6 +117,15 @@ public static partial class StringCommands
         {
             if (reply == SetReply.OneZero) c.Reply.Integer(1); else c.Reply.Ok();
         }
+    }
+
+    /// <summary>SET ... GET goes to replicas without its GET arguments (Redis' setCommand), other flags kept.</summary>
+    private static void PropagateWithoutGet(Client c)
+    {
+        var argv = new List<byte[]>(c.ArgCount);
+        for (int i = 0; i < c.ArgCount; i++)
+            if (i < 3 || !c.ArgIs(i, "get"u8)) argv.Add(c.ArgArray(i));
+        c.Propagate([.. argv]);
     }
 
     /// <summary>
@@ -141,6 +155,7 @@ public static partial class StringCommands
         var key = c.Arg(1);
         if (!ReplyCurrentValue(c, key)) return;
         StoreString(c, c.Db.Find(key), key, 2, keepTtl: false);
+        if (c.ReplicationWanted) c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(2)); // as Redis' getsetCommand
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
@@ -190,7 +205,7 @@ public static partial class StringCommands
         else if (opts.ExpireArg >= 0)
         {
             db.SetExpire(i, expireAt);
-            if (opts.Unit != ExtendedStringArgs.Unit.PxAt) c.Propagate("PEXPIREAT"u8.ToArray(), key.ToArray(), Ascii(expireAt));
+            if (c.ReplicationWanted) c.Propagate("PEXPIREAT"u8.ToArray(), key.ToArray(), Ascii(expireAt));
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "expire", key);
             c.Dirty();

@@ -23,7 +23,8 @@ public sealed class MasterLink
     /// <summary>The database the previous master client had selected: a +CONTINUE resumes in it.</summary>
     private int _masterDb;
 
-    public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string replId, long offset)
+    /// <param name="replId">The history offered for a partial resync, or null to ask for a full one (PSYNC ? -1).</param>
+    public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string? replId, long offset)
     {
         _server = server;
         _replication = replication;
@@ -41,6 +42,9 @@ public sealed class MasterLink
     public long LastIoMs;
     public long DownSinceMs;
     public ClientConnection? MasterClient { get; private set; }
+
+    /// <summary>True once the link has a replication history to offer (a sync succeeded); under the lock.</summary>
+    internal bool HasHistory => _psyncReplId is not null || MasterClient is not null;
 
     public void Start() => _ = Task.Run(RunAsync);
 

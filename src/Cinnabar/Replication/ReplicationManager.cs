@@ -189,7 +189,7 @@ public sealed partial class ReplicationManager
             info.State = "online";
             info.PendingStream = null;
             info.AckTimeMs = Keyspace.KeyspaceState.WallClockMs();
-            _replicas.Add(info);
+            AddReplica(info);
             c.Reply.SimpleString(Encoding.ASCII.GetBytes($"CONTINUE {ReplId}"));
             c.Reply.WriteRaw(_backlog.ReadFrom(offset));
             _server.Stats.SyncPartialOk++;
@@ -208,7 +208,7 @@ public sealed partial class ReplicationManager
             _backlog.Reset(MasterReplOffset);
         }
         c.Flags |= ClientFlags.Replica;
-        _replicas.Add(info);
+        AddReplica(info);
         _selectedDb = -1; // the stream after the snapshot must start with a SELECT
         _server.Stats.SyncFull++;
         long snapshotOffset = MasterReplOffset;
@@ -257,6 +257,14 @@ public sealed partial class ReplicationManager
             }
             conn.Flush();
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void AddReplica(ReplicaInfo info)
+    {
+        // The ping period starts when the first replica attaches: a PING right away would reach a
+        // replica that just synced ahead of the first write, which Redis does not do.
+        if (_replicas.Count == 0) _lastPingMs = Keyspace.KeyspaceState.WallClockMs();
+        _replicas.Add(info);
     }
 
     /// <summary>A replica, a WAIT caller or our master's link went away.</summary>
@@ -310,7 +318,6 @@ public sealed partial class ReplicationManager
         {
             _lastPingMs = now;
             FeedStream(EncodeCommand([Encoding.ASCII.GetBytes("PING")])); // database-independent: no SELECT
-
         }
         if (_getAckRequested)
         {
@@ -393,14 +400,22 @@ public sealed partial class ReplicationManager
 
     // ---- becoming a replica or a master ---------------------------------------------------------
 
-    /// <summary>REPLICAOF host port.</summary>
-    internal void SetMaster(string host, int port)
+    /// <summary>
+    /// REPLICAOF host port, or <c>replicaof</c> in the configuration at start-up
+    /// (<paramref name="atStartup"/>). As in Redis 7.0, a master turning replica offers its own history
+    /// (PSYNC replid offset+1) for a partial resync, a replica changing masters offers its master's (if
+    /// it ever synced), and a server starting as a replica has no history to offer and asks PSYNC ? -1
+    /// (we load no replication info from the dump).
+    /// </summary>
+    internal void SetMaster(string host, int port, bool atStartup = false)
     {
+        bool hasHistory = !atStartup && (Link is null || Link.HasHistory);
         Link?.Stop();
         _server.KeyspaceState.IsReplica = true;
         _pending.Clear();
-        // Our own history is what we have: offer it to the new master for a partial resync.
-        Link = new MasterLink(_server, this, host, port, ReplId, MasterReplOffset);
+        Link = hasHistory
+            ? new MasterLink(_server, this, host, port, ReplId, MasterReplOffset)
+            : new MasterLink(_server, this, host, port, null, 0);
         _server.Config.ReplicaOfHost = host;
         _server.Config.ReplicaOfPort = port;
         Link.Start();
