@@ -1,5 +1,6 @@
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
+using Cinnabar.Numerics;
 using Cinnabar.Protocol;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
@@ -227,12 +228,12 @@ public static class HashCommands
 
     private static void HIncrByFloat(Client c)
     {
-        if (!HashLongDouble.TryParse(c.Arg(3), out var incr))
+        if (!LongDouble.TryParse(c.Arg(3), out var incr))
         {
             c.Reply.Error(Errors.NotFloat);
             return;
         }
-        if (incr.IsInfinity)
+        if (!incr.IsFinite)
         {
             c.Reply.Error("ERR value is NaN or Infinity");
             return;
@@ -241,19 +242,19 @@ public static class HashCommands
         var hash = WriteOrCreate(c, key);
         if (hash is null) return;
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-        var value = HashLongDouble.Zero;
-        if (hash.TryGet(c.Arg(2), scratch, out var current) && !HashLongDouble.TryParse(current, out value))
+        var value = LongDouble.Zero(false);
+        if (hash.TryGet(c.Arg(2), scratch, out var current) && !LongDouble.TryParse(current, out value))
         {
             c.Reply.Error("ERR hash value is not a float");
             return;
         }
-        var sum = HashLongDouble.Add(value, incr);
-        if (sum.IsInfinity)
+        var sum = value + incr;
+        if (!sum.IsFinite)
         {
             c.Reply.Error("ERR increment would produce NaN or Infinity");
             return;
         }
-        byte[] text = HashLongDouble.FormatHuman(sum);
+        byte[] text = sum.ToHumanString();
         hash.Set(c.Arg(2), text, c.Server.Config);
         c.Reply.Bulk(text);
         c.Propagate("HSET"u8.ToArray(), key.ToArray(), c.ArgArray(2), text); // the result, not the increment

@@ -128,7 +128,7 @@ public static class ListCommands
     internal static bool TryGetTimeout(Client c, int i, out long timeoutAtMs)
     {
         timeoutAtMs = 0;
-        if (!Strings.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
+        if (!Numerics.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
         {
             c.Reply.Error("ERR timeout is not a float or out of range");
             return false;

@@ -1,5 +1,6 @@
 using Cinnabar.Commands.Strings;
 using Cinnabar.Keyspace;
+using Cinnabar.Numerics;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
 
