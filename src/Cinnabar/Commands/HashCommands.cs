@@ -34,32 +34,10 @@ public static class HashCommands
         yield return new("hscan", -3, F.ReadOnly, RS, 1, 1, 1, HScan, "hash") { Since = "2.8.0" };
     }
 
-    /// <summary>The hash at <paramref name="key"/> for reading: false (error written) on a wrong type; null when missing.</summary>
-    private static bool TryRead(Client c, ReadOnlySpan<byte> key, out HashValue? hash)
-    {
-        hash = null;
-        int i = c.Db.FindForRead(key);
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is HashValue h) { hash = h; return true; }
-        c.WrongType();
-        return false;
-    }
-
-    /// <summary>The hash at <paramref name="key"/> for writing, or null (error written) on a wrong type.</summary>
-    private static bool TryWrite(Client c, ReadOnlySpan<byte> key, out HashValue? hash)
-    {
-        hash = null;
-        int i = c.Db.Find(key);
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is HashValue h) { hash = h; return true; }
-        c.WrongType();
-        return false;
-    }
-
     /// <summary>Redis' hashTypeLookupWriteOrCreate: creates an empty hash under the key when missing.</summary>
     private static HashValue? WriteOrCreate(Client c, ReadOnlySpan<byte> key)
     {
-        if (!TryWrite(c, key, out var hash)) return null;
+        if (!c.TryWriteKey(key, out HashValue? hash)) return null;
         if (hash is null)
         {
             hash = new HashValue();
@@ -113,7 +91,7 @@ public static class HashCommands
 
     private static void HGet(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         if (hash is not null && hash.TryGet(c.Arg(2), scratch, out var v)) c.Reply.Bulk(v);
         else c.Reply.Null();
@@ -121,7 +99,7 @@ public static class HashCommands
 
     private static void HMGet(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         c.Reply.ArrayHeader(c.ArgCount - 2);
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         for (int i = 2; i < c.ArgCount; i++)
@@ -134,7 +112,7 @@ public static class HashCommands
     private static void HDel(Client c)
     {
         var key = c.Arg(1);
-        if (!TryWrite(c, key, out var hash)) return;
+        if (!c.TryWriteKey(key, out HashValue? hash)) return;
         if (hash is null)
         {
             c.Reply.Integer(0);
@@ -165,26 +143,26 @@ public static class HashCommands
 
     private static void HLen(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         c.Reply.Integer(hash?.Count ?? 0);
     }
 
     private static void HExists(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         c.Reply.Integer(hash is not null && hash.Contains(c.Arg(2)) ? 1 : 0);
     }
 
     private static void HStrLen(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         c.Reply.Integer(hash is not null && hash.TryGet(c.Arg(2), scratch, out var v) ? v.Length : 0);
     }
 
     private static void GetAll(Client c, bool keys, bool values)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         int n = hash?.Count ?? 0;
         var r = c.Reply;
         if (keys && values) r.MapHeader(n);
@@ -267,7 +245,7 @@ public static class HashCommands
     {
         if (c.ArgCount == 2)
         {
-            if (!TryRead(c, c.Arg(1), out var h)) return;
+            if (!c.TryReadKey(c.Arg(1), out HashValue? h)) return;
             if (h is null) c.Reply.Null();
             else c.Reply.Bulk(h.FieldAt(h.RandomPosition(Random.Shared), stackalloc byte[ListpackEntry.ScratchSize]));
             return;
@@ -293,7 +271,7 @@ public static class HashCommands
                 return;
             }
         }
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         var r = c.Reply;
         if (hash is null || l == 0)
         {
@@ -341,15 +319,10 @@ public static class HashCommands
     private static void HScan(Client c)
     {
         if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0)
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
+        if (hash is null)
         {
             CollectionScan.WriteEmpty(c);
-            return;
-        }
-        if (c.Db.EntryAt(i).Value is not HashValue hash)
-        {
-            c.WrongType();
             return;
         }
         if (!CollectionScan.TryParseOptions(c, 3, out long count, out int matchArg)) return;

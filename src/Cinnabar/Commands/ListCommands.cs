@@ -1,5 +1,6 @@
 using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
 using F = Cinnabar.Commands.CommandFlags;
 using A = Cinnabar.Commands.AclCategories;
@@ -48,16 +49,6 @@ public static class ListCommands
 
     // ---- lookups --------------------------------------------------------------------------------------
 
-    /// <summary>The list at <paramref name="key"/>, null when missing; false (after WRONGTYPE) for another type.</summary>
-    private static bool TryGet(Client c, ReadOnlySpan<byte> key, bool forRead, out ListValue? list)
-    {
-        int i = forRead ? c.Db.FindForRead(key) : c.Db.Find(key);
-        list = null;
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is ListValue l) { list = l; return true; }
-        c.WrongType();
-        return false;
-    }
 
     /// <summary>Bookkeeping after elements left a list: event, deletion when empty, WATCH, dirty.</summary>
     private static void ElementsRemoved(Client c, ReadOnlySpan<byte> key, bool head, ListValue list, long count)
@@ -155,7 +146,7 @@ public static class ListCommands
     private static void Push(Client c, bool head, bool onlyIfExists)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null && onlyIfExists)
         {
             c.Reply.Integer(0);
@@ -182,7 +173,7 @@ public static class ListCommands
             return;
         }
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null)
         {
             if (hasCount) c.Reply.NullArray(); else c.Reply.Null();
@@ -207,21 +198,21 @@ public static class ListCommands
 
     private static void LLen(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         c.Reply.Integer(list?.Count ?? 0);
     }
 
     private static void LRange(Client c)
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null) { c.Reply.WriteRaw("*0\r\n"u8); return; }
         ReplyRange(c, list, start, end, reverse: false);
     }
 
     private static void LIndex(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null) { c.Reply.Null(); return; }
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
@@ -236,7 +227,7 @@ public static class ListCommands
     private static void LSet(Client c)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Error(Errors.NoSuchKey); return; }
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
@@ -259,7 +250,7 @@ public static class ListCommands
         else if (c.ArgIs(2, "before"u8)) after = false;
         else { c.SyntaxError(); return; }
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         var pivot = c.Arg(3);
         int at = -1;
@@ -283,7 +274,7 @@ public static class ListCommands
     {
         if (!c.TryGetLong(2, out long toRemove)) return;
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         bool fromTail = toRemove < 0;
         // As in C, negating the most negative count leaves it negative: no limit is ever reached.
@@ -306,7 +297,7 @@ public static class ListCommands
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Ok(); return; }
         long len = list.Count, ltrim, rtrim;
         if (start < 0) start = len + start;
@@ -367,7 +358,7 @@ public static class ListCommands
         // As in C, negating the most negative rank leaves it negative: every match then qualifies.
         if (fromTail) rank = unchecked(-rank);
 
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null)
         {
             if (count != -1) c.Reply.WriteRaw("*0\r\n"u8); else c.Reply.Null();
@@ -410,9 +401,9 @@ public static class ListCommands
     private static void MoveGeneric(Client c, bool fromHead, bool toHead)
     {
         var src = c.Arg(1);
-        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(src, out ListValue? list)) return;
         if (list is null || list.Count == 0) { c.Reply.Null(); return; }
-        if (!TryGet(c, c.Arg(2), forRead: false, out var dst)) return;
+        if (!c.TryWriteKey(c.Arg(2), out ListValue? dst)) return;
         var value = list.Pop(fromHead);
         PushMoved(c, c.Arg(2), dst, value, toHead);
         c.Notify(NotifyFlags.List, fromHead ? "lpop" : "rpop", src);
@@ -478,7 +469,7 @@ public static class ListCommands
         done = false;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var list)) return false;
+            if (!c.TryWriteKey(key, out ListValue? list)) return false;
             if (list is null || list.Count == 0) continue;
             PopRangeWithKey(c, key, list, head, count);
             done = true;
@@ -511,7 +502,7 @@ public static class ListCommands
         if (!TryGetTimeout(c, timeoutIndex, out long timeoutAt)) return;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var list)) return;
+            if (!c.TryWriteKey(key, out ListValue? list)) return;
             if (list is null || list.Count == 0) continue;
             if (count != -1) PopRangeWithKey(c, key, list, head, count);
             else PopOneWithKey(c, key, list, head);
@@ -550,7 +541,7 @@ public static class ListCommands
     private static void BlockingMove(Client c, bool fromHead, bool toHead, long timeoutAt, bool isBRPopLPush)
     {
         var src = c.Arg(1);
-        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(src, out ListValue? list)) return;
         if (list is null)
         {
             if (c.DenyBlocking) c.Reply.Null();
@@ -588,7 +579,7 @@ public static class ListCommands
             int i = c.Db.Find(key);
             if (i < 0 || c.Db.EntryAt(i).Value is not ListValue list || list.Count == 0) return false;
             // A destination of another type fails the waiting command with WRONGTYPE (it is still answered).
-            if (!TryGet(c, destination, forRead: false, out var dst)) return true;
+            if (!c.TryWriteKey(destination, out ListValue? dst)) return true;
             c.Server.Persistence.BeforeWriteKey(c.Db, destination);
             var value = list.Pop(fromHead);
             PushMoved(c, destination, dst, value, toHead);

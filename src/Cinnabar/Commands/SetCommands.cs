@@ -34,23 +34,10 @@ public static class SetCommands
         yield return new("sscan", -3, F.ReadOnly, RS, 1, 1, 1, SScan, "set") { Since = "2.8.0" };
     }
 
-    private static bool TryRead(Client c, ReadOnlySpan<byte> key, out SetValue? set) => TryLookup(c, c.Db.FindForRead(key), out set);
-    private static bool TryWrite(Client c, ReadOnlySpan<byte> key, out SetValue? set) => TryLookup(c, c.Db.Find(key), out set);
-
-    /// <summary>False (WRONGTYPE written) when the entry holds another type; set is null for a missing key.</summary>
-    private static bool TryLookup(Client c, int index, out SetValue? set)
-    {
-        set = null;
-        if (index < 0) return true;
-        if (c.Db.EntryAt(index).Value is SetValue s) { set = s; return true; }
-        c.WrongType();
-        return false;
-    }
-
     private static void SAdd(Client c)
     {
         var key = c.Arg(1);
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null)
         {
             set = SetValue.CreateFor(c.Arg(2));
@@ -72,7 +59,7 @@ public static class SetCommands
     private static void SRem(Client c)
     {
         var key = c.Arg(1);
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null)
         {
             c.Reply.Integer(0);
@@ -103,7 +90,7 @@ public static class SetCommands
 
     private static void SMembers(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         if (set is null)
         {
             c.Reply.SetHeader(0);
@@ -129,13 +116,13 @@ public static class SetCommands
 
     private static void SIsMember(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         c.Reply.Integer(set is not null && set.Contains(c.Arg(2)) ? 1 : 0);
     }
 
     private static void SMIsMember(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         c.Reply.ArrayHeader(c.ArgCount - 2);
         for (int i = 2; i < c.ArgCount; i++)
             c.Reply.Integer(set is not null && set.Contains(c.Arg(i)) ? 1 : 0);
@@ -143,7 +130,7 @@ public static class SetCommands
 
     private static void SCard(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         c.Reply.Integer(set?.Count ?? 0);
     }
 
@@ -160,7 +147,7 @@ public static class SetCommands
             SPopWithCount(c);
             return;
         }
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null)
         {
             c.Reply.Null();
@@ -189,7 +176,7 @@ public static class SetCommands
             return;
         }
         var key = c.Arg(1);
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null || count == 0)
         {
             c.Reply.SetHeader(0);
@@ -238,7 +225,7 @@ public static class SetCommands
         }
         if (c.ArgCount == 2)
         {
-            if (!TryRead(c, c.Arg(1), out var s)) return;
+            if (!c.TryReadKey(c.Arg(1), out SetValue? s)) return;
             if (s is null) c.Reply.Null();
             else WriteMemberAt(c.Reply, s, s.RandomPosition(Random.Shared));
             return;
@@ -249,7 +236,7 @@ public static class SetCommands
             c.Reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
             return;
         }
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         var r = c.Reply;
         if (set is null || l == 0)
         {
@@ -286,7 +273,7 @@ public static class SetCommands
             c.Reply.Integer(0);
             return;
         }
-        if (!TryLookup(c, si, out var src) || !TryLookup(c, di, out var dst)) return;
+        if (!c.TryTypedAt(si, out SetValue? src) || !c.TryTypedAt(di, out SetValue? dst)) return;
         if (ReferenceEquals(src, dst))
         {
             c.Reply.Integer(src!.Contains(member) ? 1 : 0);
@@ -372,7 +359,7 @@ public static class SetCommands
         {
             var key = c.Arg(firstKey + j);
             int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (!TryLookup(c, idx, out var s)) return;
+            if (!c.TryTypedAt(idx, out SetValue? s)) return;
             if (s is null) anyMissing = true;
             else sets[j] = s;
         }
@@ -443,7 +430,7 @@ public static class SetCommands
         {
             var key = c.Arg(firstKey + j);
             int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (!TryLookup(c, idx, out sets[j])) return;
+            if (!c.TryTypedAt(idx, out sets[j])) return;
         }
         var config = c.Server.Config;
         var result = SetValue.CreateIntset();
@@ -549,15 +536,10 @@ public static class SetCommands
     private static void SScan(Client c)
     {
         if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0)
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
+        if (set is null)
         {
             CollectionScan.WriteEmpty(c);
-            return;
-        }
-        if (c.Db.EntryAt(i).Value is not SetValue set)
-        {
-            c.WrongType();
             return;
         }
         if (!CollectionScan.TryParseOptions(c, 3, out long count, out int matchArg)) return;
