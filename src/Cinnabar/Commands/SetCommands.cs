@@ -357,9 +357,8 @@ public static class SetCommands
         bool anyMissing = false;
         for (int j = 0; j < keyCount; j++)
         {
-            var key = c.Arg(firstKey + j);
-            int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (!c.TryTypedAt(idx, out SetValue? s)) return;
+            // Sources are read lookups even for the STORE forms (hits, misses, keymiss), as in Redis 7.0.
+            if (!c.TryReadKey(c.Arg(firstKey + j), out SetValue? s)) return;
             if (s is null) anyMissing = true;
             else sets[j] = s;
         }
@@ -428,9 +427,7 @@ public static class SetCommands
         var sets = new SetValue?[keyCount];
         for (int j = 0; j < keyCount; j++)
         {
-            var key = c.Arg(firstKey + j);
-            int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (!c.TryTypedAt(idx, out sets[j])) return;
+            if (!c.TryReadKey(c.Arg(firstKey + j), out sets[j])) return; // a read lookup for STORE too
         }
         var config = c.Server.Config;
         var result = SetValue.CreateIntset();

@@ -32,7 +32,7 @@ public sealed class KeyLookupDifferentialTests(DifferentialFixture f) : IClassFi
 
         string[][] script =
         [
-            // reads: hit, miss, wrong type
+            // reads: hit, miss, wrong type (the sources of the STORE forms are reads too)
             ["GET", "kl:s"], ["GET", "kl:none:get"], ["GET", "kl:h"], ["STRLEN", "kl:none:strlen"], ["GETRANGE", "kl:h", "0", "1"],
             ["GETBIT", "kl:none:getbit", "1"], ["BITCOUNT", "kl:s"], ["BITPOS", "kl:none:bitpos", "1"], ["GET", "kl:gone"],
             ["HGET", "kl:h", "f"], ["HGET", "kl:none:hget", "f"], ["HLEN", "kl:s"], ["HSCAN", "kl:none:hscan", "0"], ["HSCAN", "kl:z", "0"],
@@ -40,6 +40,9 @@ public sealed class KeyLookupDifferentialTests(DifferentialFixture f) : IClassFi
             ["SINTER", "kl:set", "kl:none:sinter"], ["SUNION", "kl:none:sunion", "kl:set"],
             ["ZSCORE", "kl:z", "m"], ["ZCARD", "kl:none:zcard"], ["ZRANGE", "kl:l", "0", "-1"],
             ["LLEN", "kl:l"], ["LRANGE", "kl:none:lrange", "0", "-1"], ["LINDEX", "kl:z", "0"],
+            ["SINTERSTORE", "kl:dst", "kl:set", "kl:none:sinterstore"], ["SUNIONSTORE", "kl:dst", "kl:none:sunionstore", "kl:set"],
+            ["SDIFFSTORE", "kl:dst", "kl:set", "kl:none:sdiffstore"], ["SINTERSTORE", "kl:dst", "kl:h"],
+            ["SORT", "kl:l", "STORE", "kl:dst"], ["SORT", "kl:none:sortstore", "STORE", "kl:dst"],
             ["XLEN", "kl:x"], ["XRANGE", "kl:none:xrange", "-", "+"], ["XINFO", "STREAM", "kl:s"],
             // writes: neither hits nor misses, whatever they find
             ["HSET", "kl:none:hset", "f", "1"], ["HDEL", "kl:none:hdel", "f"], ["HINCRBYFLOAT", "kl:s", "f", "1"],
