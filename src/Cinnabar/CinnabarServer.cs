@@ -301,7 +301,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
                 Reject(c, "READONLY You can't write against a read only replica.");
                 return;
             }
-            if (!Config.ReplicaServeStaleData && Replication.Link!.State != "connected" && !cmd.HasFlag(CommandFlags.Stale))
+            if (!Config.ReplicaServeStaleData && Replication.Link!.State != Cinnabar.Replication.MasterLinkState.Connected && !cmd.HasFlag(CommandFlags.Stale))
             {
                 Reject(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
                 return;
