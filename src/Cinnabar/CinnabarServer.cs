@@ -38,7 +38,7 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public CinnabarServer(ServerConfig config, ILoggerFactory? loggerFactory = null)
     {
         Config = config;
-        if (loggerFactory is null && config.LogLevel != "nothing")
+        if (loggerFactory is null && config.LogLevel != LogVerbosity.Nothing)
             loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel);
         Log = new ServerLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("cinnabar"));
         KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs() };
@@ -332,8 +332,8 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 
     private bool IsDebugAllowed(Client c) => Config.EnableDebugCommand switch
     {
-        "yes" => true,
-        "local" => c is ClientConnection conn && conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address),
+        ProtectedAction.Yes => true,
+        ProtectedAction.Local => c is ClientConnection conn && conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address),
         _ => (c.Flags & ClientFlags.Fake) != 0,
     };
 

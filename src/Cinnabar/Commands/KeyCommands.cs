@@ -1,3 +1,4 @@
+using Cinnabar.Config;
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
@@ -523,7 +524,7 @@ public static class KeyCommands
     private const string LfuSelectedIdle = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     private const string LfuNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
-    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.IsLfu();
 
     /// <summary>The value of the key in argument 2, or null after replying null (OBJECT's missing-key answer).</summary>
     private static object? ObjectLookup(Client c) => ObjectLookup(c, out _);
@@ -554,7 +555,7 @@ public static class KeyCommands
         Span<byte> canonical = stackalloc byte[RespNumbers.MaxInt64Chars];
         if (!canonical[..RespNumbers.FormatInt64(v, canonical)].SequenceEqual(s)) return false;
         var cfg = c.Server.Config;
-        bool lruOrLfu = cfg.MaxMemoryPolicy.EndsWith("-lru", StringComparison.Ordinal) || cfg.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+        bool lruOrLfu = cfg.MaxMemoryPolicy.IsLru() || cfg.MaxMemoryPolicy.IsLfu();
         return !(cfg.MaxMemory != 0 && lruOrLfu);
     }
 

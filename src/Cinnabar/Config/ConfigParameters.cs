@@ -77,13 +77,12 @@ internal static partial class ConfigParameters
             {
                 // "nothing" (silence) is accepted too, though 7.0 does not list it.
                 Name = "loglevel",
-                Get = c => c.LogLevel,
+                Get = c => c.LogLevel == LogVerbosity.Nothing ? "nothing" : ConfigEnums.LogLevels.NameOf(c.LogLevel),
                 Setter = (c, a) =>
                 {
-                    string[] levels = ["debug", "verbose", "notice", "warning", "nothing"];
-                    var v = levels.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
-                    if (v is null) return "argument(s) must be one of the following: debug, verbose, notice, warning";
-                    c.LogLevel = v;
+                    if (a[0].Equals("nothing", StringComparison.OrdinalIgnoreCase)) c.LogLevel = LogVerbosity.Nothing;
+                    else if (ConfigEnums.LogLevels.TryParse(a[0], out var level)) c.LogLevel = level;
+                    else return $"argument(s) must be one of the following: {ConfigEnums.LogLevels.List}";
                     return null;
                 },
             },
@@ -91,10 +90,9 @@ internal static partial class ConfigParameters
             Int("hz", c => c.Hz, (c, v) => c.Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue),
             Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
-            Enum("enable-debug-command", c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true, "no", "yes", "local"),
+            Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
             Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
-            Enum("maxmemory-policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v,
-                "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+            Enum("maxmemory-policy", ConfigEnums.MaxMemoryPolicies, c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v),
             Int("maxmemory-samples", c => c.MaxMemorySamples, (c, v) => c.MaxMemorySamples = v, 1, 64),
             Int("timeout", c => c.Timeout, (c, v) => c.Timeout = v, 0, int.MaxValue),
             Int("tcp-keepalive", c => c.TcpKeepAlive, (c, v) => c.TcpKeepAlive = v, 0, int.MaxValue),
@@ -109,7 +107,7 @@ internal static partial class ConfigParameters
             }),
             Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
             Str("appendfilename", c => c.AppendFilename, (c, v) => { c.AppendFilename = v; return null; }, immutable: true),
-            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "everysec", "always", "no"),
+            Enum("appendfsync", ConfigEnums.AppendFsyncModes, c => c.AppendFsync, (c, v) => c.AppendFsync = v),
             new()
             {
                 Name = "save", ArgCount = -1,
@@ -137,7 +135,7 @@ internal static partial class ConfigParameters
             Bool("lazyfree-lazy-user-del", c => c.LazyFreeLazyUserDel, (c, v) => c.LazyFreeLazyUserDel = v),
             Bool("lazyfree-lazy-user-flush", c => c.LazyFreeLazyUserFlush, (c, v) => c.LazyFreeLazyUserFlush = v),
             Bool("lazyfree-lazy-server-del", c => c.LazyFreeLazyServerDel, (c, v) => c.LazyFreeLazyServerDel = v),
-            Enum("daemonize", c => c.Daemonize, (c, v) => c.Daemonize = v, immutable: true, "no", "yes"),
+            Bool("daemonize", c => c.Daemonize, (c, v) => c.Daemonize = v, immutable: true),
             Str("pidfile", c => c.PidFile, (c, v) => { c.PidFile = v; return null; }),
             Bool("rdbcompression", c => c.RdbCompression, (c, v) => c.RdbCompression = v),
             Bool("rdbchecksum", c => c.RdbChecksum, (c, v) => c.RdbChecksum = v, true),
@@ -174,8 +172,8 @@ internal static partial class ConfigParameters
             Int("latency-monitor-threshold", c => c.LatencyMonitorThreshold, (c, v) => c.LatencyMonitorThreshold = v, 0, int.MaxValue),
             Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
             Bool("cluster-enabled", c => c.ClusterEnabled, (c, v) => c.ClusterEnabled = v, true),
-            Enum("supervised", c => c.SupervisedMode, (c, v) => c.SupervisedMode = v, immutable: true, "upstart", "systemd", "auto", "no"),
-            Enum("syslog-enabled", c => c.Syslog, (c, v) => c.Syslog = v, immutable: true, "yes", "no"),
+            Enum("supervised", ConfigEnums.SupervisedModes, c => c.SupervisedMode, (c, v) => c.SupervisedMode = v, immutable: true),
+            Bool("syslog-enabled", c => c.Syslog, (c, v) => c.Syslog = v, immutable: true),
         };
         list.AddRange(PassiveParameters());
         return list;
@@ -246,17 +244,14 @@ internal static partial class ConfigParameters
         Setter = (c, a) => set(c, a[0]),
     };
 
-    private static ConfigParameter Enum(string name, Func<ServerConfig, string> get, Action<ServerConfig, string> set, params string[] values)
-        => Enum(name, get, set, false, values);
-
-    private static ConfigParameter Enum(string name, Func<ServerConfig, string> get, Action<ServerConfig, string> set, bool immutable, params string[] values) => new()
+    private static ConfigParameter Enum<T>(string name, ConfigEnumNames<T> names, Func<ServerConfig, T> get, Action<ServerConfig, T> set, bool immutable = false)
+        where T : struct, System.Enum => new()
     {
         Name = name, Immutable = immutable,
-        Get = get,
+        Get = c => names.NameOf(get(c)),
         Setter = (c, a) =>
         {
-            var v = values.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
-            if (v is null) return $"argument(s) must be one of the following: {string.Join(", ", values)}";
+            if (!names.TryParse(a[0], out var v)) return $"argument(s) must be one of the following: {names.List}";
             set(c, v);
             return null;
         },

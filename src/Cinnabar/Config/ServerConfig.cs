@@ -17,14 +17,14 @@ public sealed class ServerConfig
     public int MaxClients = 10000;
     public string? ReplicaOfHost;
     public int ReplicaOfPort;
-    public string LogLevel = "notice";
+    public LogVerbosity LogLevel = LogVerbosity.Notice;
     public string LogFile = "";
     public int Hz = 10;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
-    public string EnableDebugCommand = "no";
+    public ProtectedAction EnableDebugCommand = ProtectedAction.No;
     public long MaxMemory;
-    public string MaxMemoryPolicy = "noeviction";
+    public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;
@@ -33,7 +33,7 @@ public sealed class ServerConfig
     public string NotifyKeyspaceEvents = "";
     public bool AppendOnly;
     public string AppendFilename = "appendonly.aof";
-    public string AppendFsync = "everysec";
+    public AppendFsyncMode AppendFsync = AppendFsyncMode.EverySec;
     public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
     public bool ReplicaReadOnly = true;
     public bool ReplicaServeStaleData = true;
@@ -46,7 +46,7 @@ public sealed class ServerConfig
     public bool LazyFreeLazyUserDel;
     public bool LazyFreeLazyUserFlush;
     public bool LazyFreeLazyServerDel;
-    public string Daemonize = "no";
+    public bool Daemonize;
     public string PidFile = "";
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
@@ -74,8 +74,8 @@ public sealed class ServerConfig
     public int MaxMemorySamples = 5;
     public string AclFile = "";
     public bool ClusterEnabled;
-    public string SupervisedMode = "no";
-    public string Syslog = "no";
+    public SupervisedMode SupervisedMode = SupervisedMode.No;
+    public bool Syslog;
 
     /// <summary>Values of the parameters accepted for compatibility only (see ConfigParameters.Passive.cs), when set.</summary>
     public readonly Dictionary<string, string> Passive = new(StringComparer.Ordinal);

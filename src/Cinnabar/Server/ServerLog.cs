@@ -18,7 +18,7 @@ public sealed class ServerLog(ILogger logger)
     public void QueryBufferLimit(Client client) =>
         Logger.LogWarning("Closing client that reached max query buffer length: {Client}", client.ToString());
 
-    public static ILoggerFactory CreateFactory(string level) => LoggerFactory.Create(b =>
+    public static ILoggerFactory CreateFactory(Config.LogVerbosity level) => LoggerFactory.Create(b =>
     {
         b.AddSimpleConsole(o =>
         {
@@ -27,11 +27,10 @@ public sealed class ServerLog(ILogger logger)
         });
         b.SetMinimumLevel(level switch
         {
-            "debug" => LogLevel.Debug,
-            "verbose" => LogLevel.Debug,
-            "notice" => LogLevel.Information,
-            "warning" => LogLevel.Warning,
-            "nothing" => LogLevel.None,
+            Config.LogVerbosity.Debug or Config.LogVerbosity.Verbose => LogLevel.Debug,
+            Config.LogVerbosity.Notice => LogLevel.Information,
+            Config.LogVerbosity.Warning => LogLevel.Warning,
+            Config.LogVerbosity.Nothing => LogLevel.None,
             _ => LogLevel.Information,
         });
     });
