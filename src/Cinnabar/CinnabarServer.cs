@@ -462,12 +462,12 @@ public sealed partial class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
 
     void IKeyspaceObserver.OnKeyAdded(Database db, ReadOnlySpan<byte> key)
     {
-        if (Config.NotifyKeyspaceEvents.Length != 0) NotifyKeyspaceEvent(NotifyFlags.New, "new", key, db.Id);
+        if (Config.NotifyKeyspaceEvents != NotifyFlags.None) NotifyKeyspaceEvent(NotifyFlags.New, "new", key, db.Id);
     }
 
     void IKeyspaceObserver.OnKeyMiss(Database db, ReadOnlySpan<byte> key)
     {
-        if (Config.NotifyKeyspaceEvents.Length != 0) NotifyKeyspaceEvent(NotifyFlags.KeyMiss, "keymiss", key, db.Id);
+        if (Config.NotifyKeyspaceEvents != NotifyFlags.None) NotifyKeyspaceEvent(NotifyFlags.KeyMiss, "keymiss", key, db.Id);
     }
 
     void IKeyspaceObserver.OnKeyExpired(Database db, byte[] key)

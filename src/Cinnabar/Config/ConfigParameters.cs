@@ -99,10 +99,10 @@ internal static partial class ConfigParameters
             Int("tcp-backlog", c => c.TcpBacklog, (c, v) => c.TcpBacklog = v, 0, int.MaxValue, immutable: true),
             Str("requirepass", c => c.RequirePass, (c, v) => { c.RequirePass = v; return null; }),
             Bool("protected-mode", c => c.ProtectedMode, (c, v) => c.ProtectedMode = v),
-            Str("notify-keyspace-events", c => c.NotifyKeyspaceEvents, (c, v) =>
+            Str("notify-keyspace-events", c => NotifyKeyspaceEventsParser.ToString(c.NotifyKeyspaceEvents), (c, v) =>
             {
-                if (!NotifyKeyspaceEventsParser.TryParse(v, out _)) return "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
-                c.NotifyKeyspaceEvents = NotifyKeyspaceEventsParser.Normalize(v);
+                if (!NotifyKeyspaceEventsParser.TryParse(v, out var flags)) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                c.NotifyKeyspaceEvents = flags;
                 return null;
             }),
             Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
@@ -306,15 +306,13 @@ public static class NotifyKeyspaceEventsParser
             if ((f & NotifyFlags.Evicted) != 0) sb.Append('e');
             if ((f & NotifyFlags.Stream) != 0) sb.Append('t');
             if ((f & NotifyFlags.Module) != 0) sb.Append('d');
+            if ((f & NotifyFlags.New) != 0) sb.Append('n'); // here, as in Redis: "A" hides it
         }
         if ((f & NotifyFlags.Keyspace) != 0) sb.Append('K');
         if ((f & NotifyFlags.Keyevent) != 0) sb.Append('E');
         if ((f & NotifyFlags.KeyMiss) != 0) sb.Append('m');
-        if ((f & NotifyFlags.New) != 0) sb.Append('n');
         return sb.ToString();
     }
-
-    public static string Normalize(string s) => TryParse(s, out var f) ? ToString(f) : s;
 }
 
 /// <summary>client-output-buffer-limit: "class hard soft seconds" triples for normal, replica and pubsub clients.</summary>

@@ -30,7 +30,7 @@ public sealed class ServerConfig
     public int TcpBacklog = 511;
     public string RequirePass = "";
     public bool ProtectedMode = true;
-    public string NotifyKeyspaceEvents = "";
+    public NotifyFlags NotifyKeyspaceEvents;
     public bool AppendOnly;
     public string AppendFilename = "appendonly.aof";
     public AppendFsyncMode AppendFsync = AppendFsyncMode.EverySec;

@@ -192,18 +192,6 @@ public sealed partial class CinnabarServer
 
     // ---- keyspace notifications -------------------------------------------------------------------
 
-    private (string Text, NotifyFlags Flags)? _notifyCache;
-
-    /// <summary>notify-keyspace-events as flags, re-parsed only when the setting changes.</summary>
-    private NotifyFlags NotifyFlagsNow()
-    {
-        var text = Config.NotifyKeyspaceEvents;
-        if (_notifyCache is { } c && ReferenceEquals(c.Text, text)) return c.Flags;
-        NotifyKeyspaceEventsParser.TryParse(text, out var flags);
-        _notifyCache = (text, flags);
-        return flags;
-    }
-
     /// <summary>
     /// Redis' notifyKeyspaceEvent: when the event's class is enabled, publishes the event name on
     /// __keyspace@db__:key and the key on __keyevent@db__:event. Free when notifications are off.
@@ -211,8 +199,7 @@ public sealed partial class CinnabarServer
     public void NotifyKeyspaceEvent(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
     {
         KeyspaceEventHandlers?.Invoke(type, @event, key, db);
-        if (Config.NotifyKeyspaceEvents.Length == 0) return;
-        var flags = NotifyFlagsNow();
+        var flags = Config.NotifyKeyspaceEvents;
         if ((flags & type) == 0) return;
         var eventBytes = Encoding.ASCII.GetBytes(@event);
         if ((flags & NotifyFlags.Keyspace) != 0)

@@ -69,7 +69,7 @@ public sealed class PubSubClientTests
     [Fact]
     public async Task KeyspaceNotificationsForEachClass()
     {
-        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = "KEA");
+        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = NotifyFlags.Keyspace | NotifyFlags.Keyevent | NotifyFlags.All);
         using var sub = s.Raw();
         sub.Call("PSUBSCRIBE", "__key*__:*");
         using var c = s.Raw();
@@ -109,7 +109,7 @@ public sealed class PubSubClientTests
     [Fact]
     public async Task NewKeyAndKeyMissEventsOnlyWhenAskedFor()
     {
-        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = "Enm");
+        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = NotifyFlags.Keyevent | NotifyFlags.New | NotifyFlags.KeyMiss);
         using var sub = s.Raw();
         sub.Call("SUBSCRIBE", "__keyevent@0__:new", "__keyevent@0__:keymiss");
         sub.ReadReply();

@@ -22,6 +22,8 @@ public sealed class ConfigEnumDifferentialTests(DifferentialFixture f) : IClassF
                 ("maxmemory-policy", ["ALLKEYS-LFU", "volatile-ttl", "Volatile-Random", "lru", "allkeys-random", "volatile-lfu", "noeviction"]),
                 ("appendfsync", ["Always", "no", "sometimes", "EVERYSEC"]),
                 ("loglevel", ["WARNING", "debug", "loud", "verbose", "notice"]),
+                // held as flags: printed in Redis' canonical order, "A" for all the classes
+                ("notify-keyspace-events", ["Ex$", "KA", "glshzxetdKE", "mn", "dn", "An", "Q", "Elg$A", ""]),
             ];
             foreach (var (name, values) in cases)
                 foreach (var value in values)
@@ -37,7 +39,7 @@ public sealed class ConfigEnumDifferentialTests(DifferentialFixture f) : IClassF
         }
         finally
         {
-            p.Both("CONFIG", "SET", "maxmemory-policy", "noeviction", "appendfsync", "everysec", "loglevel", "notice");
+            p.Both("CONFIG", "SET", "maxmemory-policy", "noeviction", "appendfsync", "everysec", "loglevel", "notice", "notify-keyspace-events", "");
         }
     }
 }
