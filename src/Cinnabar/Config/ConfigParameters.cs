@@ -150,11 +150,11 @@ internal static partial class ConfigParameters
             new()
             {
                 Name = "client-output-buffer-limit", ArgCount = -1,
-                Get = c => c.ClientOutputBufferLimit,
+                Get = c => ClientOutputBufferLimits.Format(c.ClientOutputBufferLimit),
                 Setter = (c, a) =>
                 {
-                    var merged = ClientOutputBufferLimits.Merge(c.ClientOutputBufferLimit, string.Join(' ', a));
-                    if (merged is null) return "Wrong number of arguments in buffer limit configuration.";
+                    var merged = ClientOutputBufferLimits.Merge(c.ClientOutputBufferLimit, string.Join(' ', a), out var error);
+                    if (merged is null) return error;
                     c.ClientOutputBufferLimit = merged;
                     return null;
                 },
@@ -318,46 +318,52 @@ public static class NotifyKeyspaceEventsParser
 /// <summary>client-output-buffer-limit: "class hard soft seconds" triples for normal, replica and pubsub clients.</summary>
 public static class ClientOutputBufferLimits
 {
-    /// <summary>Merges new class settings into the current string; null when malformed.</summary>
-    public static string? Merge(string current, string update)
-    {
-        var cur = Parse(current)!;
-        var parts = update.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0 || parts.Length % 4 != 0) return null;
-        for (int i = 0; i < parts.Length; i += 4)
-        {
-            string cls = parts[i].ToLowerInvariant() switch { "normal" => "normal", "slave" or "replica" => "slave", "pubsub" => "pubsub", _ => "" };
-            if (cls == "") return null;
-            if (!ServerConfig.TryParseMemory(parts[i + 1], out long hard) || !ServerConfig.TryParseMemory(parts[i + 2], out long soft)
-                || !long.TryParse(parts[i + 3], out long secs) || hard < 0 || soft < 0 || secs < 0)
-                return null;
-            cur[cls] = (hard, soft, secs);
-        }
-        return string.Join(' ', new[] { "normal", "slave", "pubsub" }.Select(k => $"{k} {cur[k].Hard} {cur[k].Soft} {cur[k].Seconds}"));
-    }
-
-    /// <summary>The parsed limits of each client class, cached until the setting changes.</summary>
+    /// <summary>The limits of each client class: bytes (0: none) and the seconds a client may stay past the soft one.</summary>
     public sealed record Limits((long Hard, long Soft, long Seconds) Normal, (long Hard, long Soft, long Seconds) Replica, (long Hard, long Soft, long Seconds) PubSub);
 
-    private static (string Text, Limits Parsed)? _cache;
+    public static readonly Limits Default = new((0, 0, 0), (256L << 20, 64L << 20, 60), (32L << 20, 8L << 20, 60));
 
-    public static Limits Get(ServerConfig config)
-    {
-        var text = config.ClientOutputBufferLimit;
-        var cache = _cache;
-        if (cache is { } c && ReferenceEquals(c.Text, text)) return c.Parsed;
-        var d = Parse(text)!;
-        var parsed = new Limits(d.GetValueOrDefault("normal"), d.GetValueOrDefault("slave"), d.GetValueOrDefault("pubsub"));
-        _cache = (text, parsed);
-        return parsed;
-    }
+    public static Limits Get(ServerConfig config) => config.ClientOutputBufferLimit;
 
-    public static Dictionary<string, (long Hard, long Soft, long Seconds)>? Parse(string s)
+    /// <summary>As CONFIG GET and REWRITE print it (replicas under their old name, "slave").</summary>
+    public static string Format(Limits l) =>
+        FormattableString.Invariant($"normal {l.Normal.Hard} {l.Normal.Soft} {l.Normal.Seconds} slave {l.Replica.Hard} {l.Replica.Soft} {l.Replica.Seconds} pubsub {l.PubSub.Hard} {l.PubSub.Soft} {l.PubSub.Seconds}");
+
+    /// <summary>
+    /// <paramref name="current"/> with the classes named in <paramref name="update"/> replaced, all or nothing;
+    /// null and Redis' reason when malformed.
+    /// </summary>
+    public static Limits? Merge(Limits current, string update, out string? error)
     {
-        var parts = s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var d = new Dictionary<string, (long, long, long)>();
-        for (int i = 0; i + 3 < parts.Length; i += 4)
-            d[parts[i]] = (long.Parse(parts[i + 1]), long.Parse(parts[i + 2]), long.Parse(parts[i + 3]));
-        return d;
+        error = null;
+        var parts = update.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Length % 4 != 0)
+        {
+            error = "Wrong number of arguments in buffer limit configuration.";
+            return null;
+        }
+        for (int i = 0; i < parts.Length; i += 4)
+        {
+            string cls = parts[i].ToLowerInvariant();
+            if (cls is not ("normal" or "slave" or "replica" or "pubsub"))
+            {
+                error = "Invalid client class specified in buffer limit configuration.";
+                return null;
+            }
+            if (!ServerConfig.TryParseMemory(parts[i + 1], out long hard) || !ServerConfig.TryParseMemory(parts[i + 2], out long soft)
+                || !long.TryParse(parts[i + 3], out long secs) || hard < 0 || soft < 0 || secs < 0)
+            {
+                error = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+                return null;
+            }
+            var limit = (hard, soft, secs);
+            current = cls switch
+            {
+                "normal" => current with { Normal = limit },
+                "pubsub" => current with { PubSub = limit },
+                _ => current with { Replica = limit },
+            };
+        }
+        return current;
     }
 }

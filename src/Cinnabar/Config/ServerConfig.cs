@@ -59,7 +59,7 @@ public sealed class ServerConfig
     public int ReplDisklessSyncDelay = 5;
     public int ReplTimeout = 60;
     public int ReplPingReplicaPeriod = 10;
-    public string ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+    public ClientOutputBufferLimits.Limits ClientOutputBufferLimit = ClientOutputBufferLimits.Default;
     public int ListMaxListpackSize = -2;
     public int ListCompressDepth;
     public int HashMaxListpackEntries = 512;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Cinnabar.Config;
 using Cinnabar.EndToEnd.Infrastructure;
 using StackExchange.Redis;
 
@@ -45,7 +46,7 @@ public sealed class PubSubClientTests
     [Fact]
     public async Task SlowSubscriberIsDisconnectedAndThePublisherIsNotStalled()
     {
-        await using var s = new TestServer(c => c.ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 262144 1");
+        await using var s = new TestServer(c => c.ClientOutputBufferLimit = ClientOutputBufferLimits.Default with { PubSub = (1048576, 262144, 1) });
         using var slow = new TcpClient();
         slow.ReceiveBufferSize = 4096;
         slow.Connect("127.0.0.1", s.Port);

@@ -42,4 +42,23 @@ public sealed class ConfigEnumDifferentialTests(DifferentialFixture f) : IClassF
             p.Both("CONFIG", "SET", "maxmemory-policy", "noeviction", "appendfsync", "everysec", "loglevel", "notice", "notify-keyspace-events", "");
         }
     }
+
+    /// <summary>client-output-buffer-limit, held as numbers per class: merged and printed as Redis does.</summary>
+    [Fact]
+    public void ClientOutputBufferLimitsMergeAndPrintLikeRedis()
+    {
+        using var p = f.Pair();
+        try
+        {
+            foreach (var value in new[] { "replica 1mb 512kb 30", "pubsub 1 2 3 Normal 40mb 50mb 6", "slave 0 0 0", "normal 10 20", "bogus 1 2 3", "master 1 2 3", "normal x 1 1", "normal -1 0 0", "PUBSUB 1gb 1gb 1" })
+            {
+                p.Same("CONFIG", "SET", "client-output-buffer-limit", value);
+                p.Same("CONFIG", "GET", "client-output-buffer-limit");
+            }
+        }
+        finally
+        {
+            p.Both("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+        }
+    }
 }
