@@ -15,6 +15,9 @@ public enum AppendFsyncMode { EverySec, Always, No }
 /// <summary>supervised.</summary>
 public enum SupervisedMode { Upstart, Systemd, Auto, No }
 
+/// <summary>A client's class, as CLIENT KILL/LIST TYPE and client-output-buffer-limit name it.</summary>
+public enum ClientType { Normal, Replica, PubSub, Master }
+
 /// <summary>
 /// The words Redis reads and prints for an enumerated parameter, in Redis' order (the order its error message
 /// lists them in). Values are parsed case-insensitively and printed in lower case, as Redis does.
@@ -65,6 +68,10 @@ public static class ConfigEnums
 
     public static readonly ConfigEnumNames<SupervisedMode> SupervisedModes = new(
         ("upstart", SupervisedMode.Upstart), ("systemd", SupervisedMode.Systemd), ("auto", SupervisedMode.Auto), ("no", SupervisedMode.No));
+
+    /// <summary>Redis' getClientTypeByName: "slave" and "replica" are one class.</summary>
+    public static readonly ConfigEnumNames<ClientType> ClientTypes = new(
+        ("normal", ClientType.Normal), ("slave", ClientType.Replica), ("replica", ClientType.Replica), ("pubsub", ClientType.PubSub), ("master", ClientType.Master));
 
     public static string Name(this MaxMemoryPolicy policy) => MaxMemoryPolicies.NameOf(policy);
 

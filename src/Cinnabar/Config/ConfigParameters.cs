@@ -344,8 +344,7 @@ public static class ClientOutputBufferLimits
         }
         for (int i = 0; i < parts.Length; i += 4)
         {
-            string cls = parts[i].ToLowerInvariant();
-            if (cls is not ("normal" or "slave" or "replica" or "pubsub"))
+            if (!ConfigEnums.ClientTypes.TryParse(parts[i], out var cls) || cls == ClientType.Master)
             {
                 error = "Invalid client class specified in buffer limit configuration.";
                 return null;
@@ -359,8 +358,8 @@ public static class ClientOutputBufferLimits
             var limit = (hard, soft, secs);
             current = cls switch
             {
-                "normal" => current with { Normal = limit },
-                "pubsub" => current with { PubSub = limit },
+                ClientType.Normal => current with { Normal = limit },
+                ClientType.PubSub => current with { PubSub = limit },
                 _ => current with { Replica = limit },
             };
         }
