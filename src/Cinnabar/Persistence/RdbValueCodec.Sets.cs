@@ -6,14 +6,9 @@ namespace Cinnabar.Persistence;
 /// <summary>Sets: an intset blob for small integer sets, members otherwise; listpacks (Redis 7.2) and intsets on load.</summary>
 public static partial class RdbValueCodec
 {
-    /// <summary>The encodings Redis chose depend only on the object's own state, not on live config changes.</summary>
-    private static readonly ServerConfig DefaultConfig = new();
-
-    private static bool IsIntset(SetValue s) => s.GetEncoding(DefaultConfig) == "intset";
-
     private static void WriteSet(RdbOutput o, SetValue s)
     {
-        if (IsIntset(s))
+        if (s.IsIntset)
         {
             var values = new List<long>(s.Count);
             for (int p = 0; p < s.PositionEnd; p++)

@@ -25,7 +25,7 @@ public static partial class RdbValueCodec
         byte[] => RdbFormat.TypeString,
         ListValue => RdbFormat.TypeListQuicklist2,
         HashValue h => h.IsListpack ? RdbFormat.TypeHashListpack : RdbFormat.TypeHash,
-        SetValue s => IsIntset(s) ? RdbFormat.TypeSetIntset : RdbFormat.TypeSet,
+        SetValue s => s.IsIntset ? RdbFormat.TypeSetIntset : RdbFormat.TypeSet,
         SortedSetValue z => z.IsListpack ? RdbFormat.TypeZSetListpack : RdbFormat.TypeZSet2,
         StreamValue => RdbFormat.TypeStreamListpacks2,
         _ => throw Unserialisable(value),
