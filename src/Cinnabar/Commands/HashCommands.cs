@@ -109,37 +109,7 @@ public static class HashCommands
         }
     }
 
-    private static void HDel(Client c)
-    {
-        var key = c.Arg(1);
-        if (!c.TryWriteKey(key, out HashValue? hash)) return;
-        if (hash is null)
-        {
-            c.Reply.Integer(0);
-            return;
-        }
-        int deleted = 0;
-        bool keyRemoved = false;
-        for (int i = 2; i < c.ArgCount; i++)
-        {
-            if (!hash.Remove(c.Arg(i))) continue;
-            deleted++;
-            if (hash.Count == 0)
-            {
-                c.Db.Delete(key);
-                keyRemoved = true;
-                break;
-            }
-        }
-        if (deleted > 0)
-        {
-            c.KeyModified(key);
-            c.Notify(NotifyFlags.Hash, "hdel", key);
-            if (keyRemoved) c.Notify(NotifyFlags.Generic, "del", key);
-            c.Dirty(deleted);
-        }
-        c.Reply.Integer(deleted);
-    }
+    private static void HDel(Client c) => MemberRemoval.Remove<HashValue>(c, NotifyFlags.Hash, "hdel");
 
     private static void HLen(Client c)
     {

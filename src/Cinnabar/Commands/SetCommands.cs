@@ -56,37 +56,7 @@ public static class SetCommands
         c.Reply.Integer(added);
     }
 
-    private static void SRem(Client c)
-    {
-        var key = c.Arg(1);
-        if (!c.TryWriteKey(key, out SetValue? set)) return;
-        if (set is null)
-        {
-            c.Reply.Integer(0);
-            return;
-        }
-        int deleted = 0;
-        bool keyRemoved = false;
-        for (int i = 2; i < c.ArgCount; i++)
-        {
-            if (!set.Remove(c.Arg(i))) continue;
-            deleted++;
-            if (set.Count == 0)
-            {
-                c.Db.Delete(key);
-                keyRemoved = true;
-                break;
-            }
-        }
-        if (deleted > 0)
-        {
-            c.KeyModified(key);
-            c.Notify(NotifyFlags.Set, "srem", key);
-            if (keyRemoved) c.Notify(NotifyFlags.Generic, "del", key);
-            c.Dirty(deleted);
-        }
-        c.Reply.Integer(deleted);
-    }
+    private static void SRem(Client c) => MemberRemoval.Remove<SetValue>(c, NotifyFlags.Set, "srem");
 
     private static void SMembers(Client c)
     {
