@@ -89,19 +89,15 @@ public static class KeyCommands
         c.Reply.SimpleString(i < 0 ? "none"u8 : TypeBytes(c.Db.EntryAt(i).Value!));
     }
 
-    /// <summary>The TYPE name as cached bytes (no per-call encoding).</summary>
+    /// <summary>The TYPE name as constant bytes, chosen by the value's class (no per-call encoding or string compare).</summary>
     private static ReadOnlySpan<byte> TypeBytes(object value) => value switch
     {
         byte[] => "string"u8,
-        IRedisObject o => o.TypeName switch
-        {
-            "list" => "list"u8,
-            "hash" => "hash"u8,
-            "set" => "set"u8,
-            "zset" => "zset"u8,
-            "stream" => "stream"u8,
-            var other => System.Text.Encoding.ASCII.GetBytes(other),
-        },
+        ListValue => "list"u8,
+        HashValue => "hash"u8,
+        SetValue => "set"u8,
+        SortedSetValue => "zset"u8,
+        StreamValue => "stream"u8,
         _ => "none"u8,
     };
 

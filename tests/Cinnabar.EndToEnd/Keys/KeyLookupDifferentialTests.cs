@@ -43,6 +43,7 @@ public sealed class KeyLookupDifferentialTests(DifferentialFixture f) : IClassFi
             ["SINTERSTORE", "kl:dst", "kl:set", "kl:none:sinterstore"], ["SUNIONSTORE", "kl:dst", "kl:none:sunionstore", "kl:set"],
             ["SDIFFSTORE", "kl:dst", "kl:set", "kl:none:sdiffstore"], ["SINTERSTORE", "kl:dst", "kl:h"],
             ["SORT", "kl:l", "STORE", "kl:dst"], ["SORT", "kl:none:sortstore", "STORE", "kl:dst"],
+            ["TYPE", "kl:s"], ["TYPE", "kl:h"], ["TYPE", "kl:set"], ["TYPE", "kl:z"], ["TYPE", "kl:l"], ["TYPE", "kl:x"], ["TYPE", "kl:none:type"],
             ["XLEN", "kl:x"], ["XRANGE", "kl:none:xrange", "-", "+"], ["XINFO", "STREAM", "kl:s"],
             // writes: neither hits nor misses, whatever they find
             ["HSET", "kl:none:hset", "f", "1"], ["HDEL", "kl:none:hdel", "f"], ["HINCRBYFLOAT", "kl:s", "f", "1"],
