@@ -41,8 +41,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public CinnabarServer(ServerConfig config, ILoggerFactory? loggerFactory = null)
     {
         Config = config;
-        if (loggerFactory is null && config.LogLevel != "nothing")
-            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel, config.LogFile, config.Daemonize == "yes");
+        if (loggerFactory is null && config.LogLevel != LogVerbosity.Nothing)
+            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel, config.LogFile, config.Daemonize);
         Log = new ServerLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("cinnabar"));
         KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs() };
         Databases = new Database[config.Databases];
@@ -196,7 +196,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>pidfile (or the default one when daemonized), written before loading as Redis does.</summary>
     private void WritePidFile()
     {
-        var path = Config.PidFile != "" ? Config.PidFile : Config.Daemonize == "yes" ? DefaultPidFile : null;
+        var path = Config.PidFile != "" ? Config.PidFile : Config.Daemonize ? DefaultPidFile : null;
         if (path is null) return;
         try
         {

@@ -1,3 +1,4 @@
+using Cinnabar.Config;
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
@@ -81,19 +82,15 @@ public static class KeyCommands
         c.Reply.SimpleString(i < 0 ? "none"u8 : TypeBytes(c.Db.EntryAt(i).Value!));
     }
 
-    /// <summary>The TYPE name as cached bytes (no per-call encoding).</summary>
+    /// <summary>The TYPE name as constant bytes, chosen by the value's class (no per-call encoding or string compare).</summary>
     private static ReadOnlySpan<byte> TypeBytes(object value) => value switch
     {
         byte[] => "string"u8,
-        IRedisObject o => o.TypeName switch
-        {
-            "list" => "list"u8,
-            "hash" => "hash"u8,
-            "set" => "set"u8,
-            "zset" => "zset"u8,
-            "stream" => "stream"u8,
-            var other => System.Text.Encoding.ASCII.GetBytes(other),
-        },
+        ListValue => "list"u8,
+        HashValue => "hash"u8,
+        SetValue => "set"u8,
+        SortedSetValue => "zset"u8,
+        StreamValue => "stream"u8,
         _ => "none"u8,
     };
 
@@ -516,7 +513,7 @@ public static class KeyCommands
     private const string LfuSelectedIdle = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     private const string LfuNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
-    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.IsLfu();
 
     /// <summary>The value of the key in argument 2, or null after replying null (OBJECT's missing-key answer).</summary>
     private static object? ObjectLookup(Client c) => ObjectLookup(c, out _);
@@ -547,7 +544,7 @@ public static class KeyCommands
         Span<byte> canonical = stackalloc byte[RespNumbers.MaxInt64Chars];
         if (!canonical[..RespNumbers.FormatInt64(v, canonical)].SequenceEqual(s)) return false;
         var cfg = c.Server.Config;
-        bool lruOrLfu = cfg.MaxMemoryPolicy.EndsWith("-lru", StringComparison.Ordinal) || cfg.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+        bool lruOrLfu = cfg.MaxMemoryPolicy.IsLru() || cfg.MaxMemoryPolicy.IsLfu();
         return !(cfg.MaxMemory != 0 && lruOrLfu);
     }
 

@@ -1,5 +1,6 @@
 using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Commands;
@@ -35,16 +36,6 @@ public static class ListCommands
 
     // ---- lookups --------------------------------------------------------------------------------------
 
-    /// <summary>The list at <paramref name="key"/>, null when missing; false (after WRONGTYPE) for another type.</summary>
-    private static bool TryGet(Client c, ReadOnlySpan<byte> key, bool forRead, out ListValue? list)
-    {
-        int i = forRead ? c.Db.FindForRead(key) : c.Db.Find(key);
-        list = null;
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is ListValue l) { list = l; return true; }
-        c.WrongType();
-        return false;
-    }
 
     /// <summary>Bookkeeping after elements left a list: event, deletion when empty, WATCH, dirty.</summary>
     private static void ElementsRemoved(Client c, ReadOnlySpan<byte> key, bool head, ListValue list, long count)
@@ -115,7 +106,7 @@ public static class ListCommands
     internal static bool TryGetTimeout(Client c, int i, out long timeoutAtMs)
     {
         timeoutAtMs = 0;
-        if (!Strings.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
+        if (!Numerics.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
         {
             c.Reply.Error("ERR timeout is not a float or out of range");
             return false;
@@ -141,7 +132,7 @@ public static class ListCommands
     private static void Push(Client c, bool head, bool onlyIfExists)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null && onlyIfExists)
         {
             c.Reply.Integer(0);
@@ -168,7 +159,7 @@ public static class ListCommands
             return;
         }
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null)
         {
             if (hasCount) c.Reply.NullArray(); else c.Reply.Null();
@@ -193,21 +184,21 @@ public static class ListCommands
 
     private static void LLen(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         c.Reply.Integer(list?.Count ?? 0);
     }
 
     private static void LRange(Client c)
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null) { c.Reply.WriteRaw("*0\r\n"u8); return; }
         ReplyRange(c, list, start, end, reverse: false);
     }
 
     private static void LIndex(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null) { c.Reply.Null(); return; }
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
@@ -222,7 +213,7 @@ public static class ListCommands
     private static void LSet(Client c)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Error(Errors.NoSuchKey); return; }
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
@@ -245,7 +236,7 @@ public static class ListCommands
         else if (c.ArgIs(2, "before"u8)) after = false;
         else { c.SyntaxError(); return; }
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         var pivot = c.Arg(3);
         int at = -1;
@@ -269,7 +260,7 @@ public static class ListCommands
     {
         if (!c.TryGetLong(2, out long toRemove)) return;
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         bool fromTail = toRemove < 0;
         // As in C, negating the most negative count leaves it negative: no limit is ever reached.
@@ -292,7 +283,7 @@ public static class ListCommands
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Ok(); return; }
         long len = list.Count, ltrim, rtrim;
         if (start < 0) start = len + start;
@@ -353,7 +344,7 @@ public static class ListCommands
         // As in C, negating the most negative rank leaves it negative: every match then qualifies.
         if (fromTail) rank = unchecked(-rank);
 
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null)
         {
             if (count != -1) c.Reply.WriteRaw("*0\r\n"u8); else c.Reply.Null();
@@ -396,9 +387,9 @@ public static class ListCommands
     private static void MoveGeneric(Client c, bool fromHead, bool toHead)
     {
         var src = c.Arg(1);
-        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(src, out ListValue? list)) return;
         if (list is null || list.Count == 0) { c.Reply.Null(); return; }
-        if (!TryGet(c, c.Arg(2), forRead: false, out var dst)) return;
+        if (!c.TryWriteKey(c.Arg(2), out ListValue? dst)) return;
         var value = list.Pop(fromHead);
         PushMoved(c, c.Arg(2), dst, value, toHead);
         c.Notify(NotifyFlags.List, fromHead ? "lpop" : "rpop", src);
@@ -464,7 +455,7 @@ public static class ListCommands
         done = false;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var list)) return false;
+            if (!c.TryWriteKey(key, out ListValue? list)) return false;
             if (list is null || list.Count == 0) continue;
             PopRangeWithKey(c, key, list, head, count);
             done = true;
@@ -497,7 +488,7 @@ public static class ListCommands
         if (!TryGetTimeout(c, timeoutIndex, out long timeoutAt)) return;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var list)) return;
+            if (!c.TryWriteKey(key, out ListValue? list)) return;
             if (list is null || list.Count == 0) continue;
             if (count != -1) PopRangeWithKey(c, key, list, head, count);
             else PopOneWithKey(c, key, list, head);
@@ -536,7 +527,7 @@ public static class ListCommands
     private static void BlockingMove(Client c, bool fromHead, bool toHead, long timeoutAt, bool isBRPopLPush)
     {
         var src = c.Arg(1);
-        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(src, out ListValue? list)) return;
         if (list is null)
         {
             if (c.DenyBlocking) c.Reply.Null();
@@ -574,7 +565,7 @@ public static class ListCommands
             int i = c.Db.Find(key);
             if (i < 0 || c.Db.EntryAt(i).Value is not ListValue list || list.Count == 0) return false;
             // A destination of another type fails the waiting command with WRONGTYPE (it is still answered).
-            if (!TryGet(c, destination, forRead: false, out var dst)) return true;
+            if (!c.TryWriteKey(destination, out ListValue? dst)) return true;
             c.Server.Persistence.BeforeWriteKey(c.Db, destination);
             var value = list.Pop(fromHead);
             PushMoved(c, destination, dst, value, toHead);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Cinnabar.Config;
 
 namespace Cinnabar.Commands;
 
@@ -134,7 +135,7 @@ public static partial class ServerCommands
                 F("used_memory_scripts_human", "0B");
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", HumanBytes(s.Config.MaxMemory));
-                F("maxmemory_policy", s.Config.MaxMemoryPolicy);
+                F("maxmemory_policy", s.Config.MaxMemoryPolicy.Name());
                 F("allocator_frag_ratio", "1.00");
                 F("allocator_frag_bytes", 0);
                 F("allocator_rss_ratio", "1.00");

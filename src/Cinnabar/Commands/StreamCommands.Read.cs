@@ -1,5 +1,6 @@
 using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 
 namespace Cinnabar.Commands;
 
@@ -82,7 +83,7 @@ public static partial class StreamCommands
         {
             int keyArg = streamsArg + k, idArg = streamsArg + streamsCount + k;
             var key = c.Arg(keyArg);
-            if (!TryGetStream(c, key, true, out var s, out _)) return;
+            if (!c.TryReadKey(key, out StreamValue? s)) return;
             if (xreadgroup && (s is null || s.FindGroup(groupName) is null))
             {
                 ErrorWith(c, "NOGROUP No such key '", keyArg, "' or consumer group '", groupArg, "' in XREADGROUP with GROUP option");

@@ -1,5 +1,6 @@
 using Cinnabar.Commands.Strings;
 using Cinnabar.Keyspace;
+using Cinnabar.Numerics;
 
 namespace Cinnabar.Commands;
 
@@ -40,19 +41,17 @@ public static partial class StringCommands
 
     private static void Get(Client c)
     {
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Null(); return; }
-        if (c.Db.EntryAt(i).Value is byte[] v) c.Reply.Bulk(v);
-        else c.WrongType();
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) c.Reply.Null();
+        else c.Reply.Bulk(v);
     }
 
     /// <summary>Redis' getGenericCommand: replies the value or null; false (after WRONGTYPE) for other types.</summary>
     private static bool ReplyCurrentValue(Client c, ReadOnlySpan<byte> key)
     {
-        int i = c.Db.FindForRead(key);
-        if (i < 0) { c.Reply.Null(); return true; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return false; }
-        c.Reply.Bulk(v);
+        if (!c.TryReadKey(key, out byte[]? v)) return false;
+        if (v is null) c.Reply.Null();
+        else c.Reply.Bulk(v);
         return true;
     }
 
@@ -305,10 +304,8 @@ public static partial class StringCommands
 
     private static void StrLen(Client c)
     {
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Integer(0); return; }
-        if (c.Db.EntryAt(i).Value is byte[] v) c.Reply.Integer(v.Length);
-        else c.WrongType();
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        c.Reply.Integer(v?.Length ?? 0);
     }
 
     private static void Incr(Client c) => IncrDecr(c, 1);
@@ -403,9 +400,8 @@ public static partial class StringCommands
     private static void GetRange(Client c)
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
         long len = v.Length;
         if (start < 0 && end < 0 && start > end) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
         if (start < 0) start = len + start;

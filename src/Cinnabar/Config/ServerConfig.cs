@@ -17,23 +17,23 @@ public sealed class ServerConfig
     public int MaxClients = 10000;
     public string? ReplicaOfHost;
     public int ReplicaOfPort;
-    public string LogLevel = "notice";
+    public LogVerbosity LogLevel = LogVerbosity.Notice;
     public string LogFile = "";
     public int Hz = 10;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
-    public string EnableDebugCommand = "no";
+    public ProtectedAction EnableDebugCommand = ProtectedAction.No;
     public long MaxMemory;
-    public string MaxMemoryPolicy = "noeviction";
+    public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;
     public string RequirePass = "";
     public bool ProtectedMode = true;
-    public string NotifyKeyspaceEvents = "";
+    public NotifyFlags NotifyKeyspaceEvents;
     public bool AppendOnly;
     public string AppendFilename = "appendonly.aof";
-    public string AppendFsync = "everysec";
+    public AppendFsyncMode AppendFsync = AppendFsyncMode.EverySec;
     public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
     public bool ReplicaReadOnly = true;
     public bool ReplicaServeStaleData = true;
@@ -46,7 +46,7 @@ public sealed class ServerConfig
     public bool LazyFreeLazyUserDel;
     public bool LazyFreeLazyUserFlush;
     public bool LazyFreeLazyServerDel;
-    public string Daemonize = "no";
+    public bool Daemonize;
     public string PidFile = "";
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
@@ -59,7 +59,7 @@ public sealed class ServerConfig
     public int ReplDisklessSyncDelay = 5;
     public int ReplTimeout = 60;
     public int ReplPingReplicaPeriod = 10;
-    public string ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+    public ClientOutputBufferLimits.Limits ClientOutputBufferLimit = ClientOutputBufferLimits.Default;
     public int ListMaxListpackSize = -2;
     public int ListCompressDepth;
     public int HashMaxListpackEntries = 512;
@@ -74,8 +74,8 @@ public sealed class ServerConfig
     public int MaxMemorySamples = 5;
     public string AclFile = "";
     public bool ClusterEnabled;
-    public string SupervisedMode = "no";
-    public string Syslog = "no";
+    public SupervisedMode SupervisedMode = SupervisedMode.No;
+    public bool Syslog;
     /// <summary>Path of a Unix domain socket to listen on as well ("" = none) and its permissions (octal, 0 = umask's).</summary>
     public string UnixSocket = "";
     public int UnixSocketPerm;

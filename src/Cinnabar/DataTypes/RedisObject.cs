@@ -24,6 +24,15 @@ public interface IRedisObject
     long MemoryUsage(int samples);
 }
 
+/// <summary>A hash or a set: members (fields) removed by name, as HDEL and SREM do.</summary>
+public interface IRemovableMembers
+{
+    int Count { get; }
+
+    /// <summary>Removes <paramref name="member"/>; false when it was not there.</summary>
+    bool Remove(ReadOnlySpan<byte> member);
+}
+
 /// <summary>Helpers over stored values of any type.</summary>
 public static class RedisValue
 {

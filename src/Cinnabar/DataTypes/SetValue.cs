@@ -18,7 +18,7 @@ namespace Cinnabar.DataTypes;
 /// </list>
 /// Conversions go one way (intset or packed to hashtable, intset to packed), as in Redis.
 /// </summary>
-public sealed class SetValue : IRedisObject, IPositionalCollection
+public sealed class SetValue : IRedisObject, IPositionalCollection, IRemovableMembers
 {
     public const int PackedMaxEntries = 128;
     public const int PackedMaxBytes = 64;

@@ -239,8 +239,8 @@ public sealed class Dispatcher
 
     private bool IsDebugAllowed(Client c) => _server.Config.EnableDebugCommand switch
     {
-        "yes" => true,
-        "local" => c is ClientConnection conn && (conn.IsUnixSocket || conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address)),
+        Config.ProtectedAction.Yes => true,
+        Config.ProtectedAction.Local => c is ClientConnection conn && (conn.IsUnixSocket || conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address)),
         _ => (c.Flags & ClientFlags.Fake) != 0,
     };
 

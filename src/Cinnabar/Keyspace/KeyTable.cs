@@ -290,20 +290,11 @@ public sealed class KeyTable
     public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
     {
         if (_count == 0) return 0; // as dictScan: an empty table ends the iteration at once
-        if (_oldBuckets is not { } old)
-        {
-            ulong mask = (ulong)_buckets.Length - 1;
-            VisitChain(_buckets[(int)(cursor & mask)], ref visitor);
-            return NextCursor(cursor, mask);
-        }
-        ulong m0 = (ulong)old.Length - 1, m1 = (ulong)_buckets.Length - 1;
-        VisitChain(old[(int)(cursor & m0)], ref visitor);
-        do
-        {
-            VisitChain(_buckets[(int)(cursor & m1)], ref visitor);
-            cursor = NextCursor(cursor, m1);
-        } while ((cursor & (m0 ^ m1)) != 0);
-        return cursor;
+        var old = _oldBuckets;
+        var step = new ScanCursor(cursor, _buckets.Length, old?.Length ?? 0);
+        while (step.MoveNext(out bool inOld, out int bucket))
+            VisitChain(inOld ? old![bucket] : _buckets[bucket], ref visitor);
+        return step.Next;
     }
 
     private void VisitChain<TVisitor>(int head, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
@@ -316,23 +307,6 @@ public sealed class KeyTable
             visitor.Visit(i, ref e);
             i = next;
         }
-    }
-
-    /// <summary>Increments the cursor's bits under <paramref name="mask"/> from the top (reverse binary).</summary>
-    private static ulong NextCursor(ulong cursor, ulong mask)
-    {
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
-    }
-
-    private static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
     }
 
     /// <summary>A random occupied entry index, or -1 when empty. Uniform over slots, retried on free ones.</summary>

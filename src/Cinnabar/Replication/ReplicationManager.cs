@@ -10,7 +10,7 @@ namespace Cinnabar.Replication;
 public sealed class ReplicaInfo
 {
     public required ClientConnection Connection { get; init; }
-    public string State = "wait_bgsave";
+    public ReplicaState State = ReplicaState.WaitBgsave;
     public int ListeningPort;
     public string? AnnouncedIp;
     public long AckOffset;
@@ -69,7 +69,7 @@ public sealed partial class ReplicationManager
 
     /// <summary>True when anything consumes the stream (a backlog exists or replicas are attached).</summary>
     /// <summary>A replica whose link to its master is up (master_link_status:up).</summary>
-    public bool LinkUp => Link is { State: "connected" };
+    public bool LinkUp => Link is { State: MasterLinkState.Connected };
 
     public bool HasStreamConsumers => _backlog is not null || _replicas.Count > 0;
 
@@ -167,7 +167,7 @@ public sealed partial class ReplicationManager
     {
         if (c is not ClientConnection conn) { c.Reply.Error("ERR Replication needs a network client"); return; }
         if ((c.Flags & ClientFlags.Replica) != 0) return; // already a replica: ignore
-        if (IsReplica && Link!.State != "connected")
+        if (IsReplica && Link!.State != MasterLinkState.Connected)
         {
             c.Reply.Error("NOMASTERLINK Can't SYNC while not connected with my master");
             return;
@@ -186,7 +186,7 @@ public sealed partial class ReplicationManager
             (replId == ReplId || (replId == ReplId2 && offset <= SecondReplOffset)) && _backlog.Covers(offset))
         {
             c.Flags |= ClientFlags.Replica;
-            info.State = "online";
+            info.State = ReplicaState.Online;
             info.PendingStream = null;
             info.AckTimeMs = Keyspace.KeyspaceState.WallClockMs();
             AddReplica(info);
@@ -245,7 +245,7 @@ public sealed partial class ReplicationManager
                 }
                 var pending = info.PendingStream!;
                 info.PendingStream = null;
-                info.State = "online";
+                info.State = ReplicaState.Online;
                 info.AckTimeMs = Keyspace.KeyspaceState.WallClockMs();
                 conn.TryWriteFromOutside((rdb, pending), static (buf, s) =>
                 {
@@ -341,12 +341,12 @@ public sealed partial class ReplicationManager
             sb.Append("role:slave\r\n");
             sb.Append($"master_host:{Link.Host}\r\n");
             sb.Append($"master_port:{Link.Port}\r\n");
-            sb.Append($"master_link_status:{(Link.State == "connected" ? "up" : "down")}\r\n");
-            sb.Append($"master_last_io_seconds_ago:{(Link.State == "connected" ? Math.Max(0, (now - Link.LastIoMs) / 1000) : -1)}\r\n");
-            sb.Append($"master_sync_in_progress:{(Link.State == "sync" ? 1 : 0)}\r\n");
+            sb.Append($"master_link_status:{(Link.State == MasterLinkState.Connected ? "up" : "down")}\r\n");
+            sb.Append($"master_last_io_seconds_ago:{(Link.State == MasterLinkState.Connected ? Math.Max(0, (now - Link.LastIoMs) / 1000) : -1)}\r\n");
+            sb.Append($"master_sync_in_progress:{(Link.State == MasterLinkState.Sync ? 1 : 0)}\r\n");
             sb.Append($"slave_read_repl_offset:{MasterReplOffset}\r\n");
             sb.Append($"slave_repl_offset:{MasterReplOffset}\r\n");
-            if (Link.State != "connected")
+            if (Link.State != MasterLinkState.Connected)
                 sb.Append($"master_link_down_since_seconds:{(Link.DownSinceMs == 0 ? -1 : (now - Link.DownSinceMs) / 1000)}\r\n");
             sb.Append("slave_priority:100\r\n");
             sb.Append($"slave_read_only:{(_server.Config.ReplicaReadOnly ? 1 : 0)}\r\n");
@@ -357,7 +357,7 @@ public sealed partial class ReplicationManager
         for (int i = 0; i < online.Count; i++)
         {
             var r = online[i];
-            sb.Append($"slave{i}:ip={r.Ip},port={r.ListeningPort},state={r.State},offset={r.AckOffset},lag={(r.AckTimeMs == 0 ? 0 : (now - r.AckTimeMs) / 1000)}\r\n");
+            sb.Append($"slave{i}:ip={r.Ip},port={r.ListeningPort},state={r.State.InfoName()},offset={r.AckOffset},lag={(r.AckTimeMs == 0 ? 0 : (now - r.AckTimeMs) / 1000)}\r\n");
         }
         sb.Append("master_failover_state:no-failover\r\n");
         sb.Append($"master_replid:{ReplId}\r\n");
@@ -379,7 +379,7 @@ public sealed partial class ReplicationManager
             r.ArrayHeader(3);
             r.Bulk("master"u8);
             r.Integer(MasterReplOffset);
-            var online = _replicas.Where(x => x.State == "online").ToList();
+            var online = _replicas.Where(x => x.State == ReplicaState.Online).ToList();
             r.ArrayHeader(online.Count);
             foreach (var x in online)
             {
@@ -394,8 +394,8 @@ public sealed partial class ReplicationManager
         r.Bulk("slave"u8);
         r.Bulk(Link.Host);
         r.Integer(Link.Port);
-        r.Bulk(Link.State == "connecting" ? "connecting" : Link.State);
-        r.Integer(Link.State == "connected" ? MasterReplOffset : -1);
+        r.Bulk(Link.State.RoleName());
+        r.Integer(Link.State == MasterLinkState.Connected ? MasterReplOffset : -1);
     }
 
     // ---- becoming a replica or a master ---------------------------------------------------------

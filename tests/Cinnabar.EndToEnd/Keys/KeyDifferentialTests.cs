@@ -279,7 +279,7 @@ public sealed class KeyDifferentialTests(DifferentialFixture f) : IClassFixture<
     private void SetPolicy(DiffPair p, string policy)
     {
         p.Redis.Call("CONFIG", "SET", "maxmemory-policy", policy);
-        lock (f.Cinnabar.Server.ExecLock) f.Cinnabar.Server.Config.MaxMemoryPolicy = policy;
+        lock (f.Cinnabar.Server.ExecLock) Assert.Null(f.Cinnabar.Server.Config.Apply("maxmemory-policy", [policy], atStartup: false));
     }
 
     [Fact]

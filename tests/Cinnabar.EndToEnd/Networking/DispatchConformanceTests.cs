@@ -98,7 +98,7 @@ public sealed class DispatchConformanceTests(DifferentialFixture f) : IClassFixt
     [Fact]
     public async Task OutputLimitStopsAPipelinedBatchAsRepliesGrow()
     {
-        await using var s = new TestServer(c => c.ClientOutputBufferLimit = "normal 4194304 2097152 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+        await using var s = new TestServer(c => Assert.Null(c.Apply("client-output-buffer-limit", ["normal 4mb 2mb 10"], atStartup: true)));
         using var setup = s.Raw();
         setup.Call("SET", "ol:mb", new string('v', 1 << 20));
         setup.Call("CONFIG", "RESETSTAT");

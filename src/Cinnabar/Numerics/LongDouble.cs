@@ -1,11 +1,11 @@
 using System.Numerics;
 
-namespace Cinnabar.Commands.Strings;
+namespace Cinnabar.Numerics;
 
 /// <summary>
-/// A software model of the x87 80-bit <c>long double</c> that Redis uses for INCRBYFLOAT: a 64-bit
+/// A software model of the x87 80-bit <c>long double</c> that Redis uses for INCRBYFLOAT and HINCRBYFLOAT (and blocking timeouts): a 64-bit
 /// significand, exponents down to the subnormal limit 2^-16445, round-to-nearest-even on every operation.
-/// Only what INCRBYFLOAT needs exists: strtold-compatible parsing, addition and glibc's "%.17Lf".
+/// Only what those need exists: strtold-compatible parsing, addition and glibc's "%.17Lf".
 /// Every result is computed exactly (128-bit integers for everyday magnitudes, <see cref="BigInteger"/>
 /// otherwise) and rounded once, which is what the hardware and glibc's correctly rounded strtold/printf do,
 /// so results are bit-identical.
