@@ -16,6 +16,18 @@ public interface IKeyspaceObserver
 }
 
 /// <summary>
+/// Told when a stream leaves a database (deleted, expired, overwritten, flushed): clients blocked in
+/// XREADGROUP on it are answered -UNBLOCKED, as Redis' signalDeletedKeyAsReady and signalFlushedDb do.
+/// </summary>
+public interface IKeyRemovalObserver
+{
+    void OnStreamRemoved(Database db, byte[] key);
+
+    /// <summary>Every key of <paramref name="db"/> is about to go (FLUSHDB, FLUSHALL, a full resync, DEBUG RELOAD).</summary>
+    void OnDatabaseCleared(Database db);
+}
+
+/// <summary>
 /// One numbered database (SELECT n): a key table plus expiry bookkeeping. All access happens under the
 /// server's execution lock, so nothing here is synchronised.
 /// </summary>
@@ -122,6 +134,7 @@ public sealed class Database
                 e.ExpireAt = 0;
                 ExpiresCount--;
             }
+            if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
             e.Value = value;
             e.LruSeconds = LruClock;
             return i;
@@ -171,7 +184,9 @@ public sealed class Database
 
     public void RemoveAt(int index)
     {
-        if (_table.EntryAt(index).ExpireAt != 0) ExpiresCount--;
+        ref KeyEntry e = ref _table.EntryAt(index);
+        if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
+        if (e.ExpireAt != 0) ExpiresCount--;
         _table.RemoveAt(index);
     }
 
@@ -195,6 +210,7 @@ public sealed class Database
 
     public void Clear()
     {
+        if (_table.Count > 0) _keyspace.Removals?.OnDatabaseCleared(this);
         _table = new KeyTable();
         ExpiresCount = 0;
         ExpireCursor = 0;
@@ -301,6 +317,7 @@ public sealed class KeyspaceState
     /// <summary>Set while our master's replication stream executes: expired keys stay visible to it.</summary>
     public bool ObeyMaster;
     public IKeyspaceObserver? Observer;
+    public IKeyRemovalObserver? Removals;
 
     public static long WallClockMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }
