@@ -227,9 +227,10 @@ public static class KeyCommands
         {
             if (nx) { c.Reply.Integer(0); return; }
         }
+        var hint = e.StringHint;
         // Remove the source first: its index is no longer valid once the destination is added.
         db.RemoveAt(db.Find(src));
-        db.Add(c.ArgArray(2), value, expireAt);
+        db.EntryAt(db.Add(c.ArgArray(2), value, expireAt)).StringHint = hint; // the same object, as in Redis
         c.KeyModified(src);
         c.KeyModified(dst);
         c.Notify(NotifyFlags.Generic, "rename_from", src);
@@ -294,7 +295,8 @@ public static class KeyCommands
             if (!replace) { c.Reply.Integer(0); return; }
             dst.Delete(newKey);
         }
-        dst.Add(c.ArgArray(2), RedisValue.DeepClone(value), expireAt);
+        var hint = e.StringHint; // Redis' dupStringObject keeps the encoding
+        dst.EntryAt(dst.Add(c.ArgArray(2), RedisValue.DeepClone(value), expireAt)).StringHint = hint;
         c.Server.SignalModifiedKey(dst, newKey);
         c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "copy_to", newKey, dst.Id);
         c.Server.Blocking.SignalKeyReady(dst, newKey);
@@ -317,9 +319,10 @@ public static class KeyCommands
         var keyBytes = e.Key!;
         object value = e.Value!;
         long expireAt = e.ExpireAt;
+        var hint = e.StringHint;
         src.RemoveAt(i);
         // The key's bytes move with it: the source table no longer references them.
-        dst.Add(keyBytes, value, expireAt);
+        dst.EntryAt(dst.Add(keyBytes, value, expireAt)).StringHint = hint;
         c.Server.SignalModifiedKey(src, key);
         c.Server.SignalModifiedKey(dst, key);
         c.Server.NotifyKeyspaceEvent(NotifyFlags.Generic, "move_from", key, src.Id);
@@ -539,17 +542,18 @@ public static class KeyCommands
 
     private static void ObjectEncoding(Client c)
     {
-        var value = ObjectLookup(c);
-        if (value is not null) c.Reply.Bulk(RedisValue.Encoding(value, c.Server.Config));
+        var value = ObjectLookup(c, out int i);
+        if (value is not null) c.Reply.Bulk(RedisValue.Encoding(c.Db.EntryAt(i), c.Server.Config));
     }
 
     /// <summary>
     /// Redis stores small non-negative integers (below 10000) as shared objects with an "infinite" refcount,
     /// unless maxmemory with an LRU/LFU policy needs per-key access data.
     /// </summary>
-    private static bool IsSharedInteger(Client c, object value)
+    private static bool IsSharedInteger(Client c, in KeyEntry entry)
     {
-        if (value is not byte[] s || s.Length is 0 or > 4) return false;
+        // Raw (APPEND, SETRANGE...) and INCRBYFLOAT's strings are objects of their own.
+        if (entry.Value is not byte[] s || s.Length is 0 or > 4 || entry.StringHint != StringHint.FromBytes) return false;
         if (!RespNumbers.TryParseInt64(s, out long v) || v is < 0 or >= 10000) return false;
         Span<byte> canonical = stackalloc byte[RespNumbers.MaxInt64Chars];
         if (!canonical[..RespNumbers.FormatInt64(v, canonical)].SequenceEqual(s)) return false;
@@ -560,17 +564,17 @@ public static class KeyCommands
 
     private static void ObjectRefCount(Client c)
     {
-        var value = ObjectLookup(c);
-        if (value is not null) c.Reply.Integer(IsSharedInteger(c, value) ? int.MaxValue : 1);
+        var value = ObjectLookup(c, out int i);
+        if (value is not null) c.Reply.Integer(IsSharedInteger(c, c.Db.EntryAt(i)) ? int.MaxValue : 1);
     }
 
     private static void ObjectFreq(Client c)
     {
-        var value = ObjectLookup(c);
+        var value = ObjectLookup(c, out int i);
         if (value is null) return;
         if (!IsLfu(c)) { c.Reply.Error(LfuNotSelected); return; }
         // Access frequency is not tracked: a key reports Redis' initial counter (shared integers 0).
-        c.Reply.Integer(IsSharedInteger(c, value) ? 0 : 5);
+        c.Reply.Integer(IsSharedInteger(c, c.Db.EntryAt(i)) ? 0 : 5);
     }
 
     private static void ObjectIdleTime(Client c)

@@ -34,17 +34,18 @@ public static class RedisValue
         _ => "none",
     };
 
-    /// <summary>OBJECT ENCODING of a value: strings are "int", "embstr" (up to 44 bytes) or "raw" as in Redis.</summary>
-    public static string Encoding(object value, ServerConfig config) => value switch
+    /// <summary>OBJECT ENCODING of a key's value: strings are "int", "embstr" (up to 44 bytes) or "raw" as in Redis.</summary>
+    public static string Encoding(in Keyspace.KeyEntry entry, ServerConfig config) => entry.Value switch
     {
-        byte[] s => StringEncoding(s),
+        byte[] s => StringEncoding(s, entry.StringHint),
         IRedisObject o => o.GetEncoding(config),
         _ => "unknown",
     };
 
-    public static string StringEncoding(byte[] s)
+    public static string StringEncoding(byte[] s, Keyspace.StringHint hint = Keyspace.StringHint.FromBytes)
     {
-        if (s.Length <= 20 && Protocol.RespNumbers.TryParseInt64(s, out _)) return "int";
+        if (hint == Keyspace.StringHint.Raw) return "raw";
+        if (hint == Keyspace.StringHint.FromBytes && s.Length <= 20 && Protocol.RespNumbers.TryParseInt64(s, out _)) return "int";
         return s.Length <= 44 ? "embstr" : "raw";
     }
 

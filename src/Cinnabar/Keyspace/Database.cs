@@ -137,6 +137,7 @@ public sealed class Database
             if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
             e.Value = value;
             e.LruSeconds = LruClock;
+            e.StringHint = StringHint.FromBytes;
             return i;
         }
         i = Touch(_table.Add(key.ToArray(), hash, value));
