@@ -526,7 +526,7 @@ public static class KeyCommands
     private const string LfuSelectedIdle = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     private const string LfuNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
-    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+    private static bool IsLfu(Client c) => c.Server.Config.LfuPolicy;
 
     /// <summary>The value of the key in argument 2, or null after replying null (OBJECT's missing-key answer).</summary>
     private static object? ObjectLookup(Client c) => ObjectLookup(c, out _);
@@ -573,8 +573,10 @@ public static class KeyCommands
         var value = ObjectLookup(c, out int i);
         if (value is null) return;
         if (!IsLfu(c)) { c.Reply.Error(LfuNotSelected); return; }
-        // Access frequency is not tracked: a key reports Redis' initial counter (shared integers 0).
-        c.Reply.Integer(IsSharedInteger(c, c.Db.EntryAt(i)) ? 0 : 5);
+        ref KeyEntry e = ref c.Db.EntryAt(i);
+        // Redis' shared integers carry one counter for all their keys, decayed to 0 unless used within the
+        // minute; Cinnabar counts per key and reports them as Redis usually shows them.
+        c.Reply.Integer(IsSharedInteger(c, e) ? 0 : Lfu.Counter(e.LruSeconds, c.Server.KeyspaceState.NowMs, c.Server.Config.LfuDecayTime));
     }
 
     private static void ObjectIdleTime(Client c)

@@ -141,6 +141,7 @@ public static class PersistenceCommands
         }
         int index = db.Add(key, value);
         if (ttl != 0) db.SetExpire(index, ttl);
+        db.SetAccess(index, freq, idle);
         c.KeyModified(key);
         c.Notify(NotifyFlags.Generic, "restore", key);
         c.Dirty();

@@ -66,8 +66,6 @@ internal static partial class ConfigParameters
             Passive("latency-tracking", "yes", Kind.Bool, null),
             Passive("latency-tracking-info-percentiles", "50 99 99.9", Kind.Text, null),
             Passive("lazyfree-lazy-eviction", "no", Kind.Bool, null),
-            Passive("lfu-decay-time", "1", Kind.Int, null),
-            Passive("lfu-log-factor", "10", Kind.Int, null),
             Passive("maxmemory-clients", "0", Kind.Memory, null),
             Passive("maxmemory-eviction-tenacity", "10", Kind.Int, null),
             Passive("min-replicas-max-lag", "10", Kind.Int, null, "min-slaves-max-lag"),

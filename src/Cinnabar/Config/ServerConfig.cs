@@ -24,7 +24,20 @@ public sealed class ServerConfig
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
     public string EnableDebugCommand = "no";
     public long MaxMemory;
-    public string MaxMemoryPolicy = "noeviction";
+    public string MaxMemoryPolicy
+    {
+        get => _maxMemoryPolicy;
+        set
+        {
+            _maxMemoryPolicy = value;
+            LfuPolicy = value.EndsWith("-lfu", StringComparison.Ordinal);
+        }
+    }
+    private string _maxMemoryPolicy = "noeviction";
+    /// <summary>An LFU maxmemory policy: key accesses update LFU counters instead of the LRU clock.</summary>
+    public bool LfuPolicy { get; private set; }
+    public int LfuLogFactor = 10;
+    public int LfuDecayTime = 1;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;

@@ -88,7 +88,7 @@ public sealed class Database
             ref KeyEntry e = ref _table.EntryAt(i);
             long exp = e.ExpireAt;
             if (exp != 0 && exp <= Now && ExpireIfAllowed(i)) return -1;
-            if (touch) e.LruSeconds = LruClock;
+            if (touch) Accessed(ref e);
         }
         return i;
     }
@@ -136,7 +136,8 @@ public sealed class Database
             }
             if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
             e.Value = value;
-            e.LruSeconds = LruClock;
+            // A new object: the LRU clock now; an LFU counter stays with the key (Redis' dbOverwrite).
+            if (_keyspace.Config is not { LfuPolicy: true }) e.LruSeconds = LruClock;
             e.StringHint = StringHint.FromBytes;
             return i;
         }
@@ -147,8 +148,35 @@ public sealed class Database
 
     private int Touch(int index)
     {
-        _table.EntryAt(index).LruSeconds = LruClock;
+        _table.EntryAt(index).LruSeconds = _keyspace.Config is { LfuPolicy: true } ? Lfu.New(Now) : LruClock;
         return index;
+    }
+
+    /// <summary>Records an access: the LRU clock, or with an LFU policy Redis' updateLFU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Accessed(ref KeyEntry e)
+    {
+        var config = _keyspace.Config;
+        e.LruSeconds = config is { LfuPolicy: true } ? Lfu.Accessed(e.LruSeconds, Now, config) : LruClock;
+    }
+
+    /// <summary>
+    /// Redis' objectSetLRUOrLFU (RESTORE IDLETIME/FREQ): with an LFU policy the counter <paramref name="freq"/>,
+    /// otherwise an access <paramref name="idleSeconds"/> ago on the wrapping 24-bit clock; -1 leaves it.
+    /// </summary>
+    public void SetAccess(int index, long freq, long idleSeconds)
+    {
+        ref KeyEntry e = ref _table.EntryAt(index);
+        if (_keyspace.Config is { LfuPolicy: true })
+        {
+            if (freq >= 0) e.LruSeconds = Lfu.Of(Now, (int)freq);
+        }
+        else if (idleSeconds >= 0)
+        {
+            long at = LruClock - idleSeconds;
+            if (at < 0) at += LruClockMax; // once, as Redis; the 24-bit field keeps the low bits
+            e.LruSeconds = (int)(at & LruClockMax);
+        }
     }
 
     /// <summary>Adds a key that <see cref="Find"/> just reported missing.</summary>
@@ -319,6 +347,8 @@ public sealed class KeyspaceState
     public bool ObeyMaster;
     public IKeyspaceObserver? Observer;
     public IKeyRemovalObserver? Removals;
+    /// <summary>The server's configuration (the LFU policy and parameters that key accesses follow).</summary>
+    public Config.ServerConfig? Config;
 
     public static long WallClockMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }
