@@ -550,7 +550,7 @@ public static class KeyCommands
     /// Redis stores small non-negative integers (below 10000) as shared objects with an "infinite" refcount,
     /// unless maxmemory with an LRU/LFU policy needs per-key access data.
     /// </summary>
-    private static bool IsSharedInteger(Client c, in KeyEntry entry)
+    internal static bool IsSharedInteger(Client c, in KeyEntry entry)
     {
         // Raw (APPEND, SETRANGE...) and INCRBYFLOAT's strings are objects of their own.
         if (entry.Value is not byte[] s || s.Length is 0 or > 4 || entry.StringHint != StringHint.FromBytes) return false;

@@ -63,6 +63,8 @@ public sealed class ServerConfig
     public string PidFile = "";
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
+    /// <summary>DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load without their CRC checked.</summary>
+    public bool SkipChecksumValidation;
     /// <summary>Whether the cron finishes key-table rehashing that writes left half done (Redis' activerehashing).</summary>
     public bool ActiveRehashing = true;
     public bool StopWritesOnBgsaveError = true;

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Runtime;
 using System.Diagnostics;
 using Cinnabar.Commands;
@@ -222,7 +223,9 @@ public sealed class PersistenceManager
     // ---- loading ----------------------------------------------------------------------------------
 
     /// <summary>Loads the dump file if it exists. Throws with a clear message when it is damaged; never changes the file.</summary>
-    public void LoadAtStartup()
+    /// <param name="refuseDuplicates">DEBUG RELOAD NOFLUSH without MERGE: a key already present fails the load
+    /// (Redis stops the server there); otherwise the file's value replaces it.</param>
+    public void LoadAtStartup(bool refuseDuplicates = false)
     {
         var path = RdbPath;
         if (!File.Exists(path)) return;
@@ -242,6 +245,8 @@ public sealed class PersistenceManager
                         expired++;
                         return;
                     }
+                    if (refuseDuplicates && _server.Databases[db].Find(key, touch: false) >= 0)
+                        throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db}");
                     _server.Databases[db].Add(key, value, expireAt);
                     loaded++;
                 }, (db, keys) => _server.Databases[db].Reserve(keys));

@@ -118,7 +118,7 @@ public static class RdbFile
                         {
                             ulong computed = input.CurrentCrc();
                             ulong stored = input.ReadUInt64LE();
-                            if (stored != 0 && config.RdbChecksum && stored != computed)
+                            if (stored != 0 && config.RdbChecksum && !config.SkipChecksumValidation && stored != computed)
                                 throw new RdbFormatException("Wrong RDB checksum. Aborting now.");
                         }
                         return result;
