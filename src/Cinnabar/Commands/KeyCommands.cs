@@ -52,14 +52,23 @@ public static class KeyCommands
 
     // ---- existence and deletion -----------------------------------------------------------------
 
-    /// <summary>DEL and UNLINK (values are garbage collected either way, so UNLINK's laziness is moot).</summary>
+    /// <summary>
+    /// DEL and UNLINK. Either way the value is only dropped here and the collector reclaims it in the
+    /// background, so neither walks a large value under the lock; UNLINK (and DEL with lazyfree-lazy-user-del)
+    /// counts the values Redis would free on its lazyfree thread.
+    /// </summary>
     private static void Del(Client c)
     {
         long deleted = 0;
+        bool lazy = c.ArgIs(0, "unlink"u8) || c.Server.Config.LazyFreeLazyUserDel;
         for (int j = 1; j < c.ArgCount; j++)
         {
             var key = c.Arg(j);
-            if (!c.Db.Delete(key)) continue;
+            int i = c.Db.Find(key);
+            if (i < 0) continue;
+            if (lazy && RedisValue.FreeEffort(c.Db.EntryAt(i).Value!) > RedisValue.LazyFreeThreshold)
+                c.Server.KeyspaceState.LazyfreedObjects++;
+            c.Db.RemoveAt(i);
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "del", key);
             c.Dirty();
@@ -359,18 +368,29 @@ public static class KeyCommands
     }
 
     /// <summary>The optional ASYNC|SYNC argument of FLUSHDB/FLUSHALL; false after a syntax error.</summary>
-    private static bool ParseFlushMode(Client c)
+    private static bool ParseFlushMode(Client c, out bool async)
     {
-        if (c.ArgCount == 1) return true;
-        if (c.ArgCount == 2 && (c.ArgIs(1, "sync"u8) || c.ArgIs(1, "async"u8))) return true;
+        async = false;
+        if (c.ArgCount == 1)
+        {
+            async = c.Server.Config.LazyFreeLazyUserFlush;
+            return true;
+        }
+        if (c.ArgCount == 2 && (c.ArgIs(1, "sync"u8) || c.ArgIs(1, "async"u8)))
+        {
+            async = c.ArgIs(1, "async"u8);
+            return true;
+        }
         c.SyntaxError();
         return false;
     }
 
     private static void FlushDb(Client c)
     {
-        if (!ParseFlushMode(c)) return;
+        if (!ParseFlushMode(c, out bool async)) return;
         long removed = c.Db.Count;
+        // Redis' emptyDbAsync hands every key to its lazyfree thread; here the old table is simply dropped.
+        if (async) c.Server.KeyspaceState.LazyfreedObjects += removed;
         c.Server.TouchAllWatchedKeysInDb(c.Db, null);
         c.Db.Clear();
         c.Dirty(removed);
@@ -381,7 +401,7 @@ public static class KeyCommands
 
     private static void FlushAll(Client c)
     {
-        if (!ParseFlushMode(c)) return;
+        if (!ParseFlushMode(c, out bool async)) return;
         var server = c.Server;
         long removed = 0;
         foreach (var db in server.Databases)
@@ -390,6 +410,8 @@ public static class KeyCommands
             server.TouchAllWatchedKeysInDb(db, null);
             db.Clear();
         }
+        // Redis' emptyDbAsync hands every key to its lazyfree thread; here the old tables are simply dropped.
+        if (async) server.KeyspaceState.LazyfreedObjects += removed;
         server.Dirty += removed;
         if (server.Config.SavePoints.Length > 0 && !server.Persistence.BgsaveInProgress)
         {

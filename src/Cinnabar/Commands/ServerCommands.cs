@@ -140,7 +140,7 @@ public static partial class ServerCommands
     {
         var s = c.Server;
         s.Stats.Reset();
-        s.KeyspaceState.Hits = s.KeyspaceState.Misses = s.KeyspaceState.ExpiredKeys = 0;
+        s.KeyspaceState.Hits = s.KeyspaceState.Misses = s.KeyspaceState.ExpiredKeys = s.KeyspaceState.LazyfreedObjects = 0;
         foreach (var cmd in s.Commands.All)
         {
             ResetCommandStats(cmd);

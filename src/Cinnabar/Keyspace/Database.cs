@@ -288,7 +288,10 @@ public sealed class Database
         // A replica reports the key missing but keeps it until its master's DEL arrives; the master's own
         // commands still see it.
         if (_keyspace.IsReplica) return !_keyspace.ObeyMaster;
-        var key = _table.EntryAt(index).Key!;
+        ref KeyEntry e = ref _table.EntryAt(index);
+        var key = e.Key!;
+        if (_keyspace.Config is { LazyFreeLazyExpire: true } && DataTypes.RedisValue.FreeEffort(e.Value!) > DataTypes.RedisValue.LazyFreeThreshold)
+            _keyspace.LazyfreedObjects++;
         RemoveAt(index);
         _keyspace.ExpiredKeys++;
         _keyspace.Observer?.OnKeyExpired(this, key);
@@ -342,6 +345,8 @@ public sealed class KeyspaceState
     public long Hits;
     public long Misses;
     public long ExpiredKeys;
+    /// <summary>Values an asynchronous delete released (UNLINK, FLUSHALL ASYNC...), counted as Redis' lazyfreed_objects.</summary>
+    public long LazyfreedObjects;
     public bool IsReplica;
     /// <summary>Set while our master's replication stream executes: expired keys stay visible to it.</summary>
     public bool ObeyMaster;
