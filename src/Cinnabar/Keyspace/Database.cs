@@ -65,10 +65,13 @@ public sealed class Database
     public int LruClock => (int)((Now / 1000) & LruClockMax);
 
     /// <summary>Seconds since the entry was last accessed (OBJECT IDLETIME), as Redis estimates it.</summary>
-    public long IdleSeconds(in KeyEntry entry)
+    public long IdleSeconds(in KeyEntry entry) => IdleSeconds(entry.LruSeconds, Now);
+
+    /// <summary>Redis' estimateObjectIdleTime in seconds for access bits <paramref name="lru"/> at <paramref name="nowMs"/>.</summary>
+    public static long IdleSeconds(int lru, long nowMs)
     {
-        int clock = LruClock;
-        return clock >= entry.LruSeconds ? clock - entry.LruSeconds : clock + (LruClockMax - entry.LruSeconds);
+        int clock = (int)((nowMs / 1000) & LruClockMax);
+        return clock >= lru ? clock - lru : clock + (LruClockMax - lru);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

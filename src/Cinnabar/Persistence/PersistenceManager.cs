@@ -118,6 +118,9 @@ public sealed class PersistenceManager
         NowMs = KeyspaceState.WallClockMs(),
         Compress = _server.Config.RdbCompression,
         Checksum = _server.Config.RdbChecksum,
+        SaveLru = _server.Config.MaxMemoryPolicy.EndsWith("-lru", StringComparison.Ordinal),
+        SaveLfu = _server.Config.LfuPolicy,
+        LfuDecayTime = _server.Config.LfuDecayTime,
     };
 
     /// <summary>SAVE: writes the dump synchronously, blocking every client as Redis does. Returns an error or null.</summary>
@@ -248,6 +251,8 @@ public sealed class PersistenceManager
         long loaded = 0, expired = 0;
         var promotion = TimeSpan.Zero;
         long now = KeyspaceState.WallClockMs();
+        Database? lastDb = null;
+        int lastIndex = -1; // the key the file's IDLE/FREQ opcodes belong to
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
         {
             bool gcPaused = TryPauseGc(fs.Length);
@@ -255,6 +260,7 @@ public sealed class PersistenceManager
             {
                 RdbFile.Read(fs, _server.Config, (db, key, value, expireAt) =>
                 {
+                    lastIndex = -1;
                     if (expireAt != 0 && expireAt <= now && !_server.KeyspaceState.IsReplica)
                     {
                         expired++;
@@ -262,9 +268,11 @@ public sealed class PersistenceManager
                     }
                     if (refuseDuplicates && _server.Databases[db].Find(key, touch: false) >= 0)
                         throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db}");
-                    _server.Databases[db].Add(key, value, expireAt);
+                    lastDb = _server.Databases[db];
+                    lastIndex = lastDb.Add(key, value, expireAt);
                     loaded++;
-                }, (db, keys) => _server.Databases[db].Reserve(keys));
+                }, (db, keys) => _server.Databases[db].Reserve(keys),
+                (freq, idle) => { if (lastIndex >= 0) lastDb!.SetAccess(lastIndex, freq, idle); });
             }
             catch (RdbFormatException ex)
             {

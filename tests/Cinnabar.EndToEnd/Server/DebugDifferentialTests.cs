@@ -170,6 +170,35 @@ public sealed partial class DebugDifferentialTests(DebugFixture f) : IClassFixtu
     }
 
     [Fact]
+    public void AccessDataSurvivesAReloadUnderAnEvictionPolicy()
+    {
+        // Redis writes each key's idle time (LRU policies) or LFU counter (LFU policies) into the RDB file.
+        using var p = f.Pair();
+        p.Both("FLUSHALL");
+        p.Both("SET", "acc:src", "v");
+        var payload = RespClient.BulkContent(p.Ours.Call("DUMP", "acc:src"));
+        try
+        {
+            p.Same("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+            p.Same("RESTORE", "acc:idle", "0", payload, "IDLETIME", "5000");
+            p.Same("DEBUG", "RELOAD");
+            long redis = long.Parse(p.Redis.Call("OBJECT", "IDLETIME", "acc:idle")[1..^2]);
+            long ours = long.Parse(p.Ours.Call("OBJECT", "IDLETIME", "acc:idle")[1..^2]);
+            Assert.InRange(redis, 5000, 5002);
+            Assert.InRange(ours, redis - 1, redis + 1);
+            p.Same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+            p.Same("RESTORE", "acc:freq", "0", payload, "FREQ", "100");
+            p.Same("DEBUG", "RELOAD");
+            p.Same("OBJECT", "FREQ", "acc:freq");
+        }
+        finally
+        {
+            p.Both("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            p.Both("FLUSHALL");
+        }
+    }
+
+    [Fact]
     public void SkipChecksumValidationLetsACorruptPayloadRestore()
     {
         using var p = f.Pair();
