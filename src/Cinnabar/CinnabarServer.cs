@@ -44,7 +44,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         if (loggerFactory is null && config.LogLevel != LogVerbosity.Nothing)
             loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel, config.LogFile, config.Daemonize);
         Log = new ServerLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("cinnabar"));
-        KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs() };
+        KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs(), Config = config };
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());

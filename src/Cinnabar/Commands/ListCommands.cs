@@ -111,9 +111,9 @@ public static class ListCommands
             c.Reply.Error("ERR timeout is not a float or out of range");
             return false;
         }
-        // seconds * 1000 in long double, truncated as C's (long long) cast does; out of range (inf, huge)
-        // gives LLONG_MIN on x86, hence "timeout is negative".
-        long t = value.TryMultiplyTruncate(1000, out long product) ? product : long.MinValue;
+        // (long long) ceill(seconds * 1000) in long double: 0.001 is 1 ms, not 0 (forever); -0.0001 is -0,
+        // so forever. Out of range (inf, huge) gives LLONG_MIN on x86, hence "timeout is negative".
+        long t = value.TryMultiplyCeiling(1000, out long product) ? product : long.MinValue;
         if (t < 0)
         {
             c.Reply.Error("ERR timeout is negative");

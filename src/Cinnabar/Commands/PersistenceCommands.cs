@@ -102,7 +102,7 @@ public static class PersistenceCommands
         if (ttl < 0) { c.Reply.Error("ERR Invalid TTL value, must be >= 0"); return; }
 
         var payload = c.Arg(3);
-        if (!VerifyPayload(payload))
+        if (!VerifyPayload(payload, c.Server.Config.SkipChecksumValidation))
         {
             c.Reply.Error("ERR DUMP payload version or checksum are wrong");
             return;
@@ -140,6 +140,7 @@ public static class PersistenceCommands
         }
         int index = db.Add(key, value);
         if (ttl != 0) db.SetExpire(index, ttl);
+        db.SetAccess(index, freq, idle);
         if (ttl != 0 && !absTtl && c.ReplicationWanted)
         {
             // Replicas get the absolute time, as Redis propagates it: TTL rewritten, ABSTTL appended.
@@ -156,11 +157,12 @@ public static class PersistenceCommands
     }
 
     /// <summary>Redis' verifyDumpPayload: footer version not newer than ours, CRC64 over everything before the CRC.</summary>
-    public static bool VerifyPayload(ReadOnlySpan<byte> payload)
+    public static bool VerifyPayload(ReadOnlySpan<byte> payload, bool skipChecksum = false)
     {
         if (payload.Length < 10) return false;
         int version = BinaryPrimitives.ReadUInt16LittleEndian(payload[^10..]);
         if (version > RdbFormat.Version) return false;
+        if (skipChecksum) return true;
         ulong crc = BinaryPrimitives.ReadUInt64LittleEndian(payload[^8..]);
         return crc == Crc64.Compute(payload[..^8]);
     }

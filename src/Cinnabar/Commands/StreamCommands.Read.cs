@@ -281,6 +281,8 @@ public static partial class StreamCommands
     /// <summary>A parked XREAD/XREADGROUP: retried when one of its streams gets new data.</summary>
     private sealed class BlockedRead(ReadRequest req) : BlockedOperation
     {
+        public override bool OthersMayStillBeServed => true;
+
         /// <summary>
         /// As Redis' serveClientsBlockedOnStreamKey: only the ready key is served (a one-stream reply);
         /// a group that disappeared (XGROUP DESTROY) unblocks the client with -NOGROUP.
@@ -291,7 +293,14 @@ public static partial class StreamCommands
             while (k < req.Keys.Length && !req.Keys[k].AsSpan().SequenceEqual(readyKey)) k++;
             if (k == req.Keys.Length) return false;
             int idx = client.Db.Find(readyKey);
-            if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s) return false;
+            if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s)
+            {
+                // Deleted, expired, flushed, renamed away or overwritten: the group went with it, so a
+                // group reader is answered now (Redis' unblockDeletedStreamReadgroupClients); XREAD waits on.
+                if (!req.Group) return false;
+                client.Reply.Error("UNBLOCKED the stream key no longer exists");
+                return true;
+            }
             StreamGroup? g = null;
             var gt = req.Ids[k];
             if (req.Group)

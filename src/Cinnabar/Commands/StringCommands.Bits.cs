@@ -38,12 +38,13 @@ public static partial class StringCommands
         {
             grown = true;
             bytes = new byte[byteIndex + 1];
-            db.Add(key, bytes);
+            db.EntryAt(db.Add(key, bytes)).StringHint = StringHint.Raw;
         }
         else
         {
             ref KeyEntry e = ref db.EntryAt(i);
             if (e.Value is not byte[] old) { c.WrongType(); return; }
+            e.StringHint = StringHint.Raw; // unshared into a raw string, as Redis' SETBIT does
             bytes = old;
             if (old.Length <= byteIndex)
             {

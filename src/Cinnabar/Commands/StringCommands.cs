@@ -142,6 +142,7 @@ public static partial class StringCommands
             if (e.Value is byte[] old && old.Length == value.Length)
             {
                 value.CopyTo(old);
+                e.StringHint = StringHint.FromBytes; // a new object in Redis, encoded from its bytes
                 if (!keepTtl) db.Persist(existing);
                 return existing;
             }
@@ -287,6 +288,7 @@ public static partial class StringCommands
             ref KeyEntry e = ref db.EntryAt(i);
             if (e.Value is not byte[] old) { c.WrongType(); return; }
             if (!CheckStringLength(c, old.Length, suffix.Length)) return;
+            e.StringHint = StringHint.Raw; // Redis unshares the string into a raw one, even for an empty suffix
             if (suffix.Length > 0)
             {
                 var grown = new byte[old.Length + suffix.Length];
@@ -360,6 +362,7 @@ public static partial class StringCommands
             if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL, as Redis does
             else db.Add(key, text);
         }
+        if (i >= 0) db.EntryAt(i).StringHint = StringHint.FromBytes; // an integer object again, as in Redis
         c.KeyModified(key);
         c.Notify(NotifyFlags.String, "incrby", key);
         c.Dirty();
@@ -387,7 +390,9 @@ public static partial class StringCommands
         }
         var text = value.ToHumanString();
         if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL
-        else db.Add(key, text);
+        else i = db.Add(key, text);
+        // Redis builds the result with createStringObject: never an integer object, even for "11".
+        db.EntryAt(i).StringHint = text.Length <= 44 ? StringHint.Embstr : StringHint.FromBytes;
         // The exact result, not the increment: replicas must not redo floating-point arithmetic.
         c.Propagate("SET"u8.ToArray(), key.ToArray(), text, "KEEPTTL"u8.ToArray());
         c.KeyModified(key);
@@ -428,7 +433,7 @@ public static partial class StringCommands
             if (!CheckStringLength(c, offset, patch.Length)) return;
             var created = new byte[offset + patch.Length];
             patch.CopyTo(created.AsSpan((int)offset));
-            db.Add(key, created);
+            db.EntryAt(db.Add(key, created)).StringHint = StringHint.Raw;
             SetRangeDone(c, key, created.Length);
             return;
         }
@@ -437,6 +442,7 @@ public static partial class StringCommands
         if (patch.Length == 0) { c.Reply.Integer(old.Length); return; }
         if (!CheckStringLength(c, offset, patch.Length)) return;
         long needed = offset + patch.Length;
+        e.StringHint = StringHint.Raw;
         byte[] target = old;
         if (needed > old.Length)
         {

@@ -93,6 +93,8 @@ internal static partial class ConfigParameters
             Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
             Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
             Enum("maxmemory-policy", ConfigEnums.MaxMemoryPolicies, c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v),
+            Int("lfu-decay-time", c => c.LfuDecayTime, (c, v) => c.LfuDecayTime = v, 0, int.MaxValue),
+            Int("lfu-log-factor", c => c.LfuLogFactor, (c, v) => c.LfuLogFactor = v, 0, int.MaxValue),
             Int("maxmemory-samples", c => c.MaxMemorySamples, (c, v) => c.MaxMemorySamples = v, 1, 64),
             Int("timeout", c => c.Timeout, (c, v) => c.Timeout = v, 0, int.MaxValue),
             Int("tcp-keepalive", c => c.TcpKeepAlive, (c, v) => c.TcpKeepAlive = v, 0, int.MaxValue),

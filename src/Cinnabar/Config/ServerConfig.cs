@@ -25,6 +25,10 @@ public sealed class ServerConfig
     public ProtectedAction EnableDebugCommand = ProtectedAction.No;
     public long MaxMemory;
     public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
+    /// <summary>An LFU maxmemory policy: key accesses update LFU counters instead of the LRU clock.</summary>
+    public bool LfuPolicy => MaxMemoryPolicy.IsLfu();
+    public int LfuLogFactor = 10;
+    public int LfuDecayTime = 1;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;
@@ -50,6 +54,8 @@ public sealed class ServerConfig
     public string PidFile = "";
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
+    /// <summary>DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load without their CRC checked.</summary>
+    public bool SkipChecksumValidation;
     /// <summary>Whether the cron finishes key-table rehashing that writes left half done (Redis' activerehashing).</summary>
     public bool ActiveRehashing = true;
     public bool StopWritesOnBgsaveError = true;

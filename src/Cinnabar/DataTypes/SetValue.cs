@@ -138,7 +138,10 @@ public sealed class SetValue : IRedisObject, IPositionalCollection, IRemovableMe
 
     private void ConvertToPacked()
     {
-        var buffer = new byte[Math.Max(32, _intCount * 4 + 16)];
+        // Sized from the members themselves: a 64-bit integer takes 10 bytes, a guess per member overflows.
+        int size = 0;
+        for (int i = 0; i < _intCount; i++) size += ListpackEntry.SizeOfInteger(_ints[i]);
+        var buffer = new byte[Math.Max(32, size + 16)];
         int end = 0;
         for (int i = 0; i < _intCount; i++) end += ListpackEntry.WriteInteger(buffer.AsSpan(end), _ints[i]);
         _packed = buffer;

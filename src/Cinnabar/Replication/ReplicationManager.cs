@@ -292,6 +292,13 @@ public sealed partial class ReplicationManager
 
     private void ChangeReplicationId() => ReplId = NewReplicationId();
 
+    /// <summary>DEBUG CHANGE-REPL-ID: a new replication ID and no secondary one (testing the replication subsystem).</summary>
+    public void ResetReplicationIds()
+    {
+        ChangeReplicationId();
+        ClearReplicationId2();
+    }
+
     private void ClearReplicationId2()
     {
         ReplId2 = new string('0', 40);

@@ -43,6 +43,8 @@ public sealed class ServerCron
                 {
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
+                    // An expired stream answers its XREADGROUP waiters, as after a command.
+                    if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
                     if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();

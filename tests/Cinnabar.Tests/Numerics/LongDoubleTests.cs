@@ -169,4 +169,29 @@ public sealed class LongDoubleTests
         Assert.Equal("-2.5", Parse("-2.5").ToString());
         Assert.Equal("0", Parse("-1e-30").ToString());
     }
+
+    /// <summary>Blocking timeouts: (long long) ceill(seconds * 1000.0L), as Redis 7.0's getTimeoutFromObjectOrReply.</summary>
+    [Theory]
+    [InlineData("0.001", 1)]
+    [InlineData("0.0001", 1)]
+    [InlineData("1e-300", 1)]
+    [InlineData("0.0009", 1)]
+    [InlineData("1.0001", 1001)]
+    [InlineData("2", 2000)]
+    [InlineData("0.1", 100)]
+    [InlineData("0", 0)]
+    [InlineData("-0.0001", 0)] // ceil(-0.1) is -0: "forever", as Redis
+    [InlineData("-1.5", -1500)]
+    [InlineData("9223372036854775", 9223372036854775000)]
+    public void TimeoutMillisecondsRoundUp(string seconds, long expected)
+    {
+        Assert.True(Parse(seconds).TryMultiplyCeiling(1000, out long ms));
+        Assert.Equal(expected, ms);
+    }
+
+    [Theory]
+    [InlineData("9223372036854776")]
+    [InlineData("1e30")]
+    [InlineData("inf")]
+    public void TimeoutsOutOfRangeAreRefused(string seconds) => Assert.False(Parse(seconds).TryMultiplyCeiling(1000, out _));
 }
