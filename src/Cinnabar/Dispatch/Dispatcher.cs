@@ -261,7 +261,18 @@ public sealed class Dispatcher
         long dirtyBefore = persistence.Dirty;
         c.PropagateOverride = false;
         long start = Stopwatch.GetTimestamp();
-        cmd.Handler!(c);
+        try
+        {
+            cmd.Handler!(c);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A defect in one command must not cost the client its connection or anyone else their
+            // server: its partial reply is dropped and the command answers an error instead.
+            c.Reply.Truncate(before);
+            c.Reply.Error($"ERR internal error executing '{cmd.FullName}': {ex.GetType().Name}");
+            _server.Log.Error($"Unexpected error executing '{cmd.FullName}' for {c}: {ex}");
+        }
         // A write that changed data reaches replicas verbatim, unless the handler propagated its effect itself.
         if (persistence.Dirty != dirtyBefore && !c.PropagateOverride && _server.Replication.HasStreamConsumers) _server.Replication.PropagateVerbatim(c);
         long elapsed = Stopwatch.GetTimestamp() - start;

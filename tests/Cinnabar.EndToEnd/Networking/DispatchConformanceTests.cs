@@ -157,3 +157,26 @@ public sealed class DispatchConformanceTests(DifferentialFixture f) : IClassFixt
         return (Field("qbuf"), Field("qbuf-free"));
     }
 }
+
+public sealed class UnexpectedExceptionTests
+{
+    /// <summary>A handler that throws answers -ERR; the connection, the server and other clients carry on.</summary>
+    [Fact]
+    public async Task AnExceptionInAHandlerAnswersAnErrorAndKeepsTheConnection()
+    {
+        await using var s = new TestServer();
+        using var c = s.Raw();
+        // A value no command knows how to serialise: DUMP's codec throws on it.
+        lock (s.Server.ExecLock) s.Server.Databases[0].Add("ex:alien"u8, new object());
+        Assert.StartsWith("-ERR internal error executing 'dump': ", c.Call("DUMP", "ex:alien"));
+        Assert.Equal("+PONG\r\n", c.Call("PING"));
+        c.Call("MULTI");
+        c.Call("DUMP", "ex:alien");
+        c.Call("SET", "ex:after", "1");
+        var exec = c.Call("EXEC");
+        Assert.StartsWith("*2\r\n-ERR internal error executing 'dump'", exec);
+        Assert.EndsWith("+OK\r\n", exec);
+        Assert.Equal("$1\r\n1\r\n", c.Call("GET", "ex:after"));
+        Assert.Contains("errorstat_ERR:count=2", c.Call("INFO", "errorstats"));
+    }
+}
