@@ -63,6 +63,9 @@ public class Client
     /// <summary>The last top-level command, tried first by dispatch (clients tend to repeat commands).</summary>
     internal CommandDef? CommandCache;
 
+    /// <summary>Set by a handler whose "-" reply is data, not an error (DEBUG ERROR): statistics skip it.</summary>
+    internal bool ErrorReplyUncounted;
+
     /// <summary>
     /// While CLIENT REPLY OFF/SKIP silences the running command: where its dropped output starts. Pushes
     /// move it past themselves so they survive (<see cref="BeginPush"/>); -1 when not silenced.

@@ -142,6 +142,8 @@ public static partial class ServerCommands
         line[^2] = (byte)'\r';
         line[^1] = (byte)'\n';
         c.Reply.WriteRaw(line);
+        // Written raw, as Redis' addReplySds: not an error reply to INFO errorstats or failed_calls.
+        c.ErrorReplyUncounted = true;
     }
 
     private static void DebugSleep(Client c)

@@ -287,11 +287,12 @@ public sealed class Dispatcher
             _server.Latency.Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000);
         if (_server.Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) _server.Monitors.Feed(c);
         _server.Stats.TotalCommandsProcessed++;
-        if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
+        if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-' && !c.ErrorReplyUncounted)
         {
             cmd.FailedCalls++;
             CountError(c.Reply.WrittenSpan[(before + 1)..]);
         }
+        c.ErrorReplyUncounted = false;
         c.LastCommand = cmd;
         c.CommandCache = cmd.Parent ?? cmd;
         c.CurrentCommand = null;

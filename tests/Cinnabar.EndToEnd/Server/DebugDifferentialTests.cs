@@ -37,6 +37,7 @@ public sealed partial class DebugDifferentialTests(DebugFixture f) : IClassFixtu
     public void ErrorRepliesWithTheGivenCode()
     {
         using var p = f.Pair();
+        p.Both("CONFIG", "RESETSTAT");
         p.Same("DEBUG", "ERROR", "LOADING Redis is loading the dataset in memory");
         p.Same("DEBUG", "ERROR", "READONLY You can't write against a read only replica.");
         p.Same("DEBUG", "ERROR", "-MOVED 3999 127.0.0.1:6381");
@@ -44,7 +45,12 @@ public sealed partial class DebugDifferentialTests(DebugFixture f) : IClassFixtu
         p.Same("DEBUG", "ERROR", "two\r\nlines\n");
         p.Same("DEBUG", "ERROR");
         p.Same("PING");
+        // The reply is data written raw, not an error reply: errorstats and failed_calls do not count it.
+        p.Same("INFO", "errorstats");
+        Assert.Equal(Field(p.Redis.Call("INFO", "stats"), "total_error_replies"), Field(p.Ours.Call("INFO", "stats"), "total_error_replies"));
     }
+
+    private static string Field(string info, string name) => info.Split("\r\n").First(l => l.StartsWith(name + ":"));
 
     /// <summary>One of every type and encoding, in two databases, some with TTLs.</summary>
     private static void BuildDataset(DiffPair p)
