@@ -22,7 +22,7 @@ public class HotPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _server = new CinnabarServer(new ServerConfig { LogLevel = "nothing" });
+        _server = new CinnabarServer(new ServerConfig { LogLevel = LogVerbosity.Nothing });
         _client = new Client(_server, new ReplyBuffer());
         _getRequest = Encoding.ASCII.GetBytes("*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n");
         _setRequest = Encoding.ASCII.GetBytes("*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$3\r\nxyz\r\n");

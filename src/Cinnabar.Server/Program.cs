@@ -16,7 +16,7 @@ catch (ConfigException ex)
 // daemonize yes: .NET cannot fork a running runtime, so the process starts itself again detached (new
 // session, standard streams closed) and returns once the daemon has written its pid file, as a forking
 // redis-server's parent returns at once.
-if (config.Daemonize == "yes" && Environment.GetEnvironmentVariable(Daemon.ChildMarker) is null)
+if (config.Daemonize && Environment.GetEnvironmentVariable(Daemon.ChildMarker) is null)
     return Daemon.Launch(args, config);
 
 await using var server = new CinnabarServer(config);

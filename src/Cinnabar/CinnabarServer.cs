@@ -41,10 +41,10 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public CinnabarServer(ServerConfig config, ILoggerFactory? loggerFactory = null)
     {
         Config = config;
-        if (loggerFactory is null && config.LogLevel != "nothing")
-            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel, config.LogFile, config.Daemonize == "yes");
+        if (loggerFactory is null && config.LogLevel != LogVerbosity.Nothing)
+            loggerFactory = _ownedLoggerFactory = ServerLog.CreateFactory(config.LogLevel, config.LogFile, config.Daemonize);
         Log = new ServerLog((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("cinnabar"));
-        KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs() };
+        KeyspaceState = new KeyspaceState { NowMs = KeyspaceState.WallClockMs(), Config = config };
         Databases = new Database[config.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(i, KeyspaceState);
         Commands = new CommandTable(CommandRegistry.AllCommands());
@@ -189,7 +189,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         _cron = new ServerCron(this);
         _cron.Start();
         if (Config.ReplicaOfHost is not null)
-            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort);
+            lock (ExecLock) Replication.SetMaster(Config.ReplicaOfHost, Config.ReplicaOfPort, atStartup: true);
         Log.Info($"Cinnabar ready to accept connections on port {Port}");
         if (SystemdNotify.Wanted(Config.SupervisedMode))
             SystemdNotify.Send("STATUS=Ready to accept connections\nREADY=1\n", Log);
@@ -216,7 +216,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>pidfile (or the default one when daemonized), written before loading as Redis does.</summary>
     private void WritePidFile()
     {
-        var path = Config.PidFile != "" ? Config.PidFile : Config.Daemonize == "yes" ? DefaultPidFile : null;
+        var path = Config.PidFile != "" ? Config.PidFile : Config.Daemonize ? DefaultPidFile : null;
         if (path is null) return;
         try
         {

@@ -87,6 +87,9 @@ public class Client
     /// <summary>The last top-level command, tried first by dispatch (clients tend to repeat commands).</summary>
     internal CommandDef? CommandCache;
 
+    /// <summary>Set by a handler whose "-" reply is data, not an error (DEBUG ERROR): statistics skip it.</summary>
+    internal bool ErrorReplyUncounted;
+
     /// <summary>
     /// While CLIENT REPLY OFF/SKIP silences the running command: where its dropped output starts. Pushes
     /// move it past themselves so they survive (<see cref="BeginPush"/>); -1 when not silenced.
@@ -129,6 +132,12 @@ public class Client
 
     /// <summary>Set by a handler that already propagated its effect (rewritten) instead of its verbatim arguments.</summary>
     public bool PropagateOverride;
+
+    /// <summary>
+    /// True when a rewritten effect passed to <see cref="Propagate"/> would reach anyone: handlers check it
+    /// before building one, so commands allocate nothing for replication when there is no stream.
+    /// </summary>
+    public bool ReplicationWanted => Server.Replication.HasStreamConsumers && !Server.Replication.IsReplica;
 
     /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
     public void PropagateVerbatim()

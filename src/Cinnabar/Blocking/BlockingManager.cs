@@ -13,6 +13,13 @@ public abstract class BlockedOperation
 {
     public abstract bool TryServe(Client client, byte[] readyKey);
 
+    /// <summary>
+    /// When <see cref="TryServe"/> declines, whether the clients queued behind may still be served from the
+    /// key. False for lists and sorted sets (an empty key holds nothing for anyone); true for streams, where
+    /// each reader waits for IDs of its own (Redis' serveClientsBlockedOnStreamKey visits every reader).
+    /// </summary>
+    public virtual bool OthersMayStillBeServed => false;
+
     /// <summary>Writes the timeout reply (the protocol's null, as the command defines).</summary>
     public abstract void ReplyTimeout(Client client);
 }
@@ -22,7 +29,7 @@ public abstract class BlockedOperation
 /// order when a write makes a key ready, and times them out with timers: nothing polls, so a waiting client
 /// costs no CPU. All members are called under the server's execution lock.
 /// </summary>
-public sealed class BlockingManager
+public sealed class BlockingManager : IKeyRemovalObserver
 {
     private sealed class Waiter
     {
@@ -44,6 +51,7 @@ public sealed class BlockingManager
     public BlockingManager(CinnabarServer server)
     {
         _server = server;
+        server.KeyspaceState.Removals = this;
     }
 
     /// <summary>Clients currently blocked (INFO blocked_clients).</summary>
@@ -87,14 +95,20 @@ public sealed class BlockingManager
     }
 
     /// <summary>
-    /// After SWAPDB: every key of <paramref name="db"/> that clients wait on and that now exists is ready
-    /// (Redis' scanDatabaseForReadyKeys); serving then decides whether its value suits each waiter.
+    /// After SWAPDB: every key of <paramref name="db"/> that clients wait on is ready (Redis'
+    /// scanDatabaseForReadyKeys and scanDatabaseForDeletedStreams); serving then decides whether its value
+    /// suits each waiter, and answers XREADGROUP waiters whose stream is gone.
     /// </summary>
     public void SignalDatabaseReady(Database db)
     {
+        if (_byKey.Count == 0) return;
         foreach (var k in _byKey.Keys)
-            if (k.Db == db.Id && db.Find(k.Key, touch: false) >= 0 && _readySet.Add(k)) _ready.Add(k);
+            if (k.Db == db.Id && _readySet.Add(k)) _ready.Add(k);
     }
+
+    void IKeyRemovalObserver.OnStreamRemoved(Database db, byte[] key) => SignalKeyReady(db, key);
+
+    void IKeyRemovalObserver.OnDatabaseCleared(Database db) => SignalDatabaseReady(db);
 
     /// <summary>True when a write since the last command made a key with waiters ready.</summary>
     public bool HasReadyKeys => _ready.Count > 0;
@@ -112,9 +126,11 @@ public sealed class BlockingManager
             _readySet.Clear();
             foreach (var (db, key) in batch)
             {
-                while (_byKey.TryGetValue((db, key), out var list) && list.First is { } node)
+                var node = _byKey.TryGetValue((db, key), out var list) ? list.First : null;
+                while (node is not null)
                 {
                     var w = node.Value;
+                    var next = node.Next; // serving removes this node from the list
                     var database = _server.Databases[db];
                     _server.Persistence.BeforeWriteKey(database, key);
                     bool served;
@@ -123,9 +139,13 @@ public sealed class BlockingManager
                         lock (conn.OutputLock) served = w.Operation.TryServe(w.Client, key);
                     }
                     else served = w.Operation.TryServe(w.Client, key);
-                    if (!served) break;
-                    _server.Replication.FlushPending(w.Client);
-                    Finish(w);
+                    if (served)
+                    {
+                        _server.Replication.FlushPending(w.Client);
+                        Finish(w);
+                    }
+                    else if (!w.Operation.OthersMayStillBeServed) break;
+                    node = next;
                 }
             }
         }

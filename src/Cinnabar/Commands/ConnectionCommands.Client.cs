@@ -1,4 +1,5 @@
 using System.Text;
+using Cinnabar.Config;
 using Cinnabar.Networking;
 
 namespace Cinnabar.Commands;
@@ -87,23 +88,16 @@ public static partial class ConnectionCommands
     private static void ClientInfo(Client c) => c.Reply.Verbatim(DescribeClient(c) + "\n");
 
     /// <summary>Parses a client type name as CLIENT LIST/KILL TYPE accept it; null when unknown.</summary>
-    private static string? ParseType(string s) => s.ToLowerInvariant() switch
-    {
-        "normal" => "normal",
-        "slave" or "replica" => "replica",
-        "master" => "master",
-        "pubsub" => "pubsub",
-        _ => null,
-    };
+    private static ClientType? ParseType(string s) => ConfigEnums.ClientTypes.TryParse(s, out var type) ? type : null;
 
-    private static string TypeOf(Client c) =>
-        (c.Flags & ClientFlags.Master) != 0 ? "master"
-        : (c.Flags & ClientFlags.Replica) != 0 ? "replica"
-        : c.IsSubscribed ? "pubsub" : "normal";
+    private static ClientType TypeOf(Client c) =>
+        (c.Flags & ClientFlags.Master) != 0 ? ClientType.Master
+        : (c.Flags & ClientFlags.Replica) != 0 ? ClientType.Replica
+        : c.IsSubscribed ? ClientType.PubSub : ClientType.Normal;
 
     private static void ClientList(Client c)
     {
-        string? type = null;
+        ClientType? type = null;
         HashSet<long>? ids = null;
         if (c.ArgCount == 4 && c.ArgIs(2, "type"u8))
         {
@@ -193,7 +187,8 @@ public static partial class ConnectionCommands
             return;
         }
         long id = 0;
-        string? type = null, addrFilter = null, laddrFilter = null, user = null;
+        ClientType? type = null;
+        string? addrFilter = null, laddrFilter = null, user = null;
         Security.AclUser? userFilter = null;
         bool skipMe = true;
         for (int i = 2; i < c.ArgCount; i += 2)

@@ -1,5 +1,6 @@
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
+using Cinnabar.Numerics;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Commands;
@@ -27,32 +28,10 @@ public static class HashCommands
         yield return new("hscan", HScan);
     }
 
-    /// <summary>The hash at <paramref name="key"/> for reading: false (error written) on a wrong type; null when missing.</summary>
-    private static bool TryRead(Client c, ReadOnlySpan<byte> key, out HashValue? hash)
-    {
-        hash = null;
-        int i = c.Db.FindForRead(key);
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is HashValue h) { hash = h; return true; }
-        c.WrongType();
-        return false;
-    }
-
-    /// <summary>The hash at <paramref name="key"/> for writing, or null (error written) on a wrong type.</summary>
-    private static bool TryWrite(Client c, ReadOnlySpan<byte> key, out HashValue? hash)
-    {
-        hash = null;
-        int i = c.Db.Find(key);
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is HashValue h) { hash = h; return true; }
-        c.WrongType();
-        return false;
-    }
-
     /// <summary>Redis' hashTypeLookupWriteOrCreate: creates an empty hash under the key when missing.</summary>
     private static HashValue? WriteOrCreate(Client c, ReadOnlySpan<byte> key)
     {
-        if (!TryWrite(c, key, out var hash)) return null;
+        if (!c.TryWriteKey(key, out HashValue? hash)) return null;
         if (hash is null)
         {
             hash = new HashValue();
@@ -106,7 +85,7 @@ public static class HashCommands
 
     private static void HGet(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         if (hash is not null && hash.TryGet(c.Arg(2), scratch, out var v)) c.Reply.Bulk(v);
         else c.Reply.Null();
@@ -114,7 +93,7 @@ public static class HashCommands
 
     private static void HMGet(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         c.Reply.ArrayHeader(c.ArgCount - 2);
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         for (int i = 2; i < c.ArgCount; i++)
@@ -124,60 +103,30 @@ public static class HashCommands
         }
     }
 
-    private static void HDel(Client c)
-    {
-        var key = c.Arg(1);
-        if (!TryWrite(c, key, out var hash)) return;
-        if (hash is null)
-        {
-            c.Reply.Integer(0);
-            return;
-        }
-        int deleted = 0;
-        bool keyRemoved = false;
-        for (int i = 2; i < c.ArgCount; i++)
-        {
-            if (!hash.Remove(c.Arg(i))) continue;
-            deleted++;
-            if (hash.Count == 0)
-            {
-                c.Db.Delete(key);
-                keyRemoved = true;
-                break;
-            }
-        }
-        if (deleted > 0)
-        {
-            c.KeyModified(key);
-            c.Notify(NotifyFlags.Hash, "hdel", key);
-            if (keyRemoved) c.Notify(NotifyFlags.Generic, "del", key);
-            c.Dirty(deleted);
-        }
-        c.Reply.Integer(deleted);
-    }
+    private static void HDel(Client c) => MemberRemoval.Remove<HashValue>(c, NotifyFlags.Hash, "hdel");
 
     private static void HLen(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         c.Reply.Integer(hash?.Count ?? 0);
     }
 
     private static void HExists(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         c.Reply.Integer(hash is not null && hash.Contains(c.Arg(2)) ? 1 : 0);
     }
 
     private static void HStrLen(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
         c.Reply.Integer(hash is not null && hash.TryGet(c.Arg(2), scratch, out var v) ? v.Length : 0);
     }
 
     private static void GetAll(Client c, bool keys, bool values)
     {
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         int n = hash?.Count ?? 0;
         var r = c.Reply;
         if (keys && values) r.MapHeader(n);
@@ -221,12 +170,12 @@ public static class HashCommands
 
     private static void HIncrByFloat(Client c)
     {
-        if (!HashLongDouble.TryParse(c.Arg(3), out var incr))
+        if (!LongDouble.TryParse(c.Arg(3), out var incr))
         {
             c.Reply.Error(Errors.NotFloat);
             return;
         }
-        if (incr.IsInfinity)
+        if (!incr.IsFinite)
         {
             c.Reply.Error("ERR value is NaN or Infinity");
             return;
@@ -235,19 +184,19 @@ public static class HashCommands
         var hash = WriteOrCreate(c, key);
         if (hash is null) return;
         Span<byte> scratch = stackalloc byte[ListpackEntry.ScratchSize];
-        var value = HashLongDouble.Zero;
-        if (hash.TryGet(c.Arg(2), scratch, out var current) && !HashLongDouble.TryParse(current, out value))
+        var value = LongDouble.Zero(false);
+        if (hash.TryGet(c.Arg(2), scratch, out var current) && !LongDouble.TryParse(current, out value))
         {
             c.Reply.Error("ERR hash value is not a float");
             return;
         }
-        var sum = HashLongDouble.Add(value, incr);
-        if (sum.IsInfinity)
+        var sum = value + incr;
+        if (!sum.IsFinite)
         {
             c.Reply.Error("ERR increment would produce NaN or Infinity");
             return;
         }
-        byte[] text = HashLongDouble.FormatHuman(sum);
+        byte[] text = sum.ToHumanString();
         hash.Set(c.Arg(2), text, c.Server.Config);
         c.Reply.Bulk(text);
         c.Propagate("HSET"u8.ToArray(), key.ToArray(), c.ArgArray(2), text); // the result, not the increment
@@ -260,7 +209,7 @@ public static class HashCommands
     {
         if (c.ArgCount == 2)
         {
-            if (!TryRead(c, c.Arg(1), out var h)) return;
+            if (!c.TryReadKey(c.Arg(1), out HashValue? h)) return;
             if (h is null) c.Reply.Null();
             else c.Reply.Bulk(h.FieldAt(h.RandomPosition(Random.Shared), stackalloc byte[ListpackEntry.ScratchSize]));
             return;
@@ -286,7 +235,7 @@ public static class HashCommands
                 return;
             }
         }
-        if (!TryRead(c, c.Arg(1), out var hash)) return;
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
         var r = c.Reply;
         if (hash is null || l == 0)
         {
@@ -334,15 +283,10 @@ public static class HashCommands
     private static void HScan(Client c)
     {
         if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0)
+        if (!c.TryReadKey(c.Arg(1), out HashValue? hash)) return;
+        if (hash is null)
         {
             CollectionScan.WriteEmpty(c);
-            return;
-        }
-        if (c.Db.EntryAt(i).Value is not HashValue hash)
-        {
-            c.WrongType();
             return;
         }
         if (!CollectionScan.TryParseOptions(c, 3, out long count, out int matchArg)) return;

@@ -1,3 +1,4 @@
+using Cinnabar.Config;
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
@@ -45,14 +46,23 @@ public static class KeyCommands
 
     // ---- existence and deletion -----------------------------------------------------------------
 
-    /// <summary>DEL and UNLINK (values are garbage collected either way, so UNLINK's laziness is moot).</summary>
+    /// <summary>
+    /// DEL and UNLINK. Either way the value is only dropped here and the collector reclaims it in the
+    /// background, so neither walks a large value under the lock; UNLINK (and DEL with lazyfree-lazy-user-del)
+    /// counts the values Redis would free on its lazyfree thread.
+    /// </summary>
     private static void Del(Client c)
     {
         long deleted = 0;
+        bool lazy = c.ArgIs(0, "unlink"u8) || c.Server.Config.LazyFreeLazyUserDel;
         for (int j = 1; j < c.ArgCount; j++)
         {
             var key = c.Arg(j);
-            if (!c.Db.Delete(key)) continue;
+            int i = c.Db.Find(key);
+            if (i < 0) continue;
+            if (lazy && RedisValue.FreeEffort(c.Db.EntryAt(i).Value!) > RedisValue.LazyFreeThreshold)
+                c.Server.KeyspaceState.LazyfreedObjects++;
+            c.Db.RemoveAt(i);
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "del", key);
             c.Dirty();
@@ -81,19 +91,15 @@ public static class KeyCommands
         c.Reply.SimpleString(i < 0 ? "none"u8 : TypeBytes(c.Db.EntryAt(i).Value!));
     }
 
-    /// <summary>The TYPE name as cached bytes (no per-call encoding).</summary>
+    /// <summary>The TYPE name as constant bytes, chosen by the value's class (no per-call encoding or string compare).</summary>
     private static ReadOnlySpan<byte> TypeBytes(object value) => value switch
     {
         byte[] => "string"u8,
-        IRedisObject o => o.TypeName switch
-        {
-            "list" => "list"u8,
-            "hash" => "hash"u8,
-            "set" => "set"u8,
-            "zset" => "zset"u8,
-            "stream" => "stream"u8,
-            var other => System.Text.Encoding.ASCII.GetBytes(other),
-        },
+        ListValue => "list"u8,
+        HashValue => "hash"u8,
+        SetValue => "set"u8,
+        SortedSetValue => "zset"u8,
+        StreamValue => "stream"u8,
         _ => "none"u8,
     };
 
@@ -220,9 +226,10 @@ public static class KeyCommands
         {
             if (nx) { c.Reply.Integer(0); return; }
         }
+        var hint = e.StringHint;
         // Remove the source first: its index is no longer valid once the destination is added.
         db.RemoveAt(db.Find(src));
-        db.Add(c.ArgArray(2), value, expireAt);
+        db.EntryAt(db.Add(c.ArgArray(2), value, expireAt)).StringHint = hint; // the same object, as in Redis
         c.KeyModified(src);
         c.KeyModified(dst);
         c.Notify(NotifyFlags.Generic, "rename_from", src);
@@ -287,7 +294,8 @@ public static class KeyCommands
             if (!replace) { c.Reply.Integer(0); return; }
             dst.Delete(newKey);
         }
-        dst.Add(c.ArgArray(2), RedisValue.DeepClone(value), expireAt);
+        var hint = e.StringHint; // Redis' dupStringObject keeps the encoding
+        dst.EntryAt(dst.Add(c.ArgArray(2), RedisValue.DeepClone(value), expireAt)).StringHint = hint;
         c.Server.SignalModifiedKey(dst, newKey);
         c.Server.Notifications.Notify(NotifyFlags.Generic, "copy_to", newKey, dst.Id);
         c.Server.Blocking.SignalKeyReady(dst, newKey);
@@ -310,9 +318,10 @@ public static class KeyCommands
         var keyBytes = e.Key!;
         object value = e.Value!;
         long expireAt = e.ExpireAt;
+        var hint = e.StringHint;
         src.RemoveAt(i);
         // The key's bytes move with it: the source table no longer references them.
-        dst.Add(keyBytes, value, expireAt);
+        dst.EntryAt(dst.Add(keyBytes, value, expireAt)).StringHint = hint;
         c.Server.SignalModifiedKey(src, key);
         c.Server.SignalModifiedKey(dst, key);
         c.Server.Notifications.Notify(NotifyFlags.Generic, "move_from", key, src.Id);
@@ -349,18 +358,29 @@ public static class KeyCommands
     }
 
     /// <summary>The optional ASYNC|SYNC argument of FLUSHDB/FLUSHALL; false after a syntax error.</summary>
-    private static bool ParseFlushMode(Client c)
+    private static bool ParseFlushMode(Client c, out bool async)
     {
-        if (c.ArgCount == 1) return true;
-        if (c.ArgCount == 2 && (c.ArgIs(1, "sync"u8) || c.ArgIs(1, "async"u8))) return true;
+        async = false;
+        if (c.ArgCount == 1)
+        {
+            async = c.Server.Config.LazyFreeLazyUserFlush;
+            return true;
+        }
+        if (c.ArgCount == 2 && (c.ArgIs(1, "sync"u8) || c.ArgIs(1, "async"u8)))
+        {
+            async = c.ArgIs(1, "async"u8);
+            return true;
+        }
         c.SyntaxError();
         return false;
     }
 
     private static void FlushDb(Client c)
     {
-        if (!ParseFlushMode(c)) return;
+        if (!ParseFlushMode(c, out bool async)) return;
         long removed = c.Db.Count;
+        // Redis' emptyDbAsync hands every key to its lazyfree thread; here the old table is simply dropped.
+        if (async) c.Server.KeyspaceState.LazyfreedObjects += removed;
         c.Server.Transactions.TouchAllWatchedKeysInDb(c.Db, null);
         c.Db.Clear();
         c.Dirty(removed);
@@ -371,7 +391,7 @@ public static class KeyCommands
 
     private static void FlushAll(Client c)
     {
-        if (!ParseFlushMode(c)) return;
+        if (!ParseFlushMode(c, out bool async)) return;
         var server = c.Server;
         long removed = 0;
         foreach (var db in server.Databases)
@@ -380,6 +400,8 @@ public static class KeyCommands
             server.Transactions.TouchAllWatchedKeysInDb(db, null);
             db.Clear();
         }
+        // Redis' emptyDbAsync hands every key to its lazyfree thread; here the old tables are simply dropped.
+        if (async) server.KeyspaceState.LazyfreedObjects += removed;
         server.Persistence.Dirty += removed;
         if (server.Config.SavePoints.Length > 0 && !server.Persistence.BgsaveInProgress)
         {
@@ -516,7 +538,7 @@ public static class KeyCommands
     private const string LfuSelectedIdle = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     private const string LfuNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
-    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+    private static bool IsLfu(Client c) => c.Server.Config.MaxMemoryPolicy.IsLfu();
 
     /// <summary>The value of the key in argument 2, or null after replying null (OBJECT's missing-key answer).</summary>
     private static object? ObjectLookup(Client c) => ObjectLookup(c, out _);
@@ -532,38 +554,41 @@ public static class KeyCommands
 
     private static void ObjectEncoding(Client c)
     {
-        var value = ObjectLookup(c);
-        if (value is not null) c.Reply.Bulk(RedisValue.Encoding(value, c.Server.Config));
+        var value = ObjectLookup(c, out int i);
+        if (value is not null) c.Reply.Bulk(RedisValue.Encoding(c.Db.EntryAt(i), c.Server.Config));
     }
 
     /// <summary>
     /// Redis stores small non-negative integers (below 10000) as shared objects with an "infinite" refcount,
     /// unless maxmemory with an LRU/LFU policy needs per-key access data.
     /// </summary>
-    private static bool IsSharedInteger(Client c, object value)
+    internal static bool IsSharedInteger(Client c, in KeyEntry entry)
     {
-        if (value is not byte[] s || s.Length is 0 or > 4) return false;
+        // Raw (APPEND, SETRANGE...) and INCRBYFLOAT's strings are objects of their own.
+        if (entry.Value is not byte[] s || s.Length is 0 or > 4 || entry.StringHint != StringHint.FromBytes) return false;
         if (!RespNumbers.TryParseInt64(s, out long v) || v is < 0 or >= 10000) return false;
         Span<byte> canonical = stackalloc byte[RespNumbers.MaxInt64Chars];
         if (!canonical[..RespNumbers.FormatInt64(v, canonical)].SequenceEqual(s)) return false;
         var cfg = c.Server.Config;
-        bool lruOrLfu = cfg.MaxMemoryPolicy.EndsWith("-lru", StringComparison.Ordinal) || cfg.MaxMemoryPolicy.EndsWith("-lfu", StringComparison.Ordinal);
+        bool lruOrLfu = cfg.MaxMemoryPolicy.IsLru() || cfg.MaxMemoryPolicy.IsLfu();
         return !(cfg.MaxMemory != 0 && lruOrLfu);
     }
 
     private static void ObjectRefCount(Client c)
     {
-        var value = ObjectLookup(c);
-        if (value is not null) c.Reply.Integer(IsSharedInteger(c, value) ? int.MaxValue : 1);
+        var value = ObjectLookup(c, out int i);
+        if (value is not null) c.Reply.Integer(IsSharedInteger(c, c.Db.EntryAt(i)) ? int.MaxValue : 1);
     }
 
     private static void ObjectFreq(Client c)
     {
-        var value = ObjectLookup(c);
+        var value = ObjectLookup(c, out int i);
         if (value is null) return;
         if (!IsLfu(c)) { c.Reply.Error(LfuNotSelected); return; }
-        // Access frequency is not tracked: a key reports Redis' initial counter (shared integers 0).
-        c.Reply.Integer(IsSharedInteger(c, value) ? 0 : 5);
+        ref KeyEntry e = ref c.Db.EntryAt(i);
+        // Redis' shared integers carry one counter for all their keys, decayed to 0 unless used within the
+        // minute; Cinnabar counts per key and reports them as Redis usually shows them.
+        c.Reply.Integer(IsSharedInteger(c, e) ? 0 : Lfu.Counter(e.LruSeconds, c.Server.KeyspaceState.NowMs, c.Server.Config.LfuDecayTime));
     }
 
     private static void ObjectIdleTime(Client c)

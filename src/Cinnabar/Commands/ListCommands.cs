@@ -1,5 +1,6 @@
 using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Commands;
@@ -35,16 +36,6 @@ public static class ListCommands
 
     // ---- lookups --------------------------------------------------------------------------------------
 
-    /// <summary>The list at <paramref name="key"/>, null when missing; false (after WRONGTYPE) for another type.</summary>
-    private static bool TryGet(Client c, ReadOnlySpan<byte> key, bool forRead, out ListValue? list)
-    {
-        int i = forRead ? c.Db.FindForRead(key) : c.Db.Find(key);
-        list = null;
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is ListValue l) { list = l; return true; }
-        c.WrongType();
-        return false;
-    }
 
     /// <summary>Bookkeeping after elements left a list: event, deletion when empty, WATCH, dirty.</summary>
     private static void ElementsRemoved(Client c, ReadOnlySpan<byte> key, bool head, ListValue list, long count)
@@ -115,14 +106,14 @@ public static class ListCommands
     internal static bool TryGetTimeout(Client c, int i, out long timeoutAtMs)
     {
         timeoutAtMs = 0;
-        if (!Strings.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
+        if (!Numerics.LongDouble.TryParse(c.Arg(i), out var value) || value.IsNaN)
         {
             c.Reply.Error("ERR timeout is not a float or out of range");
             return false;
         }
-        // seconds * 1000 in long double, truncated as C's (long long) cast does; out of range (inf, huge)
-        // gives LLONG_MIN on x86, hence "timeout is negative".
-        long t = value.TryMultiplyTruncate(1000, out long product) ? product : long.MinValue;
+        // (long long) ceill(seconds * 1000) in long double: 0.001 is 1 ms, not 0 (forever); -0.0001 is -0,
+        // so forever. Out of range (inf, huge) gives LLONG_MIN on x86, hence "timeout is negative".
+        long t = value.TryMultiplyCeiling(1000, out long product) ? product : long.MinValue;
         if (t < 0)
         {
             c.Reply.Error("ERR timeout is negative");
@@ -135,14 +126,13 @@ public static class ListCommands
 
     private static byte[] PopName(bool head) => head ? "LPOP"u8.ToArray() : "RPOP"u8.ToArray();
     private static byte[] Num(long v) => System.Text.Encoding.ASCII.GetBytes(v.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    private static byte[] Side(bool head) => head ? "LEFT"u8.ToArray() : "RIGHT"u8.ToArray();
 
     // ---- commands ---------------------------------------------------------------------------------------
 
     private static void Push(Client c, bool head, bool onlyIfExists)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null && onlyIfExists)
         {
             c.Reply.Integer(0);
@@ -169,7 +159,7 @@ public static class ListCommands
             return;
         }
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null)
         {
             if (hasCount) c.Reply.NullArray(); else c.Reply.Null();
@@ -194,21 +184,21 @@ public static class ListCommands
 
     private static void LLen(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         c.Reply.Integer(list?.Count ?? 0);
     }
 
     private static void LRange(Client c)
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null) { c.Reply.WriteRaw("*0\r\n"u8); return; }
         ReplyRange(c, list, start, end, reverse: false);
     }
 
     private static void LIndex(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null) { c.Reply.Null(); return; }
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
@@ -223,7 +213,7 @@ public static class ListCommands
     private static void LSet(Client c)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Error(Errors.NoSuchKey); return; }
         if (!c.TryGetLong(2, out long index)) return;
         if (index < 0) index += list.Count;
@@ -246,7 +236,7 @@ public static class ListCommands
         else if (c.ArgIs(2, "before"u8)) after = false;
         else { c.SyntaxError(); return; }
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         var pivot = c.Arg(3);
         int at = -1;
@@ -270,7 +260,7 @@ public static class ListCommands
     {
         if (!c.TryGetLong(2, out long toRemove)) return;
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Integer(0); return; }
         bool fromTail = toRemove < 0;
         // As in C, negating the most negative count leaves it negative: no limit is ever reached.
@@ -293,7 +283,7 @@ public static class ListCommands
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(key, out ListValue? list)) return;
         if (list is null) { c.Reply.Ok(); return; }
         long len = list.Count, ltrim, rtrim;
         if (start < 0) start = len + start;
@@ -354,7 +344,7 @@ public static class ListCommands
         // As in C, negating the most negative rank leaves it negative: every match then qualifies.
         if (fromTail) rank = unchecked(-rank);
 
-        if (!TryGet(c, c.Arg(1), forRead: true, out var list)) return;
+        if (!c.TryReadKey(c.Arg(1), out ListValue? list)) return;
         if (list is null)
         {
             if (count != -1) c.Reply.WriteRaw("*0\r\n"u8); else c.Reply.Null();
@@ -397,9 +387,9 @@ public static class ListCommands
     private static void MoveGeneric(Client c, bool fromHead, bool toHead)
     {
         var src = c.Arg(1);
-        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(src, out ListValue? list)) return;
         if (list is null || list.Count == 0) { c.Reply.Null(); return; }
-        if (!TryGet(c, c.Arg(2), forRead: false, out var dst)) return;
+        if (!c.TryWriteKey(c.Arg(2), out ListValue? dst)) return;
         var value = list.Pop(fromHead);
         PushMoved(c, c.Arg(2), dst, value, toHead);
         c.Notify(NotifyFlags.List, fromHead ? "lpop" : "rpop", src);
@@ -465,7 +455,7 @@ public static class ListCommands
         done = false;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var list)) return false;
+            if (!c.TryWriteKey(key, out ListValue? list)) return false;
             if (list is null || list.Count == 0) continue;
             PopRangeWithKey(c, key, list, head, count);
             done = true;
@@ -498,7 +488,7 @@ public static class ListCommands
         if (!TryGetTimeout(c, timeoutIndex, out long timeoutAt)) return;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var list)) return;
+            if (!c.TryWriteKey(key, out ListValue? list)) return;
             if (list is null || list.Count == 0) continue;
             if (count != -1) PopRangeWithKey(c, key, list, head, count);
             else PopOneWithKey(c, key, list, head);
@@ -537,7 +527,7 @@ public static class ListCommands
     private static void BlockingMove(Client c, bool fromHead, bool toHead, long timeoutAt, bool isBRPopLPush)
     {
         var src = c.Arg(1);
-        if (!TryGet(c, src, forRead: false, out var list)) return;
+        if (!c.TryWriteKey(src, out ListValue? list)) return;
         if (list is null)
         {
             if (c.DenyBlocking) c.Reply.Null();
@@ -545,9 +535,9 @@ public static class ListCommands
             return;
         }
         MoveGeneric(c, fromHead, toHead);
-        // Replicas run the non-blocking form.
+        // Replicas run the non-blocking form, with the directions as the client spelled them (as Redis).
         if (isBRPopLPush) c.Propagate("RPOPLPUSH"u8.ToArray(), c.ArgArray(1), c.ArgArray(2));
-        else c.Propagate("LMOVE"u8.ToArray(), c.ArgArray(1), c.ArgArray(2), Side(fromHead), Side(toHead));
+        else c.Propagate("LMOVE"u8.ToArray(), c.ArgArray(1), c.ArgArray(2), c.ArgArray(3), c.ArgArray(4));
     }
 
     // ---- served later -----------------------------------------------------------------------------------
@@ -575,7 +565,7 @@ public static class ListCommands
             int i = c.Db.Find(key);
             if (i < 0 || c.Db.EntryAt(i).Value is not ListValue list || list.Count == 0) return false;
             // A destination of another type fails the waiting command with WRONGTYPE (it is still answered).
-            if (!TryGet(c, destination, forRead: false, out var dst)) return true;
+            if (!c.TryWriteKey(destination, out ListValue? dst)) return true;
             c.Server.Persistence.BeforeWriteKey(c.Db, destination);
             var value = list.Pop(fromHead);
             PushMoved(c, destination, dst, value, toHead);
@@ -588,7 +578,8 @@ public static class ListCommands
             c.KeyModified(key);
             c.Dirty();
             if (isBRPopLPush) c.Propagate("RPOPLPUSH"u8.ToArray(), key, destination);
-            else c.Propagate("LMOVE"u8.ToArray(), key, destination, Side(fromHead), Side(toHead));
+            // Served later, Redis spells the directions with its shared lower-case "left"/"right".
+            else c.Propagate("LMOVE"u8.ToArray(), key, destination, fromHead ? "left"u8.ToArray() : "right"u8.ToArray(), toHead ? "left"u8.ToArray() : "right"u8.ToArray());
             return true;
         }
 

@@ -102,7 +102,7 @@ public static class PersistenceCommands
         if (ttl < 0) { c.Reply.Error("ERR Invalid TTL value, must be >= 0"); return; }
 
         var payload = c.Arg(3);
-        if (!VerifyPayload(payload))
+        if (!VerifyPayload(payload, c.Server.Config.SkipChecksumValidation))
         {
             c.Reply.Error("ERR DUMP payload version or checksum are wrong");
             return;
@@ -130,6 +130,7 @@ public static class PersistenceCommands
             // Already expired: nothing is created (a replaced key is just deleted).
             if (deleted)
             {
+                if (c.ReplicationWanted) c.Propagate("DEL"u8.ToArray(), key.ToArray()); // DEL whatever lazyfree says, as Redis 7.0
                 c.KeyModified(key);
                 c.Notify(NotifyFlags.Generic, "del", key);
                 c.Dirty();
@@ -139,6 +140,16 @@ public static class PersistenceCommands
         }
         int index = db.Add(key, value);
         if (ttl != 0) db.SetExpire(index, ttl);
+        db.SetAccess(index, freq, idle);
+        if (ttl != 0 && !absTtl && c.ReplicationWanted)
+        {
+            // Replicas get the absolute time, as Redis propagates it: TTL rewritten, ABSTTL appended.
+            var argv = new byte[c.ArgCount + 1][];
+            for (int j = 0; j < c.ArgCount; j++) argv[j] = c.ArgArray(j);
+            argv[2] = System.Text.Encoding.ASCII.GetBytes(ttl.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            argv[^1] = "ABSTTL"u8.ToArray();
+            c.Propagate(argv);
+        }
         c.KeyModified(key);
         c.Notify(NotifyFlags.Generic, "restore", key);
         c.Dirty();
@@ -146,11 +157,12 @@ public static class PersistenceCommands
     }
 
     /// <summary>Redis' verifyDumpPayload: footer version not newer than ours, CRC64 over everything before the CRC.</summary>
-    public static bool VerifyPayload(ReadOnlySpan<byte> payload)
+    public static bool VerifyPayload(ReadOnlySpan<byte> payload, bool skipChecksum = false)
     {
         if (payload.Length < 10) return false;
         int version = BinaryPrimitives.ReadUInt16LittleEndian(payload[^10..]);
         if (version > RdbFormat.Version) return false;
+        if (skipChecksum) return true;
         ulong crc = BinaryPrimitives.ReadUInt64LittleEndian(payload[^8..]);
         return crc == Crc64.Compute(payload[..^8]);
     }

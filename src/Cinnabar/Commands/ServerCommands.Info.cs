@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Cinnabar.Config;
 
 namespace Cinnabar.Commands;
 
@@ -134,7 +135,7 @@ public static partial class ServerCommands
                 F("used_memory_scripts_human", "0B");
                 F("maxmemory", s.Config.MaxMemory);
                 F("maxmemory_human", HumanBytes(s.Config.MaxMemory));
-                F("maxmemory_policy", s.Config.MaxMemoryPolicy);
+                F("maxmemory_policy", s.Config.MaxMemoryPolicy.Name());
                 F("allocator_frag_ratio", "1.00");
                 F("allocator_frag_bytes", 0);
                 F("allocator_rss_ratio", "1.00");
@@ -152,8 +153,9 @@ public static partial class ServerCommands
                 F("mem_aof_buffer", 0);
                 F("mem_allocator", "libc");
                 F("active_defrag_running", 0);
+                // Nothing waits: a dropped value is the collector's, reclaimed concurrently.
                 F("lazyfree_pending_objects", 0);
-                F("lazyfreed_objects", 0);
+                F("lazyfreed_objects", s.KeyspaceState.LazyfreedObjects);
                 break;
             }
             case "persistence":
@@ -222,8 +224,8 @@ public static partial class ServerCommands
                 F("current_eviction_exceeded_time", 0);
                 F("keyspace_hits", ks.Hits);
                 F("keyspace_misses", ks.Misses);
-                F("pubsub_channels", st.PubSubChannels);
-                F("pubsub_patterns", 0);
+                F("pubsub_channels", s.PubSub.ChannelCount);
+                F("pubsub_patterns", s.PubSub.PatternCount);
                 F("pubsubshard_channels", 0);
                 F("latest_fork_usec", 0);
                 F("total_forks", 0);

@@ -143,7 +143,7 @@ public static partial class ServerCommands
     {
         var s = c.Server;
         s.Stats.Reset();
-        s.KeyspaceState.Hits = s.KeyspaceState.Misses = s.KeyspaceState.ExpiredKeys = 0;
+        s.KeyspaceState.Hits = s.KeyspaceState.Misses = s.KeyspaceState.ExpiredKeys = s.KeyspaceState.LazyfreedObjects = 0;
         foreach (var cmd in s.Commands.All)
         {
             ResetCommandStats(cmd);
@@ -199,66 +199,6 @@ public static partial class ServerCommands
         foreach (var l in lines) c.Reply.SimpleString(l);
         c.Reply.SimpleString("HELP");
         c.Reply.SimpleString("    Prints this help.");
-    }
-
-    // ---- DEBUG ----
-
-    private static void Debug(Client c)
-    {
-        if (c.ArgIs(1, "help"u8))
-        {
-            WriteHelp(c, "DEBUG",
-                "RELOAD",
-                "    Save the RDB on disk and reload it back to memory.",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "    Setting it to 0 disables expiring keys in background when they are not accessed (otherwise the Redis behavior). Setting it to 1 reenables back the default.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.");
-            return;
-        }
-        if (c.ArgIs(1, "sleep"u8) && c.ArgCount == 3)
-        {
-            // strtod semantics: text that is not a number sleeps 0 seconds.
-            if (!Protocol.RespNumbers.TryParseDouble(c.Arg(2), out double secs) || double.IsNaN(secs)) secs = 0;
-            // Holds the execution lock, as Redis' single thread would be stuck.
-            if (secs > 0) Thread.Sleep(TimeSpan.FromSeconds(Math.Min(secs, int.MaxValue / 1000.0)));
-            c.Reply.Ok();
-            return;
-        }
-        if (c.ArgIs(1, "set-active-expire"u8) && c.ArgCount == 3)
-        {
-            // atoi semantics: the leading digits, 0 when there are none.
-            var arg = c.Arg(2);
-            int digits = 0;
-            while (digits < arg.Length && arg[digits] is >= (byte)'0' and <= (byte)'9') digits++;
-            c.Server.Config.ActiveExpireEnabled = arg[..digits].IndexOfAnyExcept((byte)'0') >= 0;
-            c.Reply.Ok();
-            return;
-        }
-        if (c.ArgIs(1, "reload"u8))
-        {
-            var s = c.Server;
-            var error = s.Persistence.Save();
-            if (error is not null)
-            {
-                c.Reply.Error("ERR Error trying to save the DB");
-                return;
-            }
-            foreach (var db in s.Databases) db.Clear();
-            try
-            {
-                s.Persistence.LoadAtStartup();
-            }
-            catch (Persistence.RdbLoadException)
-            {
-                c.Reply.Error("ERR Error trying to load the RDB dump, check server logs.");
-                return;
-            }
-            s.Log.Info("DB reloaded by DEBUG RELOAD");
-            c.Reply.Ok();
-            return;
-        }
-        c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{Truncate128(c.ArgString(1))}'. Try DEBUG HELP.");
     }
 
     private static string Truncate128(string s) => s.Length <= 128 ? s : s[..128];

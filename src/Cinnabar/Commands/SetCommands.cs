@@ -28,23 +28,10 @@ public static class SetCommands
         yield return new("sscan", SScan);
     }
 
-    private static bool TryRead(Client c, ReadOnlySpan<byte> key, out SetValue? set) => TryLookup(c, c.Db.FindForRead(key), out set);
-    private static bool TryWrite(Client c, ReadOnlySpan<byte> key, out SetValue? set) => TryLookup(c, c.Db.Find(key), out set);
-
-    /// <summary>False (WRONGTYPE written) when the entry holds another type; set is null for a missing key.</summary>
-    private static bool TryLookup(Client c, int index, out SetValue? set)
-    {
-        set = null;
-        if (index < 0) return true;
-        if (c.Db.EntryAt(index).Value is SetValue s) { set = s; return true; }
-        c.WrongType();
-        return false;
-    }
-
     private static void SAdd(Client c)
     {
         var key = c.Arg(1);
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null)
         {
             set = SetValue.CreateFor(c.Arg(2));
@@ -63,41 +50,11 @@ public static class SetCommands
         c.Reply.Integer(added);
     }
 
-    private static void SRem(Client c)
-    {
-        var key = c.Arg(1);
-        if (!TryWrite(c, key, out var set)) return;
-        if (set is null)
-        {
-            c.Reply.Integer(0);
-            return;
-        }
-        int deleted = 0;
-        bool keyRemoved = false;
-        for (int i = 2; i < c.ArgCount; i++)
-        {
-            if (!set.Remove(c.Arg(i))) continue;
-            deleted++;
-            if (set.Count == 0)
-            {
-                c.Db.Delete(key);
-                keyRemoved = true;
-                break;
-            }
-        }
-        if (deleted > 0)
-        {
-            c.KeyModified(key);
-            c.Notify(NotifyFlags.Set, "srem", key);
-            if (keyRemoved) c.Notify(NotifyFlags.Generic, "del", key);
-            c.Dirty(deleted);
-        }
-        c.Reply.Integer(deleted);
-    }
+    private static void SRem(Client c) => MemberRemoval.Remove<SetValue>(c, NotifyFlags.Set, "srem");
 
     private static void SMembers(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         if (set is null)
         {
             c.Reply.SetHeader(0);
@@ -123,13 +80,13 @@ public static class SetCommands
 
     private static void SIsMember(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         c.Reply.Integer(set is not null && set.Contains(c.Arg(2)) ? 1 : 0);
     }
 
     private static void SMIsMember(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         c.Reply.ArrayHeader(c.ArgCount - 2);
         for (int i = 2; i < c.ArgCount; i++)
             c.Reply.Integer(set is not null && set.Contains(c.Arg(i)) ? 1 : 0);
@@ -137,7 +94,7 @@ public static class SetCommands
 
     private static void SCard(Client c)
     {
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         c.Reply.Integer(set?.Count ?? 0);
     }
 
@@ -154,7 +111,7 @@ public static class SetCommands
             SPopWithCount(c);
             return;
         }
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null)
         {
             c.Reply.Null();
@@ -183,7 +140,7 @@ public static class SetCommands
             return;
         }
         var key = c.Arg(1);
-        if (!TryWrite(c, key, out var set)) return;
+        if (!c.TryWriteKey(key, out SetValue? set)) return;
         if (set is null || count == 0)
         {
             c.Reply.SetHeader(0);
@@ -200,7 +157,7 @@ public static class SetCommands
             c.Reply.SetHeader(union.Count);
             WriteMembers(c.Reply, union);
             c.Db.Delete(key);
-            c.Propagate(c.Server.Config.LazyFreeLazyServerDel ? "UNLINK"u8.ToArray() : "DEL"u8.ToArray(), key.ToArray());
+            c.Propagate("DEL"u8.ToArray(), key.ToArray()); // DEL even with lazyfree-lazy-server-del, as Redis 7.0
             c.Notify(NotifyFlags.Generic, "del", key);
             c.KeyModified(key);
             c.Dirty();
@@ -215,10 +172,12 @@ public static class SetCommands
             set.Remove(m);
             c.Reply.Bulk(m);
         }
-        // Replicas remove exactly these members, in SREMs of at most 1024 as Redis sends them.
-        var keyBytes = key.ToArray();
-        foreach (var chunk in members.Chunk(1024))
-            c.Propagate([ "SREM"u8.ToArray(), keyBytes, .. chunk ]);
+        // Replicas remove exactly these members, one SREM each as Redis 7.0 sends them (7.2 batches them).
+        if (c.ReplicationWanted)
+        {
+            var keyBytes = key.ToArray();
+            foreach (var m in members) c.Propagate("SREM"u8.ToArray(), keyBytes, m);
+        }
         c.KeyModified(key);
         c.Dirty(count);
     }
@@ -232,7 +191,7 @@ public static class SetCommands
         }
         if (c.ArgCount == 2)
         {
-            if (!TryRead(c, c.Arg(1), out var s)) return;
+            if (!c.TryReadKey(c.Arg(1), out SetValue? s)) return;
             if (s is null) c.Reply.Null();
             else WriteMemberAt(c.Reply, s, s.RandomPosition(Random.Shared));
             return;
@@ -243,7 +202,7 @@ public static class SetCommands
             c.Reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
             return;
         }
-        if (!TryRead(c, c.Arg(1), out var set)) return;
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
         var r = c.Reply;
         if (set is null || l == 0)
         {
@@ -280,7 +239,7 @@ public static class SetCommands
             c.Reply.Integer(0);
             return;
         }
-        if (!TryLookup(c, si, out var src) || !TryLookup(c, di, out var dst)) return;
+        if (!c.TryTypedAt(si, out SetValue? src) || !c.TryTypedAt(di, out SetValue? dst)) return;
         if (ReferenceEquals(src, dst))
         {
             c.Reply.Integer(src!.Contains(member) ? 1 : 0);
@@ -358,9 +317,8 @@ public static class SetCommands
         bool anyMissing = false;
         for (int j = 0; j < keyCount; j++)
         {
-            var key = c.Arg(firstKey + j);
-            int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (!TryLookup(c, idx, out var s)) return;
+            // Sources are read lookups even for the STORE forms (hits, misses, keymiss), as in Redis 7.0.
+            if (!c.TryReadKey(c.Arg(firstKey + j), out SetValue? s)) return;
             if (s is null) anyMissing = true;
             else sets[j] = s;
         }
@@ -429,9 +387,7 @@ public static class SetCommands
         var sets = new SetValue?[keyCount];
         for (int j = 0; j < keyCount; j++)
         {
-            var key = c.Arg(firstKey + j);
-            int idx = dstArg >= 0 ? c.Db.Find(key) : c.Db.FindForRead(key);
-            if (!TryLookup(c, idx, out sets[j])) return;
+            if (!c.TryReadKey(c.Arg(firstKey + j), out sets[j])) return; // a read lookup for STORE too
         }
         var config = c.Server.Config;
         var result = SetValue.CreateIntset();
@@ -537,15 +493,10 @@ public static class SetCommands
     private static void SScan(Client c)
     {
         if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0)
+        if (!c.TryReadKey(c.Arg(1), out SetValue? set)) return;
+        if (set is null)
         {
             CollectionScan.WriteEmpty(c);
-            return;
-        }
-        if (c.Db.EntryAt(i).Value is not SetValue set)
-        {
-            c.WrongType();
             return;
         }
         if (!CollectionScan.TryParseOptions(c, 3, out long count, out int matchArg)) return;

@@ -93,7 +93,7 @@ public static class SortCommands
         }
 
         var db = c.Db;
-        var keyIndex = storeArg < 0 ? db.FindForRead(c.Arg(1)) : db.Find(c.Arg(1));
+        var keyIndex = db.FindForRead(c.Arg(1)); // a read lookup with STORE too, as in Redis 7.0
         object? source = keyIndex >= 0 ? db.EntryAt(keyIndex).Value : null;
         var kind = source is null ? SortSources.Kind.None : SortSources.KindOf(source);
         if (kind == SortSources.Kind.Other) { c.WrongType(); return; }

@@ -53,15 +53,6 @@ public static class SortedSetCommands
 
     // ---- helpers ------------------------------------------------------------------------------------
 
-    private static bool TryGet(Client c, ReadOnlySpan<byte> key, bool forRead, out SortedSetValue? z)
-    {
-        int i = forRead ? c.Db.FindForRead(key) : c.Db.Find(key);
-        z = null;
-        if (i < 0) return true;
-        if (c.Db.EntryAt(i).Value is SortedSetValue s) { z = s; return true; }
-        c.WrongType();
-        return false;
-    }
 
     private static void WriteEmptyArray(Client c) => c.Reply.WriteRaw("*0\r\n"u8);
 
@@ -186,7 +177,7 @@ public static class SortedSetCommands
             if (!c.TryGetDouble(scoreIdx + j * 2, out scores[j])) return;
 
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var z)) return;
+        if (!c.TryWriteKey(key, out SortedSetValue? z)) return;
         long added = 0, updated = 0, processed = 0;
         double score = 0;
         if (z is null)
@@ -261,7 +252,7 @@ public static class SortedSetCommands
     private static void ZRem(Client c)
     {
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var z)) return;
+        if (!c.TryWriteKey(key, out SortedSetValue? z)) return;
         if (z is null) { c.Reply.Integer(0); return; }
         long deleted = 0;
         bool removedKey = false;
@@ -287,20 +278,20 @@ public static class SortedSetCommands
 
     private static void ZCard(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         c.Reply.Integer(z?.Count ?? 0);
     }
 
     private static void ZScore(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is not null && z.TryGetScore(c.Arg(2), out double s)) c.Reply.Double(s);
         else c.Reply.Null();
     }
 
     private static void ZMScore(Client c)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         c.Reply.ArrayHeader(c.ArgCount - 2);
         for (int j = 2; j < c.ArgCount; j++)
         {
@@ -311,7 +302,7 @@ public static class SortedSetCommands
 
     private static void ZRank(Client c, bool reverse)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is null) { c.Reply.Null(); return; }
         long rank = z.RankOf(c.Arg(2));
         if (rank < 0) c.Reply.Null();
@@ -321,7 +312,7 @@ public static class SortedSetCommands
     private static void ZCount(Client c)
     {
         if (!TryParseScoreRange(c.Arg(2), c.Arg(3), out var range)) { c.Reply.Error("ERR min or max is not a float"); return; }
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is null) { c.Reply.Integer(0); return; }
         var first = z.FirstInRange(range);
         if (!first.Exists) { c.Reply.Integer(0); return; }
@@ -332,7 +323,7 @@ public static class SortedSetCommands
     private static void ZLexCount(Client c)
     {
         if (!TryParseLexRange(c.Arg(2), c.Arg(3), out var range)) { c.Reply.Error("ERR min or max not valid string range item"); return; }
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is null || range.IsEmpty) { c.Reply.Integer(0); return; }
         if (z.IsListpack)
         {
@@ -398,7 +389,7 @@ public static class SortedSetCommands
                 break;
         }
 
-        if (!TryGet(c, c.Arg(keyIdx), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(keyIdx), out SortedSetValue? z)) return;
         // The result is always a run of consecutive elements: where it starts, how long it is, which way.
         var first = default(ZPos);
         long length = 0;
@@ -512,7 +503,7 @@ public static class SortedSetCommands
         else if (!TryParseLexRange(c.Arg(2), c.Arg(3), out lexRange)) { c.Reply.Error("ERR min or max not valid string range item"); return; }
 
         var key = c.Arg(1);
-        if (!TryGet(c, key, forRead: false, out var z)) return;
+        if (!c.TryWriteKey(key, out SortedSetValue? z)) return;
         if (z is null) { c.Reply.Integer(0); return; }
         // Every form removes a run of consecutive ranks.
         long first = 0, last = -1;
@@ -565,7 +556,7 @@ public static class SortedSetCommands
         byte[]? key = null;
         foreach (var k in keys)
         {
-            if (!TryGet(c, k, forRead: false, out var candidate)) return true;
+            if (!c.TryWriteKey(k, out SortedSetValue? candidate)) return true;
             if (candidate is null) continue;
             z = candidate;
             key = k;
@@ -635,8 +626,17 @@ public static class SortedSetCommands
     {
         // Which key will be popped: the first existing one.
         byte[]? popped = keys.FirstOrDefault(k => c.Db.Find(k) >= 0);
+        long n = popped is null ? 0 : PoppedCount(c, popped, count);
         if (GenericPop(c, keys, max, emitKey, count, nested, nilWhenEmpty) && popped is not null)
-            c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), popped, Num(count > 0 ? count : 1));
+            c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), popped, Num(n));
+    }
+
+    /// <summary>How many members a pop of <paramref name="count"/> takes from <paramref name="key"/>: replicas are told exactly that (Redis' zmpop propagation).</summary>
+    private static long PoppedCount(Client c, byte[] key, long count)
+    {
+        int i = c.Db.Find(key);
+        long want = count > 0 ? count : 1;
+        return i >= 0 && c.Db.EntryAt(i).Value is SortedSetValue z ? Math.Min(want, z.Count) : want;
     }
 
     private static void BZPop(Client c, bool max)
@@ -651,11 +651,12 @@ public static class SortedSetCommands
         if (!ListCommands.TryGetTimeout(c, timeoutIndex, out long timeoutAt)) return;
         foreach (var key in keys)
         {
-            if (!TryGet(c, key, forRead: false, out var z)) return;
+            if (!c.TryWriteKey(key, out SortedSetValue? z)) return;
             if (z is null || z.Count == 0) continue;
+            long n = PoppedCount(c, key, count);
             GenericPop(c, [key], max, emitKey: true, count, nested, nilWhenEmpty);
             if (count == -1) c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key);
-            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(count > 0 ? count : 1));
+            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(n));
             return;
         }
         if (c.DenyBlocking) { c.Reply.NullArray(); return; }
@@ -668,9 +669,10 @@ public static class SortedSetCommands
         {
             int i = c.Db.Find(key);
             if (i < 0 || c.Db.EntryAt(i).Value is not SortedSetValue z || z.Count == 0) return false;
+            long n = PoppedCount(c, key, count);
             GenericPop(c, [key], max, emitKey: true, count, nested, nilWhenEmpty: nested);
             if (count == -1) c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key);
-            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(count > 0 ? count : 1));
+            else c.Propagate(max ? "ZPOPMAX"u8.ToArray() : "ZPOPMIN"u8.ToArray(), key, Num(n));
             return true;
         }
 
@@ -873,14 +875,14 @@ public static class SortedSetCommands
             RandomWithCount(c, l, withScores);
             return;
         }
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is null) { c.Reply.Null(); return; }
         c.Reply.Bulk(z.MemberAt(z.AtRank(Random.Shared.NextInt64(z.Count)), stackalloc byte[ListpackEntry.ScratchSize]));
     }
 
     private static void RandomWithCount(Client c, long l, bool withScores)
     {
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is null) { WriteEmptyArray(c); return; }
         bool unique = l >= 0;
         long count = unique ? l : -l;
@@ -915,7 +917,7 @@ public static class SortedSetCommands
     private static void ZScan(Client c)
     {
         if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
-        if (!TryGet(c, c.Arg(1), forRead: true, out var z)) return;
+        if (!c.TryReadKey(c.Arg(1), out SortedSetValue? z)) return;
         if (z is null) { CollectionScan.WriteEmpty(c); return; }
         if (!CollectionScan.TryParseOptions(c, 3, out long count, out int matchArg)) return;
         ReadOnlySpan<byte> pattern = matchArg > 0 ? c.Arg(matchArg) : default;

@@ -1,4 +1,5 @@
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 
 namespace Cinnabar.Commands;
 
@@ -82,7 +83,7 @@ public static partial class StreamCommands
         }
 
         var key = c.Arg(2);
-        if (!TryGetStream(c, key, false, out var s, out _)) return;
+        if (!c.TryWriteKey(key, out StreamValue? s)) return;
         StreamGroup? g = null;
         if (!mkstream)
         {
@@ -184,7 +185,7 @@ public static partial class StreamCommands
 
     private static void XAck(Client c)
     {
-        if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(1), out StreamValue? s)) return;
         var g = s?.FindGroup(c.Arg(2));
         if (g is null) { c.Reply.Integer(0); return; }
         Span<StreamId> ids = c.ArgCount - 3 <= 64 ? stackalloc StreamId[c.ArgCount - 3] : new StreamId[c.ArgCount - 3];
@@ -225,7 +226,7 @@ public static partial class StreamCommands
             if (!TryRangeEnd(c, startIdx + 1, out end)) return;
             if (startIdx + 3 < c.ArgCount) consumerArg = startIdx + 3;
         }
-        if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(1), out StreamValue? s)) return;
         var g = s?.FindGroup(c.Arg(2));
         if (g is null) { NoGroup(c, 1, 2); return; }
         var r = c.Reply;
@@ -285,7 +286,7 @@ public static partial class StreamCommands
 
     private static void XClaim(Client c)
     {
-        if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(1), out StreamValue? s)) return;
         var g = s?.FindGroup(c.Arg(2));
         if (s is null || g is null) { NoGroup(c, 1, 2); return; }
         if (!c.TryGetLong(4, out long minIdle, "ERR Invalid min-idle-time argument for XCLAIM")) return;
@@ -414,7 +415,7 @@ public static partial class StreamCommands
             else if (c.ArgIs(j, "justid"u8)) justId = true;
             else { c.SyntaxError(); return; }
         }
-        if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(1), out StreamValue? s)) return;
         var g = s?.FindGroup(c.Arg(2));
         if (s is null || g is null) { NoGroup(c, 1, 2); return; }
 
@@ -479,7 +480,7 @@ public static partial class StreamCommands
 
     private static void XInfo(Client c)
     {
-        if (!TryGetStream(c, c.Arg(2), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(2), out StreamValue? s)) return;
         if (s is null) { c.Reply.Error(Errors.NoSuchKey); return; }
         var r = c.Reply;
         if (c.ArgIs(1, "consumers"u8))

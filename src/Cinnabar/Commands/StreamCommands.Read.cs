@@ -1,5 +1,6 @@
 using Cinnabar.Blocking;
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 
 namespace Cinnabar.Commands;
 
@@ -82,7 +83,7 @@ public static partial class StreamCommands
         {
             int keyArg = streamsArg + k, idArg = streamsArg + streamsCount + k;
             var key = c.Arg(keyArg);
-            if (!TryGetStream(c, key, true, out var s, out _)) return;
+            if (!c.TryReadKey(key, out StreamValue? s)) return;
             if (xreadgroup && (s is null || s.FindGroup(groupName) is null))
             {
                 ErrorWith(c, "NOGROUP No such key '", keyArg, "' or consumer group '", groupArg, "' in XREADGROUP with GROUP option");
@@ -181,7 +182,7 @@ public static partial class StreamCommands
                 // Redis 7.0 creates (and refreshes) the consumer only for streams it serves.
                 g = s.FindGroup(groupName);
                 if (g is null) continue;
-                consumer = GetConsumer(c, g, consumerName, key, now);
+                consumer = GetConsumer(c, g, consumerName, key, now, noack);
                 consumer.SeenTime = now;
             }
             if (!r.Resp3) r.ArrayHeader(2);
@@ -194,15 +195,22 @@ public static partial class StreamCommands
             else ReplyRange(c, s, start, StreamId.Max, false, count);
             if (group) c.Dirty();
         }
+        // XREADGROUP reaches replicas only as the XCLAIM/XGROUP effects above, never itself (Redis'
+        // preventCommandPropagation), even when it only created a consumer or re-read its history.
+        if (group) c.PropagateOverride = true;
         return true;
     }
 
-    /// <summary>Finds or creates a consumer; creation counts as a write and emits xgroup-createconsumer.</summary>
-    private static StreamConsumer GetConsumer(Client c, StreamGroup g, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key, long now)
+    /// <summary>
+    /// Finds or creates a consumer; creation counts as a write and emits xgroup-createconsumer. Redis 7.0
+    /// tells replicas about the creation only for NOACK reads: otherwise the XCLAIMs create it there.
+    /// </summary>
+    private static StreamConsumer GetConsumer(Client c, StreamGroup g, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key, long now, bool noack = false)
     {
         var consumer = g.GetOrCreateConsumer(name, now, out bool created);
         if (created)
         {
+            if (noack) Propagate(c, ["XGROUP"u8.ToArray(), "CREATECONSUMER"u8.ToArray(), key.ToArray(), g.Name, consumer.Name]);
             c.Dirty();
             c.Notify(NotifyFlags.Stream, "xgroup-createconsumer", key);
         }
@@ -265,12 +273,16 @@ public static partial class StreamCommands
             }
             PropagateClaim(c, key, g, pe);
         }
-        if (g.LastId != before) PropagateGroupId(c, key, g);
+        // Redis 7.0 moves the replicas' group ID with the XCLAIMs' LASTID; only NOACK reads, which
+        // claim nothing, send XGROUP SETID (7.2 sends it always).
+        if (noack && g.LastId != before) PropagateGroupId(c, key, g);
     }
 
     /// <summary>A parked XREAD/XREADGROUP: retried when one of its streams gets new data.</summary>
     private sealed class BlockedRead(ReadRequest req) : BlockedOperation
     {
+        public override bool OthersMayStillBeServed => true;
+
         /// <summary>
         /// As Redis' serveClientsBlockedOnStreamKey: only the ready key is served (a one-stream reply);
         /// a group that disappeared (XGROUP DESTROY) unblocks the client with -NOGROUP.
@@ -281,7 +293,14 @@ public static partial class StreamCommands
             while (k < req.Keys.Length && !req.Keys[k].AsSpan().SequenceEqual(readyKey)) k++;
             if (k == req.Keys.Length) return false;
             int idx = client.Db.Find(readyKey);
-            if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s) return false;
+            if (idx < 0 || client.Db.EntryAt(idx).Value is not StreamValue s)
+            {
+                // Deleted, expired, flushed, renamed away or overwritten: the group went with it, so a
+                // group reader is answered now (Redis' unblockDeletedStreamReadgroupClients); XREAD waits on.
+                if (!req.Group) return false;
+                client.Reply.Error("UNBLOCKED the stream key no longer exists");
+                return true;
+            }
             StreamGroup? g = null;
             var gt = req.Ids[k];
             if (req.Group)
@@ -302,7 +321,7 @@ public static partial class StreamCommands
             r.Bulk(readyKey);
             if (g is not null)
             {
-                var consumer = GetConsumer(client, g, req.ConsumerName!, readyKey, now);
+                var consumer = GetConsumer(client, g, req.ConsumerName!, readyKey, now, req.NoAck);
                 consumer.SeenTime = now;
                 ReplyNewForGroup(client, readyKey, s, g, consumer, start, req.Count, req.NoAck, now);
                 client.Dirty();

@@ -1,4 +1,5 @@
 using Cinnabar.DataTypes;
+using Cinnabar.Keyspace;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Commands;
@@ -59,17 +60,6 @@ public static partial class StreamCommands
     // ---------------------------------------------------------------- helpers
 
     private static long Now(Client c) => c.Server.KeyspaceState.NowMs;
-
-    /// <summary>Looks up a stream; false (WRONGTYPE written) when the key holds another type.</summary>
-    private static bool TryGetStream(Client c, ReadOnlySpan<byte> key, bool read, out StreamValue? stream, out int index)
-    {
-        index = read ? c.Db.FindForRead(key) : c.Db.Find(key);
-        stream = null;
-        if (index < 0) return true;
-        if (c.Db.EntryAt(index).Value is StreamValue s) { stream = s; return true; }
-        c.WrongType();
-        return false;
-    }
 
     private static bool TryParseId(Client c, int arg, ulong missingSeq, bool strict, out StreamId id)
     {
@@ -325,7 +315,7 @@ public static partial class StreamCommands
             return;
         }
         var key = c.Arg(1);
-        if (!TryGetStream(c, key, false, out var s, out _)) return;
+        if (!c.TryWriteKey(key, out StreamValue? s)) return;
         if (s is null)
         {
             if (a.NoMkStream) { c.Reply.Null(); return; }
@@ -371,7 +361,7 @@ public static partial class StreamCommands
         // Arguments are checked before the key, as xtrimCommand does: a bad threshold is an error even on a missing key.
         var a = new TrimArgs();
         if (ParseAddOrTrimArgs(c, ref a, false) < 0) return;
-        if (!TryGetStream(c, key, false, out var s, out _)) return;
+        if (!c.TryWriteKey(key, out StreamValue? s)) return;
         if (s is null) { c.Reply.Integer(0); return; }
         long deleted = ApplyTrim(s, a);
         if (deleted > 0)
@@ -388,7 +378,7 @@ public static partial class StreamCommands
 
     private static void XLen(Client c)
     {
-        if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(1), out StreamValue? s)) return;
         c.Reply.Integer(s?.Length ?? 0);
     }
 
@@ -411,7 +401,7 @@ public static partial class StreamCommands
             }
             else { c.SyntaxError(); return; }
         }
-        if (!TryGetStream(c, c.Arg(1), true, out var s, out _)) return;
+        if (!c.TryReadKey(c.Arg(1), out StreamValue? s)) return;
         if (s is null) { c.Reply.ArrayHeader(0); return; }
         if (count == 0) { c.Reply.NullArray(); return; }
         ReplyRange(c, s, start, end, rev, count == -1 ? 0 : count);
@@ -420,7 +410,7 @@ public static partial class StreamCommands
     private static void XDel(Client c)
     {
         var key = c.Arg(1);
-        if (!TryGetStream(c, key, false, out var s, out _)) return;
+        if (!c.TryWriteKey(key, out StreamValue? s)) return;
         if (s is null) { c.Reply.Integer(0); return; }
         Span<StreamId> ids = c.ArgCount - 2 <= 64 ? stackalloc StreamId[c.ArgCount - 2] : new StreamId[c.ArgCount - 2];
         for (int j = 2; j < c.ArgCount; j++)
@@ -457,7 +447,7 @@ public static partial class StreamCommands
             else { c.SyntaxError(); return; }
         }
         var key = c.Arg(1);
-        if (!TryGetStream(c, key, false, out var s, out _)) return;
+        if (!c.TryWriteKey(key, out StreamValue? s)) return;
         if (s is null) { c.Reply.Error(Errors.NoSuchKey); return; }
         if (s.Length > 0)
         {

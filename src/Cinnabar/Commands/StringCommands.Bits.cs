@@ -38,12 +38,13 @@ public static partial class StringCommands
         {
             grown = true;
             bytes = new byte[byteIndex + 1];
-            db.Add(key, bytes);
+            db.EntryAt(db.Add(key, bytes)).StringHint = StringHint.Raw;
         }
         else
         {
             ref KeyEntry e = ref db.EntryAt(i);
             if (e.Value is not byte[] old) { c.WrongType(); return; }
+            e.StringHint = StringHint.Raw; // unshared into a raw string, as Redis' SETBIT does
             bytes = old;
             if (old.Length <= byteIndex)
             {
@@ -68,9 +69,8 @@ public static partial class StringCommands
     private static void GetBit(Client c)
     {
         if (!TryGetBitOffset(c, 2, out long offset)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Integer(0); return; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) { c.Reply.Integer(0); return; }
         long byteIndex = offset >> 3;
         bool set = byteIndex < v.Length && (v[byteIndex] & (1 << (7 - (int)(offset & 7)))) != 0;
         c.Reply.Integer(set ? 1 : 0);
@@ -89,9 +89,8 @@ public static partial class StringCommands
     private static void BitCount(Client c)
     {
         // A missing key answers 0 before the range is even looked at, as in Redis.
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Integer(0); return; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) { c.Reply.Integer(0); return; }
 
         long startBit, endBit; // inclusive bit range
         if (c.ArgCount == 4 || c.ArgCount == 5)
@@ -147,9 +146,8 @@ public static partial class StringCommands
         if (!c.TryGetLong(2, out long bit)) return;
         if (bit != 0 && bit != 1) { c.Reply.Error("ERR The bit argument must be 1 or 0."); return; }
         // A missing key is an endless run of zeros: found at 0 for a clear bit, never for a set bit.
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Integer(bit == 1 ? -1 : 0); return; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) { c.Reply.Integer(bit == 1 ? -1 : 0); return; }
 
         long startBit, endBit;
         bool endGiven = false;

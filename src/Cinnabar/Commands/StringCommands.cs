@@ -1,5 +1,6 @@
 using Cinnabar.Commands.Strings;
 using Cinnabar.Keyspace;
+using Cinnabar.Numerics;
 
 namespace Cinnabar.Commands;
 
@@ -40,19 +41,17 @@ public static partial class StringCommands
 
     private static void Get(Client c)
     {
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Null(); return; }
-        if (c.Db.EntryAt(i).Value is byte[] v) c.Reply.Bulk(v);
-        else c.WrongType();
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) c.Reply.Null();
+        else c.Reply.Bulk(v);
     }
 
     /// <summary>Redis' getGenericCommand: replies the value or null; false (after WRONGTYPE) for other types.</summary>
     private static bool ReplyCurrentValue(Client c, ReadOnlySpan<byte> key)
     {
-        int i = c.Db.FindForRead(key);
-        if (i < 0) { c.Reply.Null(); return true; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return false; }
-        c.Reply.Bulk(v);
+        if (!c.TryReadKey(key, out byte[]? v)) return false;
+        if (v is null) c.Reply.Null();
+        else c.Reply.Bulk(v);
         return true;
     }
 
@@ -101,9 +100,14 @@ public static partial class StringCommands
         }
         int index = StoreString(c, existing, key, valueArg, opts.KeepTtl);
         if (expireAt != 0) db.SetExpire(index, expireAt);
-        // Replicas get an absolute expiry, so they agree however late the command reaches them.
-        if (expireAt != 0 && opts.Unit != ExtendedStringArgs.Unit.PxAt)
-            c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(valueArg), "PXAT"u8.ToArray(), Ascii(expireAt));
+        // Replicas get an absolute expiry, so they agree however late the command reaches them: any
+        // expiry (PXAT too, in Redis' spelling) goes out as SET key value PXAT ms, other flags dropped.
+        if (expireAt != 0)
+        {
+            if (c.ReplicationWanted)
+                c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(valueArg), "PXAT"u8.ToArray(), Ascii(expireAt));
+        }
+        else if (opts.Get && c.ReplicationWanted) PropagateWithoutGet(c);
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
@@ -112,6 +116,15 @@ public static partial class StringCommands
         {
             if (reply == SetReply.OneZero) c.Reply.Integer(1); else c.Reply.Ok();
         }
+    }
+
+    /// <summary>SET ... GET goes to replicas without its GET arguments (Redis' setCommand), other flags kept.</summary>
+    private static void PropagateWithoutGet(Client c)
+    {
+        var argv = new List<byte[]>(c.ArgCount);
+        for (int i = 0; i < c.ArgCount; i++)
+            if (i < 3 || !c.ArgIs(i, "get"u8)) argv.Add(c.ArgArray(i));
+        c.Propagate([.. argv]);
     }
 
     /// <summary>
@@ -129,6 +142,7 @@ public static partial class StringCommands
             if (e.Value is byte[] old && old.Length == value.Length)
             {
                 value.CopyTo(old);
+                e.StringHint = StringHint.FromBytes; // a new object in Redis, encoded from its bytes
                 if (!keepTtl) db.Persist(existing);
                 return existing;
             }
@@ -141,6 +155,7 @@ public static partial class StringCommands
         var key = c.Arg(1);
         if (!ReplyCurrentValue(c, key)) return;
         StoreString(c, c.Db.Find(key), key, 2, keepTtl: false);
+        if (c.ReplicationWanted) c.Propagate("SET"u8.ToArray(), key.ToArray(), c.ArgArray(2)); // as Redis' getsetCommand
         c.KeyModified(key);
         c.Dirty();
         c.Notify(NotifyFlags.String, "set", key);
@@ -190,7 +205,7 @@ public static partial class StringCommands
         else if (opts.ExpireArg >= 0)
         {
             db.SetExpire(i, expireAt);
-            if (opts.Unit != ExtendedStringArgs.Unit.PxAt) c.Propagate("PEXPIREAT"u8.ToArray(), key.ToArray(), Ascii(expireAt));
+            if (c.ReplicationWanted) c.Propagate("PEXPIREAT"u8.ToArray(), key.ToArray(), Ascii(expireAt));
             c.KeyModified(key);
             c.Notify(NotifyFlags.Generic, "expire", key);
             c.Dirty();
@@ -273,6 +288,7 @@ public static partial class StringCommands
             ref KeyEntry e = ref db.EntryAt(i);
             if (e.Value is not byte[] old) { c.WrongType(); return; }
             if (!CheckStringLength(c, old.Length, suffix.Length)) return;
+            e.StringHint = StringHint.Raw; // Redis unshares the string into a raw one, even for an empty suffix
             if (suffix.Length > 0)
             {
                 var grown = new byte[old.Length + suffix.Length];
@@ -290,10 +306,8 @@ public static partial class StringCommands
 
     private static void StrLen(Client c)
     {
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Integer(0); return; }
-        if (c.Db.EntryAt(i).Value is byte[] v) c.Reply.Integer(v.Length);
-        else c.WrongType();
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        c.Reply.Integer(v?.Length ?? 0);
     }
 
     private static void Incr(Client c) => IncrDecr(c, 1);
@@ -348,6 +362,7 @@ public static partial class StringCommands
             if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL, as Redis does
             else db.Add(key, text);
         }
+        if (i >= 0) db.EntryAt(i).StringHint = StringHint.FromBytes; // an integer object again, as in Redis
         c.KeyModified(key);
         c.Notify(NotifyFlags.String, "incrby", key);
         c.Dirty();
@@ -375,7 +390,9 @@ public static partial class StringCommands
         }
         var text = value.ToHumanString();
         if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL
-        else db.Add(key, text);
+        else i = db.Add(key, text);
+        // Redis builds the result with createStringObject: never an integer object, even for "11".
+        db.EntryAt(i).StringHint = text.Length <= 44 ? StringHint.Embstr : StringHint.FromBytes;
         // The exact result, not the increment: replicas must not redo floating-point arithmetic.
         c.Propagate("SET"u8.ToArray(), key.ToArray(), text, "KEEPTTL"u8.ToArray());
         c.KeyModified(key);
@@ -388,9 +405,8 @@ public static partial class StringCommands
     private static void GetRange(Client c)
     {
         if (!c.TryGetLong(2, out long start) || !c.TryGetLong(3, out long end)) return;
-        int i = c.Db.FindForRead(c.Arg(1));
-        if (i < 0) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
-        if (c.Db.EntryAt(i).Value is not byte[] v) { c.WrongType(); return; }
+        if (!c.TryReadKey(c.Arg(1), out byte[]? v)) return;
+        if (v is null) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
         long len = v.Length;
         if (start < 0 && end < 0 && start > end) { c.Reply.Bulk(ReadOnlySpan<byte>.Empty); return; }
         if (start < 0) start = len + start;
@@ -417,7 +433,7 @@ public static partial class StringCommands
             if (!CheckStringLength(c, offset, patch.Length)) return;
             var created = new byte[offset + patch.Length];
             patch.CopyTo(created.AsSpan((int)offset));
-            db.Add(key, created);
+            db.EntryAt(db.Add(key, created)).StringHint = StringHint.Raw;
             SetRangeDone(c, key, created.Length);
             return;
         }
@@ -426,6 +442,7 @@ public static partial class StringCommands
         if (patch.Length == 0) { c.Reply.Integer(old.Length); return; }
         if (!CheckStringLength(c, offset, patch.Length)) return;
         long needed = offset + patch.Length;
+        e.StringHint = StringHint.Raw;
         byte[] target = old;
         if (needed > old.Length)
         {

@@ -76,8 +76,6 @@ internal static partial class ConfigParameters
             Passive("ignore-warnings", Support.CannotApply, "", Kind.Text, null),
             Passive("jemalloc-bg-thread", Support.CannotApply, "yes", Kind.Bool, null),
             Passive("lazyfree-lazy-eviction", Support.CannotApply, "no", Kind.Bool, null),
-            Passive("lfu-decay-time", Support.NotYet, "1", Kind.Int, null),
-            Passive("lfu-log-factor", Support.NotYet, "10", Kind.Int, null),
             Passive("maxmemory-clients", Support.NotYet, "0", Kind.Memory, null),
             Passive("maxmemory-eviction-tenacity", Support.NotYet, "10", Kind.Int, null),
             Passive("min-replicas-max-lag", Support.NotYet, "10", Kind.Int, null, "min-slaves-max-lag"),

@@ -77,13 +77,12 @@ internal static partial class ConfigParameters
             {
                 // "nothing" (silence) is accepted too, though 7.0 does not list it.
                 Name = "loglevel",
-                Get = c => c.LogLevel,
+                Get = c => c.LogLevel == LogVerbosity.Nothing ? "nothing" : ConfigEnums.LogLevels.NameOf(c.LogLevel),
                 Setter = (c, a) =>
                 {
-                    string[] levels = ["debug", "verbose", "notice", "warning", "nothing"];
-                    var v = levels.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
-                    if (v is null) return "argument(s) must be one of the following: debug, verbose, notice, warning";
-                    c.LogLevel = v;
+                    if (a[0].Equals("nothing", StringComparison.OrdinalIgnoreCase)) c.LogLevel = LogVerbosity.Nothing;
+                    else if (ConfigEnums.LogLevels.TryParse(a[0], out var level)) c.LogLevel = level;
+                    else return $"argument(s) must be one of the following: {ConfigEnums.LogLevels.List}";
                     return null;
                 },
             },
@@ -91,26 +90,27 @@ internal static partial class ConfigParameters
             Int("hz", c => c.Hz, (c, v) => c.Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue),
             Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
-            Enum("enable-debug-command", c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true, "no", "yes", "local"),
-            Enum("enable-protected-configs", c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true, "no", "yes", "local"),
+            Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
+            Enum("enable-protected-configs", ConfigEnums.ProtectedActions, c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true),
             Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
-            Enum("maxmemory-policy", c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v,
-                "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+            Enum("maxmemory-policy", ConfigEnums.MaxMemoryPolicies, c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v),
+            Int("lfu-decay-time", c => c.LfuDecayTime, (c, v) => c.LfuDecayTime = v, 0, int.MaxValue),
+            Int("lfu-log-factor", c => c.LfuLogFactor, (c, v) => c.LfuLogFactor = v, 0, int.MaxValue),
             Int("maxmemory-samples", c => c.MaxMemorySamples, (c, v) => c.MaxMemorySamples = v, 1, 64),
             Int("timeout", c => c.Timeout, (c, v) => c.Timeout = v, 0, int.MaxValue),
             Int("tcp-keepalive", c => c.TcpKeepAlive, (c, v) => c.TcpKeepAlive = v, 0, int.MaxValue),
             Int("tcp-backlog", c => c.TcpBacklog, (c, v) => c.TcpBacklog = v, 0, int.MaxValue, immutable: true),
             Str("requirepass", c => c.RequirePass, (c, v) => { c.RequirePass = v; return null; }),
             Bool("protected-mode", c => c.ProtectedMode, (c, v) => c.ProtectedMode = v),
-            Str("notify-keyspace-events", c => c.NotifyKeyspaceEvents, (c, v) =>
+            Str("notify-keyspace-events", c => NotifyKeyspaceEventsParser.ToString(c.NotifyKeyspaceEvents), (c, v) =>
             {
-                if (!NotifyKeyspaceEventsParser.TryParse(v, out _)) return "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
-                c.NotifyKeyspaceEvents = NotifyKeyspaceEventsParser.Normalize(v);
+                if (!NotifyKeyspaceEventsParser.TryParse(v, out var flags)) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                c.NotifyKeyspaceEvents = flags;
                 return null;
             }),
             Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
             Str("appendfilename", c => c.AppendFilename, (c, v) => { c.AppendFilename = v; return null; }, immutable: true),
-            Enum("appendfsync", c => c.AppendFsync, (c, v) => c.AppendFsync = v, "everysec", "always", "no"),
+            Enum("appendfsync", ConfigEnums.AppendFsyncModes, c => c.AppendFsync, (c, v) => c.AppendFsync = v),
             new()
             {
                 Name = "save", ArgCount = -1,
@@ -138,7 +138,7 @@ internal static partial class ConfigParameters
             Bool("lazyfree-lazy-user-del", c => c.LazyFreeLazyUserDel, (c, v) => c.LazyFreeLazyUserDel = v),
             Bool("lazyfree-lazy-user-flush", c => c.LazyFreeLazyUserFlush, (c, v) => c.LazyFreeLazyUserFlush = v),
             Bool("lazyfree-lazy-server-del", c => c.LazyFreeLazyServerDel, (c, v) => c.LazyFreeLazyServerDel = v),
-            Enum("daemonize", c => c.Daemonize, (c, v) => c.Daemonize = v, immutable: true, "no", "yes"),
+            Bool("daemonize", c => c.Daemonize, (c, v) => c.Daemonize = v, immutable: true),
             Str("pidfile", c => c.PidFile, (c, v) => { c.PidFile = v; return null; }),
             Bool("rdbcompression", c => c.RdbCompression, (c, v) => c.RdbCompression = v),
             Bool("rdbchecksum", c => c.RdbChecksum, (c, v) => c.RdbChecksum = v, true),
@@ -153,11 +153,11 @@ internal static partial class ConfigParameters
             new()
             {
                 Name = "client-output-buffer-limit", ArgCount = -1,
-                Get = c => c.ClientOutputBufferLimit,
+                Get = c => ClientOutputBufferLimits.Format(c.ClientOutputBufferLimit),
                 Setter = (c, a) =>
                 {
-                    var merged = ClientOutputBufferLimits.Merge(c.ClientOutputBufferLimit, string.Join(' ', a));
-                    if (merged is null) return "Wrong number of arguments in buffer limit configuration.";
+                    var merged = ClientOutputBufferLimits.Merge(c.ClientOutputBufferLimit, string.Join(' ', a), out var error);
+                    if (merged is null) return error;
                     c.ClientOutputBufferLimit = merged;
                     return null;
                 },
@@ -187,7 +187,7 @@ internal static partial class ConfigParameters
             Int("lua-time-limit", c => c.LuaTimeLimit, (c, v) => c.LuaTimeLimit = v, 0, int.MaxValue, "busy-reply-threshold"),
             Int("latency-monitor-threshold", c => c.LatencyMonitorThreshold, (c, v) => c.LatencyMonitorThreshold = v, 0, int.MaxValue),
             Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
-            Enum("acl-pubsub-default", c => c.AclPubSubDefault, (c, v) => c.AclPubSubDefault = v, "allchannels", "resetchannels"),
+            Enum("acl-pubsub-default", ConfigEnums.AclPubSubDefaults, c => c.AclPubSubDefault, (c, v) => c.AclPubSubDefault = v),
             Long("acllog-max-len", c => c.AclLogMaxLen, (c, v) => c.AclLogMaxLen = v, 0, long.MaxValue),
             new()
             {
@@ -203,12 +203,11 @@ internal static partial class ConfigParameters
             {
                 // systemd readiness is sent (sd_notify READY=1); upstart's SIGSTOP handshake is not built.
                 Name = "supervised", Immutable = true,
-                Get = c => c.SupervisedMode,
+                Get = c => ConfigEnums.SupervisedModes.NameOf(c.SupervisedMode),
                 Setter = (c, a) =>
                 {
-                    var v = new[] { "upstart", "systemd", "auto", "no" }.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
-                    if (v is null) return "argument(s) must be one of the following: upstart, systemd, auto, no";
-                    if (v == "upstart") return NotYet("supervised upstart", "no");
+                    if (!ConfigEnums.SupervisedModes.TryParse(a[0], out var v)) return $"argument(s) must be one of the following: {ConfigEnums.SupervisedModes.List}";
+                    if (v == SupervisedMode.Upstart) return NotYet("supervised upstart", "no");
                     c.SupervisedMode = v;
                     return null;
                 },
@@ -217,12 +216,12 @@ internal static partial class ConfigParameters
             {
                 // Refused rather than accepted and ignored: logs go to logfile (or stdout).
                 Name = "syslog-enabled", Immutable = true,
-                Get = c => c.Syslog,
+                Get = c => c.Syslog ? "yes" : "no",
                 Setter = (c, a) =>
                 {
                     if (!ServerConfig.TryParseBool(a[0], out bool on)) return "argument must be 'yes' or 'no'";
                     if (on) return "syslog is not supported by Cinnabar: use logfile (or stdout, which journald collects)";
-                    c.Syslog = "no";
+                    c.Syslog = false;
                     return null;
                 },
             },
@@ -339,17 +338,14 @@ internal static partial class ConfigParameters
         Setter = (c, a) => set(c, a[0]),
     };
 
-    private static ConfigParameter Enum(string name, Func<ServerConfig, string> get, Action<ServerConfig, string> set, params string[] values)
-        => Enum(name, get, set, false, values);
-
-    private static ConfigParameter Enum(string name, Func<ServerConfig, string> get, Action<ServerConfig, string> set, bool immutable, params string[] values) => new()
+    private static ConfigParameter Enum<T>(string name, ConfigEnumNames<T> names, Func<ServerConfig, T> get, Action<ServerConfig, T> set, bool immutable = false)
+        where T : struct, System.Enum => new()
     {
         Name = name, Immutable = immutable,
-        Get = get,
+        Get = c => names.NameOf(get(c)),
         Setter = (c, a) =>
         {
-            var v = values.FirstOrDefault(x => x.Equals(a[0], StringComparison.OrdinalIgnoreCase));
-            if (v is null) return $"argument(s) must be one of the following: {string.Join(", ", values)}";
+            if (!names.TryParse(a[0], out var v)) return $"argument(s) must be one of the following: {names.List}";
             set(c, v);
             return null;
         },
@@ -404,60 +400,63 @@ public static class NotifyKeyspaceEventsParser
             if ((f & NotifyFlags.Evicted) != 0) sb.Append('e');
             if ((f & NotifyFlags.Stream) != 0) sb.Append('t');
             if ((f & NotifyFlags.Module) != 0) sb.Append('d');
+            if ((f & NotifyFlags.New) != 0) sb.Append('n'); // here, as in Redis: "A" hides it
         }
         if ((f & NotifyFlags.Keyspace) != 0) sb.Append('K');
         if ((f & NotifyFlags.Keyevent) != 0) sb.Append('E');
         if ((f & NotifyFlags.KeyMiss) != 0) sb.Append('m');
-        if ((f & NotifyFlags.New) != 0) sb.Append('n');
         return sb.ToString();
     }
-
-    public static string Normalize(string s) => TryParse(s, out var f) ? ToString(f) : s;
 }
 
 /// <summary>client-output-buffer-limit: "class hard soft seconds" triples for normal, replica and pubsub clients.</summary>
 public static class ClientOutputBufferLimits
 {
-    /// <summary>Merges new class settings into the current string; null when malformed.</summary>
-    public static string? Merge(string current, string update)
-    {
-        var cur = Parse(current)!;
-        var parts = update.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0 || parts.Length % 4 != 0) return null;
-        for (int i = 0; i < parts.Length; i += 4)
-        {
-            string cls = parts[i].ToLowerInvariant() switch { "normal" => "normal", "slave" or "replica" => "slave", "pubsub" => "pubsub", _ => "" };
-            if (cls == "") return null;
-            if (!ServerConfig.TryParseMemory(parts[i + 1], out long hard) || !ServerConfig.TryParseMemory(parts[i + 2], out long soft)
-                || !long.TryParse(parts[i + 3], out long secs) || hard < 0 || soft < 0 || secs < 0)
-                return null;
-            cur[cls] = (hard, soft, secs);
-        }
-        return string.Join(' ', new[] { "normal", "slave", "pubsub" }.Select(k => $"{k} {cur[k].Hard} {cur[k].Soft} {cur[k].Seconds}"));
-    }
-
-    /// <summary>The parsed limits of each client class, cached until the setting changes.</summary>
+    /// <summary>The limits of each client class: bytes (0: none) and the seconds a client may stay past the soft one.</summary>
     public sealed record Limits((long Hard, long Soft, long Seconds) Normal, (long Hard, long Soft, long Seconds) Replica, (long Hard, long Soft, long Seconds) PubSub);
 
-    private static (string Text, Limits Parsed)? _cache;
+    public static readonly Limits Default = new((0, 0, 0), (256L << 20, 64L << 20, 60), (32L << 20, 8L << 20, 60));
 
-    public static Limits Get(ServerConfig config)
-    {
-        var text = config.ClientOutputBufferLimit;
-        var cache = _cache;
-        if (cache is { } c && ReferenceEquals(c.Text, text)) return c.Parsed;
-        var d = Parse(text)!;
-        var parsed = new Limits(d.GetValueOrDefault("normal"), d.GetValueOrDefault("slave"), d.GetValueOrDefault("pubsub"));
-        _cache = (text, parsed);
-        return parsed;
-    }
+    public static Limits Get(ServerConfig config) => config.ClientOutputBufferLimit;
 
-    public static Dictionary<string, (long Hard, long Soft, long Seconds)>? Parse(string s)
+    /// <summary>As CONFIG GET and REWRITE print it (replicas under their old name, "slave").</summary>
+    public static string Format(Limits l) =>
+        FormattableString.Invariant($"normal {l.Normal.Hard} {l.Normal.Soft} {l.Normal.Seconds} slave {l.Replica.Hard} {l.Replica.Soft} {l.Replica.Seconds} pubsub {l.PubSub.Hard} {l.PubSub.Soft} {l.PubSub.Seconds}");
+
+    /// <summary>
+    /// <paramref name="current"/> with the classes named in <paramref name="update"/> replaced, all or nothing;
+    /// null and Redis' reason when malformed.
+    /// </summary>
+    public static Limits? Merge(Limits current, string update, out string? error)
     {
-        var parts = s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var d = new Dictionary<string, (long, long, long)>();
-        for (int i = 0; i + 3 < parts.Length; i += 4)
-            d[parts[i]] = (long.Parse(parts[i + 1]), long.Parse(parts[i + 2]), long.Parse(parts[i + 3]));
-        return d;
+        error = null;
+        var parts = update.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Length % 4 != 0)
+        {
+            error = "Wrong number of arguments in buffer limit configuration.";
+            return null;
+        }
+        for (int i = 0; i < parts.Length; i += 4)
+        {
+            if (!ConfigEnums.ClientTypes.TryParse(parts[i], out var cls) || cls == ClientType.Master)
+            {
+                error = "Invalid client class specified in buffer limit configuration.";
+                return null;
+            }
+            if (!ServerConfig.TryParseMemory(parts[i + 1], out long hard) || !ServerConfig.TryParseMemory(parts[i + 2], out long soft)
+                || !long.TryParse(parts[i + 3], out long secs) || hard < 0 || soft < 0 || secs < 0)
+            {
+                error = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+                return null;
+            }
+            var limit = (hard, soft, secs);
+            current = cls switch
+            {
+                ClientType.Normal => current with { Normal = limit },
+                ClientType.PubSub => current with { PubSub = limit },
+                _ => current with { Replica = limit },
+            };
+        }
+        return current;
     }
 }

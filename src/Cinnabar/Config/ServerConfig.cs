@@ -17,27 +17,31 @@ public sealed class ServerConfig
     public int MaxClients = 10000;
     public string? ReplicaOfHost;
     public int ReplicaOfPort;
-    public string LogLevel = "notice";
+    public LogVerbosity LogLevel = LogVerbosity.Notice;
     public string LogFile = "";
     public int Hz = 10;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
-    public string EnableDebugCommand = "no";
+    public ProtectedAction EnableDebugCommand = ProtectedAction.No;
     /// <summary>Whether CONFIG SET may change PROTECTED_CONFIG parameters (dir, dbfilename): no, yes or local.</summary>
-    public string EnableProtectedConfigs = "no";
+    public ProtectedAction EnableProtectedConfigs = ProtectedAction.No;
     /// <summary>The config file's <c>rename-command old new</c> lines, applied to the command table at start-up ("" disables).</summary>
     public List<(string From, string To)> RenamedCommands = [];
     public long MaxMemory;
-    public string MaxMemoryPolicy = "noeviction";
+    public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
+    /// <summary>An LFU maxmemory policy: key accesses update LFU counters instead of the LRU clock.</summary>
+    public bool LfuPolicy => MaxMemoryPolicy.IsLfu();
+    public int LfuLogFactor = 10;
+    public int LfuDecayTime = 1;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;
     public string RequirePass = "";
     public bool ProtectedMode = true;
-    public string NotifyKeyspaceEvents = "";
+    public NotifyFlags NotifyKeyspaceEvents;
     public bool AppendOnly;
     public string AppendFilename = "appendonly.aof";
-    public string AppendFsync = "everysec";
+    public AppendFsyncMode AppendFsync = AppendFsyncMode.EverySec;
     public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
     public bool ReplicaReadOnly = true;
     public bool ReplicaServeStaleData = true;
@@ -50,10 +54,12 @@ public sealed class ServerConfig
     public bool LazyFreeLazyUserDel;
     public bool LazyFreeLazyUserFlush;
     public bool LazyFreeLazyServerDel;
-    public string Daemonize = "no";
+    public bool Daemonize;
     public string PidFile = "";
     public bool RdbCompression = true;
     public bool RdbChecksum = true;
+    /// <summary>DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load without their CRC checked.</summary>
+    public bool SkipChecksumValidation;
     /// <summary>Whether the cron finishes key-table rehashing that writes left half done (Redis' activerehashing).</summary>
     public bool ActiveRehashing = true;
     public bool StopWritesOnBgsaveError = true;
@@ -63,7 +69,7 @@ public sealed class ServerConfig
     public int ReplDisklessSyncDelay = 5;
     public int ReplTimeout = 60;
     public int ReplPingReplicaPeriod = 10;
-    public string ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+    public ClientOutputBufferLimits.Limits ClientOutputBufferLimit = ClientOutputBufferLimits.Default;
     public int ListMaxListpackSize = -2;
     public int ListCompressDepth;
     public int HashMaxListpackEntries = 512;
@@ -78,13 +84,13 @@ public sealed class ServerConfig
     public int MaxMemorySamples = 5;
     public string AclFile = "";
     /// <summary>The channels of a new user or selector: "resetchannels" (none) or "allchannels".</summary>
-    public string AclPubSubDefault = "resetchannels";
+    public AclPubSubDefault AclPubSubDefault = AclPubSubDefault.ResetChannels;
     public long AclLogMaxLen = 128;
     /// <summary>The config file's <c>user name rules...</c> lines (name first), applied at start-up in order.</summary>
     public List<List<string>> UserDirectives = [];
     public bool ClusterEnabled;
-    public string SupervisedMode = "no";
-    public string Syslog = "no";
+    public SupervisedMode SupervisedMode = SupervisedMode.No;
+    public bool Syslog;
     /// <summary>Path of a Unix domain socket to listen on as well ("" = none) and its permissions (octal, 0 = umask's).</summary>
     public string UnixSocket = "";
     public int UnixSocketPerm;

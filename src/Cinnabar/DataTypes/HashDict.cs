@@ -271,30 +271,21 @@ public sealed class HashDict
 
     /// <summary>
     /// Calls <paramref name="visitor"/> for each entry of the bucket named by <paramref name="cursor"/> and returns
-    /// the next cursor (0 when done). The cursor's bits are incremented from the top, so a resize between calls
-    /// neither skips nor (mostly) repeats elements.
+    /// the next cursor (0 when done), with the SCAN cursor of the key table (<see cref="Keyspace.ScanCursor"/>).
     /// </summary>
     public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IHashDictVisitor, allows ref struct
     {
-        ulong mask = (ulong)_buckets.Length - 1;
-        int i = _buckets[(int)(cursor & mask)] - 1;
-        while (i >= 0)
+        var step = new Keyspace.ScanCursor(cursor, _buckets.Length); // resizes happen at once: one array
+        while (step.MoveNext(out _, out int bucket))
         {
-            visitor.Visit(ref _entries[i]);
-            i = _entries[i].Next;
+            int i = _buckets[bucket] - 1;
+            while (i >= 0)
+            {
+                visitor.Visit(ref _entries[i]);
+                i = _entries[i].Next;
+            }
         }
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
-    }
-
-    private static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
+        return step.Next;
     }
 
     /// <summary>The table's arrays plus the keys and values, the first <paramref name="samples"/> live entries (0: all) extrapolated.</summary>

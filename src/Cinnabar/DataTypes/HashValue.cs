@@ -9,7 +9,7 @@ namespace Cinnabar.DataTypes;
 /// by copying the blob. Once a field or value is longer than hash-max-listpack-value, or there are more than
 /// hash-max-listpack-entries fields, it becomes a <see cref="HashDict"/> for good (Redis never converts back).
 /// </summary>
-public sealed class HashValue : IRedisObject, IPositionalCollection
+public sealed class HashValue : IRedisObject, IPositionalCollection, IRemovableMembers
 {
     // listpack encoding (when _dict is null): entries in _packed[_start.._end)
     private byte[] _packed = [];

@@ -31,6 +31,9 @@ public sealed class ListValue : IRedisObject
 
     public ListValue(int fill = -2) => _fill = Math.Clamp(fill, -5, short.MaxValue);
 
+    /// <summary>The quicklist fill this list was created with (DEBUG OBJECT's ql_listpack_max).</summary>
+    public int Fill => _fill;
+
     private struct Node
     {
         public byte[] Buffer;

@@ -21,6 +21,13 @@ public static class ListpackEntry
         return body + BacklenSize(body);
     }
 
+    /// <summary>Bytes the integer entry for <paramref name="value"/> takes, back-length included (at most 10).</summary>
+    public static int SizeOfInteger(long value)
+    {
+        int body = IntBodySize(value);
+        return body + BacklenSize(body);
+    }
+
     /// <summary>Writes the entry for <paramref name="value"/> at the start of <paramref name="dest"/>; returns its size.</summary>
     public static int Write(Span<byte> dest, ReadOnlySpan<byte> value)
     {

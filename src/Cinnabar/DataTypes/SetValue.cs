@@ -18,7 +18,7 @@ namespace Cinnabar.DataTypes;
 /// </list>
 /// Conversions go one way (intset or packed to hashtable, intset to packed), as in Redis.
 /// </summary>
-public sealed class SetValue : IRedisObject, IPositionalCollection
+public sealed class SetValue : IRedisObject, IPositionalCollection, IRemovableMembers
 {
     public const int PackedMaxEntries = 128;
     public const int PackedMaxBytes = 64;
@@ -138,7 +138,10 @@ public sealed class SetValue : IRedisObject, IPositionalCollection
 
     private void ConvertToPacked()
     {
-        var buffer = new byte[Math.Max(32, _intCount * 4 + 16)];
+        // Sized from the members themselves: a 64-bit integer takes 10 bytes, a guess per member overflows.
+        int size = 0;
+        for (int i = 0; i < _intCount; i++) size += ListpackEntry.SizeOfInteger(_ints[i]);
+        var buffer = new byte[Math.Max(32, size + 16)];
         int end = 0;
         for (int i = 0; i < _intCount; i++) end += ListpackEntry.WriteInteger(buffer.AsSpan(end), _ints[i]);
         _packed = buffer;

@@ -212,7 +212,9 @@ public sealed class Dispatcher
             return Refuse(c, Security.AclManager.DeniedError(denial, cmd));
         // 7. Cluster redirection (cluster issue).
         // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
-        // 9. -MISCONF after a failed save or AOF write (AOF issue).
+        // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save (the AOF adds its write errors here).
+        if (_server.Persistence.WritesDeniedByDiskError && (cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
+            return Refuse(c, Persistence.PersistenceManager.MisconfError);
         // 10. min-replicas-to-write.
         var replication = _server.Replication;
         bool fromOutside = replication.IsReplica && (c.Flags & ClientFlags.Master) == 0;
@@ -255,11 +257,11 @@ public sealed class Dispatcher
 
     private bool IsDebugAllowed(Client c) => IsProtectedActionAllowed(c, _server.Config.EnableDebugCommand);
 
-    /// <summary>Redis' allowProtectedAction: "yes", or "local" from a Unix socket or loopback client.</summary>
-    internal static bool IsProtectedActionAllowed(Client c, string setting) => setting switch
+    /// <summary>Redis' allowProtectedAction: yes, or local from a Unix socket or loopback client.</summary>
+    internal static bool IsProtectedActionAllowed(Client c, Config.ProtectedAction setting) => setting switch
     {
-        "yes" => true,
-        "local" => c is ClientConnection conn && (conn.IsUnixSocket || conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address)),
+        Config.ProtectedAction.Yes => true,
+        Config.ProtectedAction.Local => c is ClientConnection conn && (conn.IsUnixSocket || conn.RemoteEndPoint is { } ep && IPAddress.IsLoopback(ep.Address)),
         _ => (c.Flags & ClientFlags.Fake) != 0,
     };
 
@@ -280,7 +282,18 @@ public sealed class Dispatcher
         long dirtyBefore = persistence.Dirty;
         c.PropagateOverride = false;
         long start = Stopwatch.GetTimestamp();
-        cmd.Handler!(c);
+        try
+        {
+            cmd.Handler!(c);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A defect in one command must not cost the client its connection or anyone else their
+            // server: its partial reply is dropped and the command answers an error instead.
+            c.Reply.Truncate(before);
+            c.Reply.Error($"ERR internal error executing '{cmd.FullName}': {ex.GetType().Name}");
+            _server.Log.Error($"Unexpected error executing '{cmd.FullName}' for {c}: {ex}");
+        }
         // A write that changed data reaches replicas verbatim, unless the handler propagated its effect itself.
         if (persistence.Dirty != dirtyBefore && !c.PropagateOverride && _server.Replication.HasStreamConsumers) _server.Replication.PropagateVerbatim(c);
         long elapsed = Stopwatch.GetTimestamp() - start;
@@ -296,11 +309,12 @@ public sealed class Dispatcher
         if (_server.Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) _server.Monitors.Feed(c);
         if (c.HasRedactions) c.ClearRedactions();
         _server.Stats.TotalCommandsProcessed++;
-        if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-')
+        if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-' && !c.ErrorReplyUncounted)
         {
             cmd.FailedCalls++;
             CountError(c.Reply.WrittenSpan[(before + 1)..]);
         }
+        c.ErrorReplyUncounted = false;
         c.LastCommand = cmd;
         c.CommandCache = cmd.Parent ?? cmd;
         c.CurrentCommand = null;

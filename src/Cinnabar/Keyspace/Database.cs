@@ -16,6 +16,18 @@ public interface IKeyspaceObserver
 }
 
 /// <summary>
+/// Told when a stream leaves a database (deleted, expired, overwritten, flushed): clients blocked in
+/// XREADGROUP on it are answered -UNBLOCKED, as Redis' signalDeletedKeyAsReady and signalFlushedDb do.
+/// </summary>
+public interface IKeyRemovalObserver
+{
+    void OnStreamRemoved(Database db, byte[] key);
+
+    /// <summary>Every key of <paramref name="db"/> is about to go (FLUSHDB, FLUSHALL, a full resync, DEBUG RELOAD).</summary>
+    void OnDatabaseCleared(Database db);
+}
+
+/// <summary>
 /// One numbered database (SELECT n): a key table plus expiry bookkeeping. All access happens under the
 /// server's execution lock, so nothing here is synchronised.
 /// </summary>
@@ -53,10 +65,13 @@ public sealed class Database
     public int LruClock => (int)((Now / 1000) & LruClockMax);
 
     /// <summary>Seconds since the entry was last accessed (OBJECT IDLETIME), as Redis estimates it.</summary>
-    public long IdleSeconds(in KeyEntry entry)
+    public long IdleSeconds(in KeyEntry entry) => IdleSeconds(entry.LruSeconds, Now);
+
+    /// <summary>Redis' estimateObjectIdleTime in seconds for access bits <paramref name="lru"/> at <paramref name="nowMs"/>.</summary>
+    public static long IdleSeconds(int lru, long nowMs)
     {
-        int clock = LruClock;
-        return clock >= entry.LruSeconds ? clock - entry.LruSeconds : clock + (LruClockMax - entry.LruSeconds);
+        int clock = (int)((nowMs / 1000) & LruClockMax);
+        return clock >= lru ? clock - lru : clock + (LruClockMax - lru);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -76,7 +91,7 @@ public sealed class Database
             ref KeyEntry e = ref _table.EntryAt(i);
             long exp = e.ExpireAt;
             if (exp != 0 && exp <= Now && ExpireIfAllowed(i)) return -1;
-            if (touch) e.LruSeconds = LruClock;
+            if (touch) Accessed(ref e);
         }
         return i;
     }
@@ -122,8 +137,11 @@ public sealed class Database
                 e.ExpireAt = 0;
                 ExpiresCount--;
             }
+            if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
             e.Value = value;
-            e.LruSeconds = LruClock;
+            // A new object: the LRU clock now; an LFU counter stays with the key (Redis' dbOverwrite).
+            if (_keyspace.Config is not { LfuPolicy: true }) e.LruSeconds = LruClock;
+            e.StringHint = StringHint.FromBytes;
             return i;
         }
         i = Touch(_table.Add(key.ToArray(), hash, value));
@@ -133,8 +151,35 @@ public sealed class Database
 
     private int Touch(int index)
     {
-        _table.EntryAt(index).LruSeconds = LruClock;
+        _table.EntryAt(index).LruSeconds = _keyspace.Config is { LfuPolicy: true } ? Lfu.New(Now) : LruClock;
         return index;
+    }
+
+    /// <summary>Records an access: the LRU clock, or with an LFU policy Redis' updateLFU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Accessed(ref KeyEntry e)
+    {
+        var config = _keyspace.Config;
+        e.LruSeconds = config is { LfuPolicy: true } ? Lfu.Accessed(e.LruSeconds, Now, config) : LruClock;
+    }
+
+    /// <summary>
+    /// Redis' objectSetLRUOrLFU (RESTORE IDLETIME/FREQ): with an LFU policy the counter <paramref name="freq"/>,
+    /// otherwise an access <paramref name="idleSeconds"/> ago on the wrapping 24-bit clock; -1 leaves it.
+    /// </summary>
+    public void SetAccess(int index, long freq, long idleSeconds)
+    {
+        ref KeyEntry e = ref _table.EntryAt(index);
+        if (_keyspace.Config is { LfuPolicy: true })
+        {
+            if (freq >= 0) e.LruSeconds = Lfu.Of(Now, (int)freq);
+        }
+        else if (idleSeconds >= 0)
+        {
+            long at = LruClock - idleSeconds;
+            if (at < 0) at += LruClockMax; // once, as Redis; the 24-bit field keeps the low bits
+            e.LruSeconds = (int)(at & LruClockMax);
+        }
     }
 
     /// <summary>Adds a key that <see cref="Find"/> just reported missing.</summary>
@@ -171,7 +216,9 @@ public sealed class Database
 
     public void RemoveAt(int index)
     {
-        if (_table.EntryAt(index).ExpireAt != 0) ExpiresCount--;
+        ref KeyEntry e = ref _table.EntryAt(index);
+        if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
+        if (e.ExpireAt != 0) ExpiresCount--;
         _table.RemoveAt(index);
     }
 
@@ -195,6 +242,7 @@ public sealed class Database
 
     public void Clear()
     {
+        if (_table.Count > 0) _keyspace.Removals?.OnDatabaseCleared(this);
         _table = new KeyTable();
         ExpiresCount = 0;
         ExpireCursor = 0;
@@ -243,7 +291,10 @@ public sealed class Database
         // A replica reports the key missing but keeps it until its master's DEL arrives; the master's own
         // commands still see it.
         if (_keyspace.IsReplica) return !_keyspace.ObeyMaster;
-        var key = _table.EntryAt(index).Key!;
+        ref KeyEntry e = ref _table.EntryAt(index);
+        var key = e.Key!;
+        if (_keyspace.Config is { LazyFreeLazyExpire: true } && DataTypes.RedisValue.FreeEffort(e.Value!) > DataTypes.RedisValue.LazyFreeThreshold)
+            _keyspace.LazyfreedObjects++;
         RemoveAt(index);
         _keyspace.ExpiredKeys++;
         _keyspace.Observer?.OnKeyExpired(this, key);
@@ -297,10 +348,15 @@ public sealed class KeyspaceState
     public long Hits;
     public long Misses;
     public long ExpiredKeys;
+    /// <summary>Values an asynchronous delete released (UNLINK, FLUSHALL ASYNC...), counted as Redis' lazyfreed_objects.</summary>
+    public long LazyfreedObjects;
     public bool IsReplica;
     /// <summary>Set while our master's replication stream executes: expired keys stay visible to it.</summary>
     public bool ObeyMaster;
     public IKeyspaceObserver? Observer;
+    public IKeyRemovalObserver? Removals;
+    /// <summary>The server's configuration (the LFU policy and parameters that key accesses follow).</summary>
+    public Config.ServerConfig? Config;
 
     public static long WallClockMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }

@@ -5,6 +5,18 @@ using System.Security.Cryptography;
 
 namespace Cinnabar.Keyspace;
 
+/// <summary>
+/// Redis keeps a string's object encoding, which the bytes alone do not always tell: APPEND, SETRANGE,
+/// SETBIT and BITFIELD leave a "raw" string even when it reads as a small integer, INCRBYFLOAT an "embstr".
+/// </summary>
+public enum StringHint : byte
+{
+    /// <summary>From the bytes: "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, else "raw".</summary>
+    FromBytes = 0,
+    Raw = 1,
+    Embstr = 2,
+}
+
 /// <summary>One key of a database. Lives inline in the table's entry array (no per-key node object).</summary>
 public struct KeyEntry
 {
@@ -15,7 +27,8 @@ public struct KeyEntry
     /// <summary>Absolute expiry in Unix milliseconds; 0 means none.</summary>
     public long ExpireAt;
     /// <summary>
-    /// Low 24 bits: last access on Redis' 24-bit seconds clock (OBJECT IDLETIME). High 8 bits: a tag taken
+    /// Low 24 bits: last access on Redis' 24-bit seconds clock (OBJECT IDLETIME), or with an LFU policy
+    /// Redis' 16-bit minutes and 8-bit counter. Bits 24-25: <see cref="StringHint"/>. High 6 bits: a tag taken
     /// from the key's hash, so a chain walk skips almost every other key without reading its bytes (a cache
     /// miss each). The full hash is not kept, so the entry stays 32 bytes; the table recomputes hashes on
     /// removal and resize.
@@ -28,12 +41,20 @@ public struct KeyEntry
         set => _lruAndTag = (_lruAndTag & ~0xFFFFFF) | (value & 0xFFFFFF);
     }
 
-    internal readonly int Tag => (int)((uint)_lruAndTag >> 24);
+    /// <summary>How a string value was written, where its bytes alone do not give Redis' encoding.</summary>
+    public StringHint StringHint
+    {
+        readonly get => (StringHint)((_lruAndTag >> 24) & 3);
+        set => _lruAndTag = (_lruAndTag & ~(3 << 24)) | ((int)value << 24);
+    }
 
-    /// <summary>The tag of a hash: its top bits, which bucket numbers do not use below 16M buckets.</summary>
-    internal static int TagOf(int hash) => (int)((uint)hash >> 24);
+    internal readonly int Tag => (int)((uint)_lruAndTag >> 26);
 
-    internal void SetTag(int hash) => _lruAndTag = (_lruAndTag & 0xFFFFFF) | (hash & ~0xFFFFFF);
+    /// <summary>The tag of a hash: its top bits, which bucket numbers do not use below 64M buckets.</summary>
+    internal static int TagOf(int hash) => (int)((uint)hash >> 26);
+
+    /// <summary>Sets the tag, and clears the string hint (a new value starts with its bytes' encoding).</summary>
+    internal void SetTag(int hash) => _lruAndTag = (_lruAndTag & 0xFFFFFF) | (hash & ~0x3FFFFFF);
     /// <summary>Next entry in the bucket chain (or in the free list), -1 at the end.</summary>
     public int Next;
 }
@@ -290,20 +311,11 @@ public sealed class KeyTable
     public ulong ScanBucket<TVisitor>(ulong cursor, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
     {
         if (_count == 0) return 0; // as dictScan: an empty table ends the iteration at once
-        if (_oldBuckets is not { } old)
-        {
-            ulong mask = (ulong)_buckets.Length - 1;
-            VisitChain(_buckets[(int)(cursor & mask)], ref visitor);
-            return NextCursor(cursor, mask);
-        }
-        ulong m0 = (ulong)old.Length - 1, m1 = (ulong)_buckets.Length - 1;
-        VisitChain(old[(int)(cursor & m0)], ref visitor);
-        do
-        {
-            VisitChain(_buckets[(int)(cursor & m1)], ref visitor);
-            cursor = NextCursor(cursor, m1);
-        } while ((cursor & (m0 ^ m1)) != 0);
-        return cursor;
+        var old = _oldBuckets;
+        var step = new ScanCursor(cursor, _buckets.Length, old?.Length ?? 0);
+        while (step.MoveNext(out bool inOld, out int bucket))
+            VisitChain(inOld ? old![bucket] : _buckets[bucket], ref visitor);
+        return step.Next;
     }
 
     private void VisitChain<TVisitor>(int head, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor, allows ref struct
@@ -316,23 +328,6 @@ public sealed class KeyTable
             visitor.Visit(i, ref e);
             i = next;
         }
-    }
-
-    /// <summary>Increments the cursor's bits under <paramref name="mask"/> from the top (reverse binary).</summary>
-    private static ulong NextCursor(ulong cursor, ulong mask)
-    {
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
-    }
-
-    private static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
     }
 
     /// <summary>A random occupied entry index, or -1 when empty. Uniform over slots, retried on free ones.</summary>

@@ -132,10 +132,28 @@ public sealed class ClientConnection : Client
                 else
                 {
                     EnsureReceiveSpace();
-                    n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
+                    if (_in.Length <= LargeQueryBuffer) n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
+                    else
+                    {
+                        // A buffer grown for a large argument: the cron may cancel this read to trim it
+                        // while the client is idle (only such reads carry a token; the common path has none).
+                        var trim = _trimQueryBuffer = new CancellationTokenSource();
+                        try { n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None, trim.Token); }
+                        catch (OperationCanceledException)
+                        {
+                            TrimQueryBuffer();
+                            continue;
+                        }
+                        finally
+                        {
+                            _trimQueryBuffer = null;
+                            trim.Dispose();
+                        }
+                    }
                 }
                 if (n == 0) break;
                 _inEnd += n;
+                _trimmed = false;
                 Server.Stats.AddNetInput(n);
                 if (!ProcessInput()) break;
 
@@ -218,6 +236,47 @@ public sealed class ClientConnection : Client
         return true;
     }
 
+    /// <summary>A receive buffer larger than this was grown for a large argument and is trimmed when the client idles.</summary>
+    private const int LargeQueryBuffer = 4 * ReceiveChunk;
+
+    private volatile CancellationTokenSource? _trimQueryBuffer;
+
+    /// <summary>Receive buffer capacity (CLIENT LIST qbuf + qbuf-free).</summary>
+    internal int QueryBufferCapacity => _in.Length;
+
+    /// <summary>
+    /// Redis' clientsCronResizeQueryBuffer, for a client idle in the middle of a large argument: asks the
+    /// receive loop to give back the buffer's free space (it keeps the bytes already received). Any thread.
+    /// </summary>
+    internal void RequestQueryBufferTrim()
+    {
+        try { _trimQueryBuffer?.Cancel(); }
+        catch (ObjectDisposedException) { } // the read completed meanwhile
+    }
+
+    /// <summary>Shrinks the receive buffer to the unconsumed input it holds (at least one ordinary chunk).</summary>
+    private void TrimQueryBuffer()
+    {
+        int keep = _inEnd - _commandStart;
+        var smaller = ArrayPool<byte>.Shared.Rent(Math.Max(keep, ReceiveChunk));
+        if (smaller.Length >= _in.Length)
+        {
+            ArrayPool<byte>.Shared.Return(smaller);
+            return;
+        }
+        Buffer.BlockCopy(_in, _commandStart, smaller, 0, keep);
+        _parser.Shift(-_commandStart);
+        _parsePos -= _commandStart;
+        _inEnd = keep;
+        _commandStart = 0;
+        ArrayPool<byte>.Shared.Return(_in);
+        _in = smaller;
+        _trimmed = true;
+    }
+
+    /// <summary>Set by a trim: the next read does not grow the buffer for the whole pending argument again.</summary>
+    private bool _trimmed;
+
     /// <summary>Makes room for the next read: drops consumed input and grows for a large bulk argument.</summary>
     private void EnsureReceiveSpace()
     {
@@ -231,7 +290,7 @@ public sealed class ClientConnection : Client
             }
             return;
         }
-        long needed = (long)(_inEnd - _commandStart) + Math.Max(_parser.PendingBulkBytes - (_inEnd - _parsePos), 0);
+        long needed = (long)(_inEnd - _commandStart) + (_trimmed ? ReceiveChunk / 4 : Math.Max(_parser.PendingBulkBytes - (_inEnd - _parsePos), 0));
         if (_commandStart > 0 && (_in.Length - _inEnd < ReceiveChunk / 4 || needed > _in.Length - _commandStart))
         {
             int keep = _inEnd - _commandStart;

@@ -13,7 +13,6 @@ public sealed class KeyspaceNotifier
 {
     private readonly ServerConfig _config;
     private readonly PubSubHub _pubSub;
-    private (string Text, NotifyFlags Flags)? _flagsCache;
 
     public KeyspaceNotifier(ServerConfig config, PubSubHub pubSub)
     {
@@ -27,14 +26,13 @@ public sealed class KeyspaceNotifier
     public event EventObserver? Observed;
 
     /// <summary>True when some event class is enabled: callers may skip building an event's arguments otherwise.</summary>
-    public bool Enabled => _config.NotifyKeyspaceEvents.Length != 0;
+    public bool Enabled => _config.NotifyKeyspaceEvents != NotifyFlags.None;
 
     /// <summary>Redis' notifyKeyspaceEvent.</summary>
     public void Notify(NotifyFlags type, string @event, ReadOnlySpan<byte> key, int db)
     {
         Observed?.Invoke(type, @event, key, db);
-        if (_config.NotifyKeyspaceEvents.Length == 0) return;
-        var flags = EnabledFlags();
+        var flags = _config.NotifyKeyspaceEvents;
         if ((flags & type) == 0) return;
         var eventBytes = Encoding.ASCII.GetBytes(@event);
         if ((flags & NotifyFlags.Keyspace) != 0)
@@ -44,15 +42,5 @@ public sealed class KeyspaceNotifier
         }
         if ((flags & NotifyFlags.Keyevent) != 0)
             _pubSub.Publish(Encoding.ASCII.GetBytes($"__keyevent@{db}__:{@event}"), key);
-    }
-
-    /// <summary>notify-keyspace-events as flags, re-parsed only when the setting changes.</summary>
-    private NotifyFlags EnabledFlags()
-    {
-        var text = _config.NotifyKeyspaceEvents;
-        if (_flagsCache is { } c && ReferenceEquals(c.Text, text)) return c.Flags;
-        NotifyKeyspaceEventsParser.TryParse(text, out var flags);
-        _flagsCache = (text, flags);
-        return flags;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Runtime;
 using System.Diagnostics;
 using Cinnabar.Commands;
@@ -36,6 +37,14 @@ public sealed class PersistenceManager
 
     public bool BgsaveInProgress => _bgsave is not null;
     public bool LastBgsaveOk { get; private set; } = true;
+
+    /// <summary>
+    /// Redis' writeCommandsDeniedByDiskError: the last background save failed while save points are configured
+    /// and stop-writes-on-bgsave-error is on, so writes are refused with MISCONF until a save succeeds.
+    /// </summary>
+    public bool WritesDeniedByDiskError => !LastBgsaveOk && _server.Config.StopWritesOnBgsaveError && _server.Config.SavePoints.Length > 0;
+
+    public const string MisconfError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
     public long LastBgsaveDurationSec { get; private set; } = -1;
     public long CurrentBgsaveStartMs { get; private set; }
     public long LastBgsaveTryMs { get; private set; }
@@ -62,10 +71,25 @@ public sealed class PersistenceManager
     /// </summary>
     public void BeforeWrite(Client c, CommandDef cmd)
     {
+        if (DropsValuesOnly.Contains(cmd.FullName)) return;
         _keyPositions.Clear();
         cmd.GetKeyPositions(c, _keyPositions);
         foreach (int pos in _keyPositions) BeforeWriteKey(c.Db, c.Arg(pos));
     }
+
+    /// <summary>
+    /// Write commands that drop, move or re-time values but never change one in place: the snapshot's image
+    /// keeps the old value, so no private copy is needed. Copying first made DEL or UNLINK of a 10M-member
+    /// set during a BGSAVE copy all of it under the lock before dropping it.
+    /// </summary>
+    private static readonly HashSet<string> DropsValuesOnly = new(StringComparer.Ordinal)
+    {
+        "del", "unlink", "getdel", "rename", "renamenx", "move", "copy", "restore", "expire", "pexpire", "expireat",
+        "pexpireat", "persist",
+    };
+
+    /// <summary>Values copied for the live keyspace since the current snapshot began (tests).</summary>
+    internal int PrivateValueCount => _privateValues?.Count ?? 0;
 
     /// <summary>Makes the value of <paramref name="key"/> private to the live keyspace (see <see cref="BeforeWrite"/>).</summary>
     public void BeforeWriteKey(Database db, ReadOnlySpan<byte> key)
@@ -108,6 +132,9 @@ public sealed class PersistenceManager
         NowMs = KeyspaceState.WallClockMs(),
         Compress = _server.Config.RdbCompression,
         Checksum = _server.Config.RdbChecksum,
+        SaveLru = _server.Config.MaxMemoryPolicy is Config.MaxMemoryPolicy.AllKeysLru or Config.MaxMemoryPolicy.VolatileLru,
+        SaveLfu = _server.Config.LfuPolicy,
+        LfuDecayTime = _server.Config.LfuDecayTime,
     };
 
     /// <summary>SAVE: writes the dump synchronously, blocking every client as Redis does. Returns an error or null.</summary>
@@ -127,8 +154,9 @@ public sealed class PersistenceManager
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
+            // A failed SAVE leaves rdb_last_bgsave_status as it was (Redis' rdbSave): only BGSAVE's outcome
+            // gates writes through stop-writes-on-bgsave-error.
             _server.Log.Warning($"Failed saving the DB: {ex.Message}");
-            LastBgsaveOk = false;
             return "ERR";
         }
     }
@@ -228,7 +256,9 @@ public sealed class PersistenceManager
     // ---- loading ----------------------------------------------------------------------------------
 
     /// <summary>Loads the dump file if it exists. Throws with a clear message when it is damaged; never changes the file.</summary>
-    public void LoadAtStartup()
+    /// <param name="refuseDuplicates">DEBUG RELOAD NOFLUSH without MERGE: a key already present fails the load
+    /// (Redis stops the server there); otherwise the file's value replaces it.</param>
+    public void LoadAtStartup(bool refuseDuplicates = false)
     {
         var path = RdbPath;
         if (!File.Exists(path)) return;
@@ -236,6 +266,8 @@ public sealed class PersistenceManager
         long loaded = 0, expired = 0;
         var promotion = TimeSpan.Zero;
         long now = KeyspaceState.WallClockMs();
+        Database? lastDb = null;
+        int lastIndex = -1; // the key the file's IDLE/FREQ opcodes belong to
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
         {
             bool gcPaused = TryPauseGc(fs.Length);
@@ -243,14 +275,19 @@ public sealed class PersistenceManager
             {
                 RdbFile.Read(fs, _server.Config, (db, key, value, expireAt) =>
                 {
+                    lastIndex = -1;
                     if (expireAt != 0 && expireAt <= now && !_server.KeyspaceState.IsReplica)
                     {
                         expired++;
                         return;
                     }
-                    _server.Databases[db].Add(key, value, expireAt);
+                    if (refuseDuplicates && _server.Databases[db].Find(key, touch: false) >= 0)
+                        throw new RdbFormatException($"RDB has duplicated key '{Encoding.UTF8.GetString(key)}' in DB {db}");
+                    lastDb = _server.Databases[db];
+                    lastIndex = lastDb.Add(key, value, expireAt);
                     loaded++;
-                }, (db, keys) => _server.Databases[db].Reserve(keys));
+                }, (db, keys) => _server.Databases[db].Reserve(keys),
+                (freq, idle) => { if (lastIndex >= 0) lastDb!.SetAccess(lastIndex, freq, idle); });
             }
             catch (RdbFormatException ex)
             {

@@ -48,6 +48,17 @@ public static class RdbFile
                     o.WriteByte(RdbFormat.OpExpireTimeMs);
                     o.WriteInt64LE(e.ExpireAt);
                 }
+                // Access data for eviction, as Redis writes it under an LRU or LFU maxmemory policy.
+                if (options.SaveLru)
+                {
+                    o.WriteByte(RdbFormat.OpIdle);
+                    o.WriteLength((ulong)Database.IdleSeconds(e.LruSeconds, options.NowMs));
+                }
+                else if (options.SaveLfu)
+                {
+                    o.WriteByte(RdbFormat.OpFreq);
+                    o.WriteByte((byte)Lfu.Counter(e.LruSeconds, options.NowMs, options.LfuDecayTime));
+                }
                 WriteKeyValue(o, e.Key, e.Value);
                 written++;
                 if ((written & 1023) == 0) cancel.ThrowIfCancellationRequested();
@@ -79,10 +90,11 @@ public static class RdbFile
     /// <summary>
     /// Reads an RDB stream, handing each key to <paramref name="onKey"/> (db, key, value, expireAt ms or 0).
     /// Verifies the checksum when present. Throws <see cref="RdbFormatException"/> naming the offset on
-    /// anything it cannot load.
+    /// anything it cannot load. <paramref name="onAccess"/> receives the key just handed over's LFU counter
+    /// and idle seconds (-1 when the file has none), for Redis' objectSetLRUOrLFU.
     /// </summary>
     public static RdbLoadResult Read(Stream stream, Config.ServerConfig config, Action<int, byte[], object, long> onKey,
-        Action<int, long>? onResizeDb = null)
+        Action<int, long>? onResizeDb = null, Action<long, long>? onAccess = null)
     {
         var input = new RdbInput(stream);
         Span<byte> magic = stackalloc byte[9];
@@ -93,7 +105,7 @@ public static class RdbFile
 
         var result = new RdbLoadResult { Version = version };
         int db = 0;
-        long expireAt = 0;
+        long expireAt = 0, freq = -1, idle = -1;
         while (true)
         {
             long opOffset = input.Offset;
@@ -107,10 +119,10 @@ public static class RdbFile
                     expireAt = input.ReadInt64LE();
                     continue;
                 case RdbFormat.OpFreq:
-                    input.ReadByte();
+                    freq = input.ReadByte();
                     continue;
                 case RdbFormat.OpIdle:
-                    input.ReadLength();
+                    idle = input.ReadLength();
                     continue;
                 case RdbFormat.OpEof:
                     {
@@ -118,7 +130,7 @@ public static class RdbFile
                         {
                             ulong computed = input.CurrentCrc();
                             ulong stored = input.ReadUInt64LE();
-                            if (stored != 0 && config.RdbChecksum && stored != computed)
+                            if (stored != 0 && config.RdbChecksum && !config.SkipChecksumValidation && stored != computed)
                                 throw new RdbFormatException("Wrong RDB checksum. Aborting now.");
                         }
                         return result;
@@ -157,8 +169,10 @@ public static class RdbFile
             var keyBytes = input.ReadString();
             var val = RdbValueCodec.Read(input, type, config);
             onKey(db, keyBytes, val, expireAt);
+            if ((freq >= 0 || idle >= 0) && onAccess is not null) onAccess(freq, idle);
             result.Keys++;
             expireAt = 0;
+            freq = idle = -1;
         }
     }
 }
@@ -173,6 +187,11 @@ public sealed class RdbSaveOptions
     public string? ReplicationId { get; init; }
     public long ReplicationOffset { get; init; }
     public int ReplicationStreamDb { get; init; }
+    /// <summary>Write each key's idle seconds (an LRU maxmemory policy).</summary>
+    public bool SaveLru { get; init; }
+    /// <summary>Write each key's LFU counter (an LFU maxmemory policy), decayed with this lfu-decay-time.</summary>
+    public bool SaveLfu { get; init; }
+    public int LfuDecayTime { get; init; } = 1;
 }
 
 public sealed class RdbLoadResult

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Cinnabar.Config;
 using Cinnabar.DataTypes;
 using Cinnabar.Protocol;
 
@@ -17,15 +16,8 @@ public static partial class RdbValueCodec
     private const int StreamFlagDeleted = 1;
     private const int StreamFlagSameFields = 2;
 
-    private static byte StreamTypeByte(IRedisObject value) => value switch
+    private static void WriteStream(RdbOutput o, StreamValue s)
     {
-        StreamValue => RdbFormat.TypeStreamListpacks2,
-        _ => throw new InvalidOperationException($"cannot serialise a {value.TypeName} value"),
-    };
-
-    private static void WriteStream(RdbOutput o, IRedisObject value)
-    {
-        if (value is not StreamValue s) throw new InvalidOperationException($"cannot serialise a {value.TypeName} value");
         Span<byte> key = stackalloc byte[16];
         o.WriteLength((ulong)s.NodeCount);
         for (int n = 0; n < s.NodeCount; n++)
@@ -114,10 +106,9 @@ public static partial class RdbValueCodec
         o.Write(raw);
     }
 
-    private static object ReadStream(RdbInput input, byte type, ServerConfig config)
+    /// <summary>A stream of RDB type <paramref name="type"/> (one of the three TypeStreamListpacks versions).</summary>
+    private static StreamValue ReadStream(RdbInput input, byte type)
     {
-        if (type is not (RdbFormat.TypeStreamListpacks or RdbFormat.TypeStreamListpacks2 or RdbFormat.TypeStreamListpacks3))
-            throw new RdbFormatException($"unsupported value type {type} at offset {input.Offset}");
         var s = new StreamValue();
         long nodes = input.ReadLength();
         for (long n = 0; n < nodes; n++)

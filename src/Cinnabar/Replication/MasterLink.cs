@@ -23,7 +23,8 @@ public sealed class MasterLink
     /// <summary>The database the previous master client had selected: a +CONTINUE resumes in it.</summary>
     private int _masterDb;
 
-    public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string replId, long offset)
+    /// <param name="replId">The history offered for a partial resync, or null to ask for a full one (PSYNC ? -1).</param>
+    public MasterLink(CinnabarServer server, ReplicationManager replication, string host, int port, string? replId, long offset)
     {
         _server = server;
         _replication = replication;
@@ -36,11 +37,13 @@ public sealed class MasterLink
 
     public string Host { get; }
     public int Port { get; }
-    /// <summary>connect, connecting, handshake, sync, connected (as ROLE reports them).</summary>
-    public volatile string State = "connect";
+    public volatile MasterLinkState State = MasterLinkState.Connect;
     public long LastIoMs;
     public long DownSinceMs;
     public ClientConnection? MasterClient { get; private set; }
+
+    /// <summary>True once the link has a replication history to offer (a sync succeeded); under the lock.</summary>
+    internal bool HasHistory => _psyncReplId is not null || MasterClient is not null;
 
     public void Start() => _ = Task.Run(RunAsync);
 
@@ -63,7 +66,7 @@ public sealed class MasterLink
             {
                 _server.Log.Warning($"Replication with master {Host}:{Port}: {ex.Message}");
             }
-            State = "connect";
+            State = MasterLinkState.Connect;
             if (DownSinceMs == 0) DownSinceMs = Keyspace.KeyspaceState.WallClockMs();
             try { await Task.Delay(1000, _stop.Token); } catch (OperationCanceledException) { break; }
         }
@@ -71,7 +74,7 @@ public sealed class MasterLink
 
     private async Task ConnectAndSyncAsync(CancellationToken cancel)
     {
-        State = "connecting";
+        State = MasterLinkState.Connecting;
         _server.Log.Info($"Connecting to MASTER {Host}:{Port}");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         bool handedOver = false;
@@ -81,7 +84,7 @@ public sealed class MasterLink
             connectTimeout.CancelAfter(TimeSpan.FromSeconds(_server.Config.ReplTimeout));
             await socket.ConnectAsync(Host, Port, connectTimeout.Token);
             var io = new LineChannel(socket, TimeSpan.FromSeconds(_server.Config.ReplTimeout));
-            State = "handshake";
+            State = MasterLinkState.Handshake;
 
             var pong = await io.CommandAsync(cancel, "PING");
             if (pong[0] == '-' && !pong.StartsWith("-NOAUTH") && !pong.StartsWith("-NOPERM") && !pong.StartsWith("-ERR operation not permitted"))
@@ -113,7 +116,7 @@ public sealed class MasterLink
                 var parts = reply.Split(' ');
                 if (parts.Length < 3 || !long.TryParse(parts[2], out long masterOffset))
                     throw new ReplicationHandshakeException($"Bad FULLRESYNC reply '{reply}'");
-                State = "sync";
+                State = MasterLinkState.Sync;
                 _server.Log.Info($"Full resync from master: {parts[1]}:{masterOffset}");
                 var rdb = await io.ReadRdbPayloadAsync(cancel);
                 LoadSnapshot(rdb, parts[1], masterOffset);
@@ -137,7 +140,7 @@ public sealed class MasterLink
             lock (_server.ExecLock)
             {
                 MasterClient = master;
-                State = "connected";
+                State = MasterLinkState.Connected;
                 DownSinceMs = 0;
                 LastIoMs = Keyspace.KeyspaceState.WallClockMs();
                 SendAck();
@@ -173,7 +176,7 @@ public sealed class MasterLink
         MasterClient = null;
         _psyncReplId = _replication.ReplId;
         _psyncOffset = _replication.MasterReplOffset;
-        State = "connect";
+        State = MasterLinkState.Connect;
         DownSinceMs = Keyspace.KeyspaceState.WallClockMs();
     }
 
@@ -181,7 +184,7 @@ public sealed class MasterLink
     internal void Cron(long now)
     {
         var m = MasterClient;
-        if (m is null || State != "connected") return;
+        if (m is null || State != MasterLinkState.Connected) return;
         LastIoMs = Math.Max(LastIoMs, m.LastInteractionMs);
         if (now - LastIoMs > _server.Config.ReplTimeout * 1000L)
         {

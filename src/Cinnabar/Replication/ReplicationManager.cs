@@ -10,7 +10,7 @@ namespace Cinnabar.Replication;
 public sealed class ReplicaInfo
 {
     public required ClientConnection Connection { get; init; }
-    public string State = "wait_bgsave";
+    public ReplicaState State = ReplicaState.WaitBgsave;
     public int ListeningPort;
     public string? AnnouncedIp;
     public long AckOffset;
@@ -69,7 +69,7 @@ public sealed partial class ReplicationManager
 
     /// <summary>True when anything consumes the stream (a backlog exists or replicas are attached).</summary>
     /// <summary>A replica whose link to its master is up (master_link_status:up).</summary>
-    public bool LinkUp => Link is { State: "connected" };
+    public bool LinkUp => Link is { State: MasterLinkState.Connected };
 
     public bool HasStreamConsumers => _backlog is not null || _replicas.Count > 0;
 
@@ -167,7 +167,7 @@ public sealed partial class ReplicationManager
     {
         if (c is not ClientConnection conn) { c.Reply.Error("ERR Replication needs a network client"); return; }
         if ((c.Flags & ClientFlags.Replica) != 0) return; // already a replica: ignore
-        if (IsReplica && Link!.State != "connected")
+        if (IsReplica && Link!.State != MasterLinkState.Connected)
         {
             c.Reply.Error("NOMASTERLINK Can't SYNC while not connected with my master");
             return;
@@ -186,10 +186,10 @@ public sealed partial class ReplicationManager
             (replId == ReplId || (replId == ReplId2 && offset <= SecondReplOffset)) && _backlog.Covers(offset))
         {
             c.Flags |= ClientFlags.Replica;
-            info.State = "online";
+            info.State = ReplicaState.Online;
             info.PendingStream = null;
             info.AckTimeMs = Keyspace.KeyspaceState.WallClockMs();
-            _replicas.Add(info);
+            AddReplica(info);
             c.Reply.SimpleString(Encoding.ASCII.GetBytes($"CONTINUE {ReplId}"));
             c.Reply.WriteRaw(_backlog.ReadFrom(offset));
             _server.Stats.SyncPartialOk++;
@@ -208,7 +208,7 @@ public sealed partial class ReplicationManager
             _backlog.Reset(MasterReplOffset);
         }
         c.Flags |= ClientFlags.Replica;
-        _replicas.Add(info);
+        AddReplica(info);
         _selectedDb = -1; // the stream after the snapshot must start with a SELECT
         _server.Stats.SyncFull++;
         long snapshotOffset = MasterReplOffset;
@@ -245,7 +245,7 @@ public sealed partial class ReplicationManager
                 }
                 var pending = info.PendingStream!;
                 info.PendingStream = null;
-                info.State = "online";
+                info.State = ReplicaState.Online;
                 info.AckTimeMs = Keyspace.KeyspaceState.WallClockMs();
                 conn.TryWriteFromOutside((rdb, pending), static (buf, s) =>
                 {
@@ -257,6 +257,14 @@ public sealed partial class ReplicationManager
             }
             conn.Flush();
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void AddReplica(ReplicaInfo info)
+    {
+        // The ping period starts when the first replica attaches: a PING right away would reach a
+        // replica that just synced ahead of the first write, which Redis does not do.
+        if (_replicas.Count == 0) _lastPingMs = Keyspace.KeyspaceState.WallClockMs();
+        _replicas.Add(info);
     }
 
     /// <summary>A replica, a WAIT caller or our master's link went away.</summary>
@@ -284,6 +292,13 @@ public sealed partial class ReplicationManager
 
     private void ChangeReplicationId() => ReplId = NewReplicationId();
 
+    /// <summary>DEBUG CHANGE-REPL-ID: a new replication ID and no secondary one (testing the replication subsystem).</summary>
+    public void ResetReplicationIds()
+    {
+        ChangeReplicationId();
+        ClearReplicationId2();
+    }
+
     private void ClearReplicationId2()
     {
         ReplId2 = new string('0', 40);
@@ -310,7 +325,6 @@ public sealed partial class ReplicationManager
         {
             _lastPingMs = now;
             FeedStream(EncodeCommand([Encoding.ASCII.GetBytes("PING")])); // database-independent: no SELECT
-
         }
         if (_getAckRequested)
         {
@@ -334,12 +348,12 @@ public sealed partial class ReplicationManager
             sb.Append("role:slave\r\n");
             sb.Append($"master_host:{Link.Host}\r\n");
             sb.Append($"master_port:{Link.Port}\r\n");
-            sb.Append($"master_link_status:{(Link.State == "connected" ? "up" : "down")}\r\n");
-            sb.Append($"master_last_io_seconds_ago:{(Link.State == "connected" ? Math.Max(0, (now - Link.LastIoMs) / 1000) : -1)}\r\n");
-            sb.Append($"master_sync_in_progress:{(Link.State == "sync" ? 1 : 0)}\r\n");
+            sb.Append($"master_link_status:{(Link.State == MasterLinkState.Connected ? "up" : "down")}\r\n");
+            sb.Append($"master_last_io_seconds_ago:{(Link.State == MasterLinkState.Connected ? Math.Max(0, (now - Link.LastIoMs) / 1000) : -1)}\r\n");
+            sb.Append($"master_sync_in_progress:{(Link.State == MasterLinkState.Sync ? 1 : 0)}\r\n");
             sb.Append($"slave_read_repl_offset:{MasterReplOffset}\r\n");
             sb.Append($"slave_repl_offset:{MasterReplOffset}\r\n");
-            if (Link.State != "connected")
+            if (Link.State != MasterLinkState.Connected)
                 sb.Append($"master_link_down_since_seconds:{(Link.DownSinceMs == 0 ? -1 : (now - Link.DownSinceMs) / 1000)}\r\n");
             sb.Append("slave_priority:100\r\n");
             sb.Append($"slave_read_only:{(_server.Config.ReplicaReadOnly ? 1 : 0)}\r\n");
@@ -350,7 +364,7 @@ public sealed partial class ReplicationManager
         for (int i = 0; i < online.Count; i++)
         {
             var r = online[i];
-            sb.Append($"slave{i}:ip={r.Ip},port={r.ListeningPort},state={r.State},offset={r.AckOffset},lag={(r.AckTimeMs == 0 ? 0 : (now - r.AckTimeMs) / 1000)}\r\n");
+            sb.Append($"slave{i}:ip={r.Ip},port={r.ListeningPort},state={r.State.InfoName()},offset={r.AckOffset},lag={(r.AckTimeMs == 0 ? 0 : (now - r.AckTimeMs) / 1000)}\r\n");
         }
         sb.Append("master_failover_state:no-failover\r\n");
         sb.Append($"master_replid:{ReplId}\r\n");
@@ -372,7 +386,7 @@ public sealed partial class ReplicationManager
             r.ArrayHeader(3);
             r.Bulk("master"u8);
             r.Integer(MasterReplOffset);
-            var online = _replicas.Where(x => x.State == "online").ToList();
+            var online = _replicas.Where(x => x.State == ReplicaState.Online).ToList();
             r.ArrayHeader(online.Count);
             foreach (var x in online)
             {
@@ -387,20 +401,28 @@ public sealed partial class ReplicationManager
         r.Bulk("slave"u8);
         r.Bulk(Link.Host);
         r.Integer(Link.Port);
-        r.Bulk(Link.State == "connecting" ? "connecting" : Link.State);
-        r.Integer(Link.State == "connected" ? MasterReplOffset : -1);
+        r.Bulk(Link.State.RoleName());
+        r.Integer(Link.State == MasterLinkState.Connected ? MasterReplOffset : -1);
     }
 
     // ---- becoming a replica or a master ---------------------------------------------------------
 
-    /// <summary>REPLICAOF host port.</summary>
-    internal void SetMaster(string host, int port)
+    /// <summary>
+    /// REPLICAOF host port, or <c>replicaof</c> in the configuration at start-up
+    /// (<paramref name="atStartup"/>). As in Redis 7.0, a master turning replica offers its own history
+    /// (PSYNC replid offset+1) for a partial resync, a replica changing masters offers its master's (if
+    /// it ever synced), and a server starting as a replica has no history to offer and asks PSYNC ? -1
+    /// (we load no replication info from the dump).
+    /// </summary>
+    internal void SetMaster(string host, int port, bool atStartup = false)
     {
+        bool hasHistory = !atStartup && (Link is null || Link.HasHistory);
         Link?.Stop();
         _server.KeyspaceState.IsReplica = true;
         _pending.Clear();
-        // Our own history is what we have: offer it to the new master for a partial resync.
-        Link = new MasterLink(_server, this, host, port, ReplId, MasterReplOffset);
+        Link = hasHistory
+            ? new MasterLink(_server, this, host, port, ReplId, MasterReplOffset)
+            : new MasterLink(_server, this, host, port, null, 0);
         _server.Config.ReplicaOfHost = host;
         _server.Config.ReplicaOfPort = port;
         Link.Start();

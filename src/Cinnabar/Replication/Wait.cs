@@ -14,7 +14,7 @@ public sealed partial class ReplicationManager
     }
 
     /// <summary>Replicas whose acknowledged offset reached <paramref name="offset"/>.</summary>
-    public int CountAcked(long offset) => _replicas.Count(r => r.State == "online" && r.AckOffset >= offset);
+    public int CountAcked(long offset) => _replicas.Count(r => r.State == ReplicaState.Online && r.AckOffset >= offset);
 
     /// <summary>
     /// WAIT numreplicas timeout: answers at once when enough replicas acknowledged this client's last

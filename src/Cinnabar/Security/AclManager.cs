@@ -28,7 +28,7 @@ public sealed class AclManager
     public AclUser Default { get; }
     public AclLog Log { get; } = new();
     private CommandTable Table => _server.Commands;
-    public bool PubSubDefaultAll => _server.Config.AclPubSubDefault == "allchannels";
+    public bool PubSubDefaultAll => _server.Config.AclPubSubDefault == AclPubSubDefault.AllChannels;
 
     /// <summary>Redis' authRequired: the default user has a password, or is off.</summary>
     public bool AuthRequired => !Default.NoPass || !Default.Enabled;

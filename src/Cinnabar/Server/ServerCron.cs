@@ -43,9 +43,12 @@ public sealed class ServerCron
                 {
                     _server.Stats.SampleOps(_server.KeyspaceState.NowMs);
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
+                    // An expired stream answers its XREADGROUP waiters, as after a command.
+                    if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
                     if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
+                    TrimIdleQueryBuffers();
                     _server.Replication.Cron();
                 });
             }
@@ -80,6 +83,25 @@ public sealed class ServerCron
         {
             _server.Log.Debug("Closing idle client");
             conn.Close();
+        }
+    }
+
+    private long _nextTrimCheckMs;
+
+    /// <summary>
+    /// Redis' clientsCronResizeQueryBuffer: once a second, a client idle for more than 2 s with a receive
+    /// buffer grown for a large argument gets it trimmed to what it holds, so a stalled upload does not pin
+    /// its peak buffer.
+    /// </summary>
+    private void TrimIdleQueryBuffers()
+    {
+        long now = _server.KeyspaceState.NowMs;
+        if (now < _nextTrimCheckMs) return;
+        _nextTrimCheckMs = now + 1000;
+        foreach (var c in _server.Clients)
+        {
+            if (c is Networking.ClientConnection conn && conn.QueryBufferFree > 4 * 16 * 1024 && now - c.LastInteractionMs > 2000)
+                conn.RequestQueryBufferTrim();
         }
     }
 

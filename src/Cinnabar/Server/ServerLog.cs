@@ -24,7 +24,7 @@ public sealed class ServerLog(ILogger logger)
     /// logfile is set, standard output when it is "", nothing when daemonized without a logfile (Redis then
     /// logs to /dev/null).
     /// </summary>
-    public static ILoggerFactory CreateFactory(string level, string logFile = "", bool daemonized = false) => LoggerFactory.Create(b =>
+    public static ILoggerFactory CreateFactory(Config.LogVerbosity level, string logFile = "", bool daemonized = false) => LoggerFactory.Create(b =>
     {
         if (logFile != "") b.AddProvider(new RedisFormatFileLoggerProvider(logFile));
         else if (!daemonized)
@@ -37,11 +37,10 @@ public sealed class ServerLog(ILogger logger)
         }
         b.SetMinimumLevel(level switch
         {
-            "debug" => LogLevel.Debug,
-            "verbose" => LogLevel.Debug,
-            "notice" => LogLevel.Information,
-            "warning" => LogLevel.Warning,
-            "nothing" => LogLevel.None,
+            Config.LogVerbosity.Debug or Config.LogVerbosity.Verbose => LogLevel.Debug,
+            Config.LogVerbosity.Notice => LogLevel.Information,
+            Config.LogVerbosity.Warning => LogLevel.Warning,
+            Config.LogVerbosity.Nothing => LogLevel.None,
             _ => LogLevel.Information,
         });
     });

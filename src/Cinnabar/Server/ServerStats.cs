@@ -15,7 +15,6 @@ public sealed class ServerStats
     public long ExpireCycleCpuMilliseconds;
     public long EvictedKeys;
     public long SyncFull, SyncPartialOk, SyncPartialErr;
-    public long PubSubChannels;
 
     /// <summary>Error replies by their code ("ERR", "WRONGTYPE"), for INFO errorstats.</summary>
     public readonly Dictionary<string, long> ErrorCounts = new(StringComparer.Ordinal);

@@ -9,8 +9,8 @@ namespace Cinnabar.Server;
 /// </summary>
 internal static class SystemdNotify
 {
-    public static bool Wanted(string supervised) =>
-        supervised == "systemd" || supervised == "auto" && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is not null;
+    public static bool Wanted(Config.SupervisedMode supervised) =>
+        supervised == Config.SupervisedMode.Systemd || supervised == Config.SupervisedMode.Auto && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is not null;
 
     /// <summary>Sends <paramref name="state"/> (e.g. "READY=1\n"); returns false when there is no socket or it failed.</summary>
     public static bool Send(string state, ServerLog log)

@@ -3,38 +3,12 @@ using Cinnabar.EndToEnd.Infrastructure;
 
 namespace Cinnabar.EndToEnd.Blocking;
 
-/// <summary>
-/// Blocking list commands with several connections. Each scenario runs against Redis 7.0 and against
-/// Cinnabar, and the transcripts (every reply, in order) must be identical.
-/// </summary>
+/// <summary>Blocking list commands with several connections, compared with Redis 7.0 (<see cref="BlockingScenario"/>).</summary>
 public sealed class BlockingListTests(DifferentialFixture f) : IClassFixture<DifferentialFixture>
 {
-    private const int Settle = 150; // ms for a blocking command to reach the server and park
+    private void SameOnBoth(Scenario scenario) => BlockingScenario.SameOnBoth(f, scenario);
 
-    /// <summary>A scenario; <c>park(n)</c> waits until n clients are parked (Redis: a fixed pause).</summary>
-    private delegate void Scenario(Func<RespClient> connect, List<string> transcript, string prefix, Action<int> park);
-
-    private void SameOnBoth(Scenario scenario)
-    {
-        var prefix = "bl" + Guid.NewGuid().ToString("N")[..8] + ":";
-        var expected = new List<string>();
-        var actual = new List<string>();
-        scenario(f.Redis.Connect, expected, prefix, _ => Thread.Sleep(Settle));
-        scenario(f.Cinnabar.Raw, actual, prefix, WaitParked);
-        Assert.Equal(expected, actual);
-    }
-
-    /// <summary>Waits until <paramref name="count"/> clients are blocked in Cinnabar (the machine may be slow).</summary>
-    private void WaitParked(int count)
-    {
-        var server = f.Cinnabar.Server;
-        var deadline = Stopwatch.StartNew();
-        while (deadline.ElapsedMilliseconds < 10_000)
-        {
-            lock (server.ExecLock) if (server.Blocking.BlockedClientCount >= count) return;
-            Thread.Sleep(5);
-        }
-    }
+    private void WaitParked(int count) => BlockingScenario.WaitParked(f, count);
 
     [Fact]
     public void ThreeClientsOnOneKeyAreServedFifo()
@@ -80,7 +54,7 @@ public sealed class BlockingListTests(DifferentialFixture f) : IClassFixture<Dif
             a.SendRaw(RespClient.Encode([.. new[] { "BLPOP", k + "p", "0" }.Select(s => RespClient.Latin1.GetBytes(s))])
                 .Concat(RespClient.Encode([.. new[] { "RPUSH", k + "p2", "z" }.Select(s => RespClient.Latin1.GetBytes(s))])).ToArray());
             park(1);
-            Thread.Sleep(Settle);
+            Thread.Sleep(BlockingScenario.Settle);
             t.Add(d.Call("LLEN", k + "p2")); // the RPUSH behind BLPOP has not run yet
             t.Add(d.Call("RPUSH", k + "p", "go"));
             t.Add(a.ReadReply());
@@ -98,7 +72,7 @@ public sealed class BlockingListTests(DifferentialFixture f) : IClassFixture<Dif
             var gone = connect();
             gone.Send("BLPOP", k + "dc", "0"); park(1);
             b.Send("BLPOP", k + "dc", "0"); park(2);
-            gone.Dispose(); Thread.Sleep(Settle * 2);
+            gone.Dispose(); Thread.Sleep(BlockingScenario.Settle * 2);
             t.Add(d.Call("RPUSH", k + "dc", "y"));
             t.Add(b.ReadReply());
             t.Add(d.Call("LLEN", k + "dc"));

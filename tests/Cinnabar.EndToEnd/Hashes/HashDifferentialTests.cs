@@ -160,6 +160,23 @@ public sealed class HashDifferentialTests(DifferentialFixture f) : IClassFixture
         Assert.Equal(SortedPairs(p.Redis.Call("HGETALL", "hd:fe")), SortedPairs(p.Ours.Call("HGETALL", "hd:fe")));
     }
 
+    /// <summary>
+    /// Values below 2^-16382 are x87 subnormals: strtold returns them (with ERANGE, which Redis only refuses
+    /// for zero or infinity), so they are valid increments and stored values, and print as "0".
+    /// </summary>
+    [Fact]
+    public void HIncrByFloatAcceptsSubnormalLongDoubles()
+    {
+        using var p = f.Pair();
+        p.Same("HINCRBYFLOAT", "hd:sub", "a", "1e-4940");
+        p.Same("HINCRBYFLOAT", "hd:sub", "b", "0x1p-16440");
+        p.Same("HINCRBYFLOAT", "hd:sub", "b", "3e-4932");
+        p.Same("HSET", "hd:sub", "c", "1e-4940");
+        p.Same("HINCRBYFLOAT", "hd:sub", "c", "1");
+        p.Same("HINCRBYFLOAT", "hd:sub", "c", "1e-4960");
+        p.Same("HGETALL", "hd:sub");
+    }
+
     [Fact]
     public void Resp3RepliesMatchRedis()
     {

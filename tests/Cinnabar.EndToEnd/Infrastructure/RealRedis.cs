@@ -17,7 +17,10 @@ public sealed class RealRedis : IDisposable
         // The log goes to a file, never to a pipe that could fill up and stall the server.
         LogPath = Path.Combine(Path.GetTempPath(), $"cinnabar-test-redis-{Port}.log");
         var psi = new ProcessStartInfo("/usr/bin/redis-server") { UseShellExecute = false };
-        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", Path.GetTempPath(), "--logfile", LogPath })
+        // A directory of its own: a replica writes the RDB of each full sync there, and another server
+        // starting in a shared directory would load that dump.rdb (and its replication ID).
+        DataDir = Directory.CreateTempSubdirectory("cinnabar-test-redis-").FullName;
+        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", DataDir, "--logfile", LogPath })
             psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
@@ -35,6 +38,7 @@ public sealed class RealRedis : IDisposable
 
     public int Port { get; }
     public string LogPath { get; }
+    public string DataDir { get; }
 
     /// <summary>The end of the server's log, for failure messages.</summary>
     public string LogTail(int chars = 3000)
@@ -63,6 +67,7 @@ public sealed class RealRedis : IDisposable
         try { _process.Kill(); _process.WaitForExit(5000); } catch { }
         _process.Dispose();
         try { File.Delete(LogPath); } catch { }
+        try { Directory.Delete(DataDir, recursive: true); } catch { }
     }
 }
 

@@ -16,7 +16,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         // A private data directory per server: one test's dump.rdb must never be loaded by another.
         DataDir = Directory.CreateTempSubdirectory("cinnabar-test-").FullName;
-        var config = new ServerConfig { Port = 0, LogLevel = "nothing", EnableDebugCommand = "yes", SavePoints = [], Dir = DataDir };
+        var config = new ServerConfig { Port = 0, LogLevel = LogVerbosity.Nothing, EnableDebugCommand = ProtectedAction.Yes, SavePoints = [], Dir = DataDir };
         configure?.Invoke(config);
         Server = new CinnabarServer(config);
         Server.Start();

@@ -279,7 +279,7 @@ public sealed class KeyDifferentialTests(DifferentialFixture f) : IClassFixture<
     private void SetPolicy(DiffPair p, string policy)
     {
         p.Redis.Call("CONFIG", "SET", "maxmemory-policy", policy);
-        lock (f.Cinnabar.Server.ExecLock) f.Cinnabar.Server.Config.MaxMemoryPolicy = policy;
+        lock (f.Cinnabar.Server.ExecLock) Assert.Null(f.Cinnabar.Server.Config.Apply("maxmemory-policy", [policy], atStartup: false));
     }
 
     [Fact]
@@ -300,6 +300,59 @@ public sealed class KeyDifferentialTests(DifferentialFixture f) : IClassFixture<
         {
             SetPolicy(p, "noeviction");
             p.Both("DEL", "kd:lfu", "kd:lfu2");
+        }
+    }
+
+    [Fact]
+    public void LfuCountersCountAccessesAndRestoreSetsAccessData()
+    {
+        // Issue 20: OBJECT FREQ answered a constant and RESTORE ignored IDLETIME and FREQ.
+        using var p = f.Pair();
+        p.Both("SET", "kd:acc:src", "some value");
+        var payload = RespClient.BulkContent(p.Ours.Call("DUMP", "kd:acc:src"));
+        try
+        {
+            foreach (var bad in new[]
+                     {
+                         new[] { "IDLETIME", "1000", "FREQ", "5" }, ["FREQ", "5", "IDLETIME", "5"], ["FREQ", "256"], ["FREQ", "-1"],
+                         ["IDLETIME", "-1"], ["IDLETIME", "x"], ["FREQ", "x"], ["IDLETIME"], ["FREQ"],
+                     })
+                p.Same(["RESTORE", "kd:acc:bad", "0", payload, .. bad]);
+            p.Same("RESTORE", "kd:acc:idle", "0", payload, "IDLETIME", "1000");
+            p.Same("RESTORE", "kd:acc:old", "0", payload, "IDLETIME", "100000000"); // wraps the 24-bit clock, as Redis
+            p.Same("RESTORE", "kd:acc:freq", "0", payload, "FREQ", "7"); // no LFU policy: ignored
+            foreach (var key in new[] { "kd:acc:idle", "kd:acc:old", "kd:acc:freq" })
+            {
+                // Both servers read the same wall clock; a second may tick between the two calls.
+                long redis = long.Parse(p.Redis.Call("OBJECT", "IDLETIME", key)[1..^2]);
+                long ours = long.Parse(p.Ours.Call("OBJECT", "IDLETIME", key)[1..^2]);
+                Assert.InRange(ours, redis - 1, redis + 1);
+            }
+            p.Same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+            p.Same("CONFIG", "SET", "lfu-log-factor", "0"); // every access counts: deterministic
+            p.Same("CONFIG", "GET", "lfu-*");
+            p.Same("SET", "kd:acc:n", "value");
+            p.Same("OBJECT", "FREQ", "kd:acc:n");
+            for (int i = 0; i < 4; i++) p.Same("GET", "kd:acc:n");
+            p.Same("OBJECT", "FREQ", "kd:acc:n");
+            p.Same("SET", "kd:acc:n", "overwritten"); // the counter stays with the key
+            p.Same("OBJECT", "FREQ", "kd:acc:n");
+            p.Same("OBJECT", "FREQ", "kd:acc:n"); // OBJECT itself is no access
+            p.Same("RESTORE", "kd:acc:f100", "0", payload, "FREQ", "100");
+            p.Same("OBJECT", "FREQ", "kd:acc:f100");
+            p.Same("RESTORE", "kd:acc:f255", "0", payload, "FREQ", "255");
+            p.Same("GET", "kd:acc:f255");
+            p.Same("OBJECT", "FREQ", "kd:acc:f255");
+            p.Same("RESTORE", "kd:acc:i50", "0", payload, "IDLETIME", "50"); // LFU policy: ignored
+            p.Same("OBJECT", "FREQ", "kd:acc:i50");
+            p.Same("CONFIG", "SET", "lfu-log-factor", "-1");
+            p.Same("CONFIG", "SET", "lfu-decay-time", "x");
+        }
+        finally
+        {
+            p.Both("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            p.Both("CONFIG", "SET", "lfu-log-factor", "10");
+            p.Both("DEL", "kd:acc:src", "kd:acc:idle", "kd:acc:old", "kd:acc:freq", "kd:acc:n", "kd:acc:f100", "kd:acc:f255", "kd:acc:i50");
         }
     }
 

@@ -98,7 +98,7 @@ public sealed class DispatchConformanceTests(DifferentialFixture f) : IClassFixt
     [Fact]
     public async Task OutputLimitStopsAPipelinedBatchAsRepliesGrow()
     {
-        await using var s = new TestServer(c => c.ClientOutputBufferLimit = "normal 4194304 2097152 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+        await using var s = new TestServer(c => Assert.Null(c.Apply("client-output-buffer-limit", ["normal 4mb 2mb 10"], atStartup: true)));
         using var setup = s.Raw();
         setup.Call("SET", "ol:mb", new string('v', 1 << 20));
         setup.Call("CONFIG", "RESETSTAT");
@@ -120,5 +120,63 @@ public sealed class DispatchConformanceTests(DifferentialFixture f) : IClassFixt
     {
         var line = c.Call("INFO", "commandstats").Split("\r\n").FirstOrDefault(l => l.StartsWith("cmdstat_get:"));
         return line is null ? 0 : long.Parse(line.Split(',')[0].Split('=')[1]);
+    }
+
+    [Fact]
+    public void QueryBufferGrowsForALargeArgumentAndShrinksWhenIdle()
+    {
+        using var observer = f.Cinnabar.Raw();
+        using var uploader = new TcpClient();
+        uploader.Connect("127.0.0.1", f.Cinnabar.Port);
+        var stream = uploader.GetStream();
+        stream.Write("*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$8\r\nuploader\r\n"u8);
+        stream.ReadExactly(new byte[5]);
+        stream.Write(Encoding.ASCII.GetBytes("*3\r\n$3\r\nSET\r\n$6\r\nqb:big\r\n$2000000\r\n"));
+        stream.Write(new byte[500_000]);
+        (long qbuf, long free) = (0, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (qbuf < 500_000 && DateTime.UtcNow < deadline) { (qbuf, free) = QueryBuffer(observer); Thread.Sleep(20); }
+        Assert.True(qbuf >= 500_000 && free >= 1_000_000, $"grown for the 2 MB argument: qbuf={qbuf} free={free}");
+        // Idle for more than 2 s: the free space is given back, the bytes received are kept.
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (free > 64 * 1024 && DateTime.UtcNow < deadline) { Thread.Sleep(200); (qbuf, free) = QueryBuffer(observer); }
+        Assert.True(free <= 64 * 1024, $"trimmed while idle: qbuf={qbuf} free={free}");
+        Assert.True(qbuf >= 500_000);
+        stream.Write(new byte[1_500_000]);
+        stream.Write("\r\n"u8);
+        var ok = new byte[5];
+        stream.ReadExactly(ok);
+        Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(ok));
+        Assert.Equal(":2000000\r\n", observer.Call("STRLEN", "qb:big"));
+    }
+
+    private static (long Qbuf, long Free) QueryBuffer(RespClient c)
+    {
+        var line = c.Call("CLIENT", "LIST").Split('\n').First(l => l.Contains(" name=uploader "));
+        long Field(string name) => long.Parse(line.Split(' ').First(f => f.StartsWith(name + "="))[(name.Length + 1)..]);
+        return (Field("qbuf"), Field("qbuf-free"));
+    }
+}
+
+public sealed class UnexpectedExceptionTests
+{
+    /// <summary>A handler that throws answers -ERR; the connection, the server and other clients carry on.</summary>
+    [Fact]
+    public async Task AnExceptionInAHandlerAnswersAnErrorAndKeepsTheConnection()
+    {
+        await using var s = new TestServer();
+        using var c = s.Raw();
+        // A value no command knows how to serialise: DUMP's codec throws on it.
+        lock (s.Server.ExecLock) s.Server.Databases[0].Add("ex:alien"u8, new object());
+        Assert.StartsWith("-ERR internal error executing 'dump': ", c.Call("DUMP", "ex:alien"));
+        Assert.Equal("+PONG\r\n", c.Call("PING"));
+        c.Call("MULTI");
+        c.Call("DUMP", "ex:alien");
+        c.Call("SET", "ex:after", "1");
+        var exec = c.Call("EXEC");
+        Assert.StartsWith("*2\r\n-ERR internal error executing 'dump'", exec);
+        Assert.EndsWith("+OK\r\n", exec);
+        Assert.Equal("$1\r\n1\r\n", c.Call("GET", "ex:after"));
+        Assert.Contains("errorstat_ERR:count=2", c.Call("INFO", "errorstats"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Cinnabar.Config;
 using Cinnabar.EndToEnd.Infrastructure;
 
 namespace Cinnabar.EndToEnd.Networking;
@@ -9,7 +10,7 @@ public sealed class OutputLimitTests
     [Fact]
     public async Task ClientOverItsHardOutputLimitIsDisconnectedOthersAreNot()
     {
-        await using var s = new TestServer(c => c.ClientOutputBufferLimit = "normal 200000 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+        await using var s = new TestServer(c => c.ClientOutputBufferLimit = ClientOutputBufferLimits.Default with { Normal = (200000, 0, 0) });
         using var setup = s.Raw();
         setup.Call("SET", "ol:big", new string('v', 50_000));
         using var greedy = new TcpClient();

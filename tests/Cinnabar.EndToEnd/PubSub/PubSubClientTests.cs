@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Cinnabar.Config;
 using Cinnabar.EndToEnd.Infrastructure;
 using StackExchange.Redis;
 
@@ -45,7 +46,7 @@ public sealed class PubSubClientTests
     [Fact]
     public async Task SlowSubscriberIsDisconnectedAndThePublisherIsNotStalled()
     {
-        await using var s = new TestServer(c => c.ClientOutputBufferLimit = "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 262144 1");
+        await using var s = new TestServer(c => c.ClientOutputBufferLimit = ClientOutputBufferLimits.Default with { PubSub = (1048576, 262144, 1) });
         using var slow = new TcpClient();
         slow.ReceiveBufferSize = 4096;
         slow.Connect("127.0.0.1", s.Port);
@@ -69,7 +70,7 @@ public sealed class PubSubClientTests
     [Fact]
     public async Task KeyspaceNotificationsForEachClass()
     {
-        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = "KEA");
+        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = NotifyFlags.Keyspace | NotifyFlags.Keyevent | NotifyFlags.All);
         using var sub = s.Raw();
         sub.Call("PSUBSCRIBE", "__key*__:*");
         using var c = s.Raw();
@@ -109,7 +110,7 @@ public sealed class PubSubClientTests
     [Fact]
     public async Task NewKeyAndKeyMissEventsOnlyWhenAskedFor()
     {
-        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = "Enm");
+        await using var s = new TestServer(c => c.NotifyKeyspaceEvents = NotifyFlags.Keyevent | NotifyFlags.New | NotifyFlags.KeyMiss);
         using var sub = s.Raw();
         sub.Call("SUBSCRIBE", "__keyevent@0__:new", "__keyevent@0__:keymiss");
         sub.ReadReply();

@@ -99,7 +99,7 @@ public sealed class ProtectedModeTests
         p.Same("CONFIG", "GET", "hz");
         p.Same("CONFIG", "SET", "enable-protected-configs", "yes");
         p.Same("CONFIG", "GET", "enable-protected-configs");
-        await using var open = new TestServer(c => c.EnableProtectedConfigs = "local");
+        await using var open = new TestServer(c => c.EnableProtectedConfigs = Cinnabar.Config.ProtectedAction.Local);
         Assert.Equal("OK", open.Cli("CONFIG", "SET", "dbfilename", "x.rdb"));
         Assert.Equal("dbfilename\nx.rdb", open.Cli("CONFIG", "GET", "dbfilename"));
     }

@@ -181,7 +181,7 @@ public sealed class SystemdSupervisionTests
         Environment.SetEnvironmentVariable("NOTIFY_SOCKET", path);
         try
         {
-            await using var s = new TestServer(c => c.SupervisedMode = "systemd");
+            await using var s = new TestServer(c => c.SupervisedMode = Cinnabar.Config.SupervisedMode.Systemd);
             listener.ReceiveTimeout = 10000;
             var buf = new byte[256];
             int n = listener.Receive(buf);

@@ -244,6 +244,11 @@ public sealed class ServerDifferentialTests(ServerDiffFixture f) : IClassFixture
         p.Same("CLIENT", "KILL", "ID", "999999999");
         p.Same("CLIENT", "KILL", "TYPE", "foo");
         p.Same("CLIENT", "KILL", "TYPE", "pubsub");
+        foreach (var type in new[] { "SLAVE", "Replica", "master", "PubSub" })
+        {
+            p.Same("CLIENT", "KILL", "TYPE", type);
+            p.Same("CLIENT", "LIST", "TYPE", type);
+        }
         p.Same("CLIENT", "KILL", "USER", "bob");
         p.Same("CLIENT", "KILL", "SKIPME", "maybe");
         p.Same("CLIENT", "KILL", "a", "b", "c");

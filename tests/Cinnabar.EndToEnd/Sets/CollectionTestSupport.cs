@@ -24,8 +24,9 @@ public static class CollectionTestSupport
         string ours;
         lock (server.ExecLock)
         {
-            var value = server.Databases[0].Get(RespClient.Latin1.GetBytes(key));
-            ours = value is null ? "missing" : RedisValue.Encoding(value, server.Config);
+            var db = server.Databases[0];
+            int i = db.Find(RespClient.Latin1.GetBytes(key));
+            ours = i < 0 ? "missing" : RedisValue.Encoding(db.EntryAt(i), server.Config);
         }
         Assert.Equal(expected, $"${ours.Length}\r\n{ours}\r\n");
         return ours;

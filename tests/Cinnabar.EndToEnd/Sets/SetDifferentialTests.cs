@@ -38,6 +38,19 @@ public sealed class SetDifferentialTests(DifferentialFixture f) : IClassFixture<
     }
 
     [Fact]
+    public void IntsetOfWideIntegersConvertsOnAStringMember()
+    {
+        // Issue 20: the intset's conversion sized its buffer at 4 bytes a member; 64-bit members take 10.
+        using var p = f.Pair();
+        p.Same("SADD", "sd:wide", "4166245135087031541", "-2846324991276127175", "2624867767967583412", "-2018309");
+        p.Same("SADD", "sd:wide", "abc");
+        p.Same("SCARD", "sd:wide");
+        p.Same("SISMEMBER", "sd:wide", "-2846324991276127175");
+        p.Same("SISMEMBER", "sd:wide", "abc");
+        p.Same("OBJECT", "ENCODING", "sd:wide");
+    }
+
+    [Fact]
     public void AritySyntaxAndWrongTypeErrorsMatchRedis()
     {
         using var p = f.Pair();

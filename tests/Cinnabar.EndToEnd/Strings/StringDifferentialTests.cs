@@ -7,6 +7,37 @@ namespace Cinnabar.EndToEnd.Strings;
 public sealed class StringDifferentialTests(DifferentialFixture f) : IClassFixture<DifferentialFixture>
 {
     [Fact]
+    public void EncodingFollowsHowTheStringWasWritten()
+    {
+        // Issue 20: Redis keeps the object's encoding; the bytes alone say "int" for all of these.
+        using var p = f.Pair();
+        const string k = "str:enc:";
+        string[][] script =
+        [
+            ["SET", k + "a", "123"], ["APPEND", k + "a", "4"], ["INCR", k + "a"],
+            ["SET", k + "b", "123"], ["SETRANGE", k + "b", "0", "9"],
+            ["SETRANGE", k + "nb", "0", "12"], ["APPEND", k + "na", "12"],
+            ["SET", k + "c", "10"], ["INCRBYFLOAT", k + "c", "1"],
+            ["SETBIT", k + "nbit", "1", "1"], ["SET", k + "d", "1"], ["SETBIT", k + "d", "1", "1"],
+            ["SET", k + "e", "abc"], ["APPEND", k + "e", ""],
+            ["SET", k + "f", "12"], ["SETRANGE", k + "f", "0", ""], ["SET", k + "g", "12"], ["APPEND", k + "g", ""],
+            ["SET", k + "h", "7"], ["APPEND", k + "h", "1"], ["COPY", k + "h", k + "hcopy"], ["RENAME", k + "h", k + "hren"],
+            ["SET", k + "i", "5"], ["APPEND", k + "i", "5"], ["SET", k + "i", "55"],
+            ["SET", k + "j", "3"], ["APPEND", k + "j", "3"], ["DECRBY", k + "j", "1"],
+        ];
+        foreach (var cmd in script) p.Same(cmd);
+        foreach (var key in new[] { "a", "b", "nb", "na", "c", "nbit", "d", "e", "f", "g", "hcopy", "hren", "i", "j" })
+        {
+            p.Same("OBJECT", "ENCODING", k + key);
+            p.Same("OBJECT", "REFCOUNT", k + key);
+        }
+        p.Same("MOVE", k + "hren", "3");
+        p.Same("SELECT", "3");
+        p.Same("OBJECT", "ENCODING", k + "hren");
+        p.Same("DEL", k + "hren");
+    }
+
+    [Fact]
     public void SetNxSetExPSetEx()
     {
         using var p = f.Pair();

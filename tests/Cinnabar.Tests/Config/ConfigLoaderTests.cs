@@ -38,7 +38,7 @@ public sealed class ConfigLoaderTests
     {
         var c = Load("# comment\n\n   \nHZ 20\r\nMaxMemory-Policy allkeys-lru\n");
         Assert.Equal(20, c.Hz);
-        Assert.Equal("allkeys-lru", c.MaxMemoryPolicy);
+        Assert.Equal(MaxMemoryPolicy.AllKeysLru, c.MaxMemoryPolicy);
     }
 
     [Fact]
@@ -51,6 +51,27 @@ public sealed class ConfigLoaderTests
         Assert.Contains("argument must be a memory value", ex.Message);
         Assert.Contains("Bad directive or wrong number of arguments", Assert.Throws<ConfigException>(() => Load("nosuchthing 1")).Message);
         Assert.Contains("Unbalanced quotes", Assert.Throws<ConfigException>(() => Load("dir \"/tmp")).Message);
+    }
+
+    /// <summary>Enumerated and yes/no parameters: Redis' words in any case, Redis' errors (from redis-server 7.0.15).</summary>
+    [Fact]
+    public void EnumeratedParametersTakeRedisWordsAndGiveRedisErrors()
+    {
+        var c = Load("daemonize YES\nsyslog-enabled NO\nsupervised Systemd\nenable-debug-command local\nloglevel nothing\nappendfsync always\n");
+        Assert.True(c.Daemonize);
+        Assert.False(c.Syslog);
+        Assert.Equal(SupervisedMode.Systemd, c.SupervisedMode);
+        Assert.Equal(ProtectedAction.Local, c.EnableDebugCommand);
+        Assert.Equal(LogVerbosity.Nothing, c.LogLevel);
+        Assert.Equal(AppendFsyncMode.Always, c.AppendFsync);
+        Assert.Equal("nothing", ServerConfig.Find("loglevel")!.Get(c));
+        Assert.Equal("local", ServerConfig.Find("enable-debug-command")!.Get(c));
+        Assert.Equal("yes", ServerConfig.Find("daemonize")!.Get(c));
+        Assert.Contains("argument must be 'yes' or 'no'", Assert.Throws<ConfigException>(() => Load("daemonize maybe")).Message);
+        Assert.Contains("argument must be 'yes' or 'no'", Assert.Throws<ConfigException>(() => Load("syslog-enabled maybe")).Message);
+        Assert.Contains("argument(s) must be one of the following: upstart, systemd, auto, no", Assert.Throws<ConfigException>(() => Load("supervised maybe")).Message);
+        Assert.Contains("argument(s) must be one of the following: no, yes, local", Assert.Throws<ConfigException>(() => Load("enable-debug-command maybe")).Message);
+        Assert.Contains("argument(s) must be one of the following: debug, verbose, notice, warning", Assert.Throws<ConfigException>(() => Load("loglevel maybe")).Message);
     }
 
     [Fact]
@@ -114,7 +135,7 @@ public sealed class ProcessSettingsConfigTests
     [Fact]
     public void SyslogIsRefusedRatherThanIgnored()
     {
-        Assert.Equal("no", Load("syslog-enabled no").Syslog);
+        Assert.False(Load("syslog-enabled no").Syslog);
         var ex = Assert.Throws<ConfigException>(() => Load("syslog-enabled yes"));
         Assert.Contains("syslog is not supported", ex.Message);
     }
@@ -171,7 +192,7 @@ public sealed class UnsupportedParameterTests
         Assert.True(File.Exists(path), "redis-server must be installed (.ci/run installs it)");
         var c = new ServerConfig();
         ConfigLoader.LoadFromString(c, File.ReadAllText(path), "/etc/redis");
-        Assert.Equal("yes", c.Daemonize);
+        Assert.True(c.Daemonize);
         Assert.Equal("/var/log/redis/redis-server.log", c.LogFile);
     }
 }

@@ -300,4 +300,60 @@ public class RdbPrimitivesTests
         Assert.Equal(8192, loaded.BucketCount);
         Assert.Equal(5000, loaded.Count);
     }
+    /// <summary>
+    /// The codec's single type switch: every value family in each of its encodings is written with the type byte
+    /// Redis 7.0 uses and read back as the same family; type bytes of values this server does not have are refused.
+    /// </summary>
+    [Fact]
+    public void EveryValueFamilyRoundTripsThroughItsTypeByte()
+    {
+        var config = new Cinnabar.Config.ServerConfig { HashMaxListpackEntries = 2, SetMaxIntsetEntries = 2, ZSetMaxListpackEntries = 2 };
+        var list = new Cinnabar.DataTypes.ListValue();
+        list.PushTail("a"u8);
+        var smallHash = new Cinnabar.DataTypes.HashValue();
+        smallHash.Set("f"u8, "v"u8, config);
+        var bigHash = new Cinnabar.DataTypes.HashValue();
+        for (int i = 0; i < 3; i++) bigHash.Set(Encoding.ASCII.GetBytes("f" + i), "v"u8, config);
+        var intset = Cinnabar.DataTypes.SetValue.CreateIntset();
+        intset.Add("1"u8, config);
+        var set = Cinnabar.DataTypes.SetValue.CreateFor("x"u8);
+        set.Add("x"u8, config);
+        var smallZ = new Cinnabar.DataTypes.SortedSetValue();
+        smallZ.Add("m"u8, 1, config);
+        var bigZ = new Cinnabar.DataTypes.SortedSetValue();
+        for (int i = 0; i < 3; i++) bigZ.Add(Encoding.ASCII.GetBytes("m" + i), i, config);
+        var stream = new Cinnabar.DataTypes.StreamValue();
+        stream.Append(new Cinnabar.DataTypes.StreamId(1, 1), new Cinnabar.DataTypes.ArrayFields(["f"u8.ToArray(), "v"u8.ToArray()]), 100, 4096);
+
+        (object Value, byte Type)[] cases =
+        [
+            ("s"u8.ToArray(), RdbFormat.TypeString),
+            (list, RdbFormat.TypeListQuicklist2),
+            (smallHash, RdbFormat.TypeHashListpack),
+            (bigHash, RdbFormat.TypeHash),
+            (intset, RdbFormat.TypeSetIntset),
+            (set, RdbFormat.TypeSet),
+            (smallZ, RdbFormat.TypeZSetListpack),
+            (bigZ, RdbFormat.TypeZSet2),
+            (stream, RdbFormat.TypeStreamListpacks2),
+        ];
+        string EncodingOf(object v) => v is Cinnabar.DataTypes.IRedisObject o ? o.GetEncoding(config) : Cinnabar.DataTypes.RedisValue.StringEncoding((byte[])v);
+        foreach (var (value, type) in cases)
+        {
+            var buffer = new MemoryStream();
+            var output = new RdbOutput(buffer);
+            RdbValueCodec.Write(output, value);
+            output.Flush();
+            var input = new RdbInput(new MemoryStream(buffer.ToArray()));
+            Assert.Equal(type, input.ReadByte());
+            var back = RdbValueCodec.Read(input, type, config);
+            Assert.Equal(Cinnabar.DataTypes.RedisValue.TypeName(value), Cinnabar.DataTypes.RedisValue.TypeName(back));
+            Assert.Equal(EncodingOf(value), EncodingOf(back));
+        }
+
+        Assert.False(RdbValueCodec.IsValueType(RdbFormat.TypeModule2));
+        Assert.True(RdbValueCodec.IsValueType(RdbFormat.TypeHashZipmap)); // a zipmap is a value type, just not one loaded here
+        var zipmap = Assert.Throws<RdbFormatException>(() => RdbValueCodec.Read(new RdbInput(new MemoryStream([0])), RdbFormat.TypeHashZipmap, config));
+        Assert.Equal("unsupported value type 9 at offset 0", zipmap.Message);
+    }
 }

@@ -1,11 +1,11 @@
 using System.Text;
-using Cinnabar.Commands.Strings;
+using Cinnabar.Numerics;
 
-namespace Cinnabar.Tests.Strings;
+namespace Cinnabar.Tests.Numerics;
 
 /// <summary>
-/// The x87 long double model behind INCRBYFLOAT. Expected strings were produced by redis-server 7.0.15
-/// (x86_64) with SET k a; INCRBYFLOAT k b.
+/// The x87 long double model behind INCRBYFLOAT and HINCRBYFLOAT. Expected strings were produced by
+/// redis-server 7.0.15 (x86_64) with SET k a; INCRBYFLOAT k b (or HSET h f a; HINCRBYFLOAT h f b).
 /// </summary>
 public sealed class LongDoubleTests
 {
@@ -49,7 +49,14 @@ public sealed class LongDoubleTests
     [InlineData("0", "18446744073709551615", "18446744073709551615")]
     [InlineData("0", "18446744073709551617", "18446744073709551616")]
     [InlineData("0", "36893488147419103233", "36893488147419103232")]
-
+    [InlineData("1", "1.5", "2.5")]
+    [InlineData("1.5", "0.1", "1.6")]
+    [InlineData("0", "1.23456789012345678", "1.23456789012345678")]
+    [InlineData("0", "1e20", "100000000000000000000")]
+    [InlineData("0", "-1e-20", "0")]
+    [InlineData("10.5", "-0.5", "10")]
+    [InlineData("0", "1e308", "99999999999999999996685879655845645660560099847415567207797047994921734868838061872100126921888539320446747225054013223152134749593960583597420814430196418767959100019603190778663109604507106667939153395788938914560543563061268364901618630217086589253444881623791300855757318142424510452728255046343928578048")]
+    [InlineData("0", "1e-4940", "0")]
     public void AdditionFormatsLikeRedis(string current, string increment, string expected)
     {
         var sum = Parse(current) + Parse(increment);
@@ -115,6 +122,9 @@ public sealed class LongDoubleTests
     {
         var big = Parse("1.1e4932");
         Assert.True((big + big).IsInfinity);
+        // The long double range ends near 1.19e4932, far beyond double's.
+        Assert.True((Parse("1e4932") + LongDouble.Zero(false)).IsFinite);
+        Assert.False(LongDouble.TryParse("2e4932"u8, out _));
     }
 
     [Fact]
@@ -159,4 +169,29 @@ public sealed class LongDoubleTests
         Assert.Equal("-2.5", Parse("-2.5").ToString());
         Assert.Equal("0", Parse("-1e-30").ToString());
     }
+
+    /// <summary>Blocking timeouts: (long long) ceill(seconds * 1000.0L), as Redis 7.0's getTimeoutFromObjectOrReply.</summary>
+    [Theory]
+    [InlineData("0.001", 1)]
+    [InlineData("0.0001", 1)]
+    [InlineData("1e-300", 1)]
+    [InlineData("0.0009", 1)]
+    [InlineData("1.0001", 1001)]
+    [InlineData("2", 2000)]
+    [InlineData("0.1", 100)]
+    [InlineData("0", 0)]
+    [InlineData("-0.0001", 0)] // ceil(-0.1) is -0: "forever", as Redis
+    [InlineData("-1.5", -1500)]
+    [InlineData("9223372036854775", 9223372036854775000)]
+    public void TimeoutMillisecondsRoundUp(string seconds, long expected)
+    {
+        Assert.True(Parse(seconds).TryMultiplyCeiling(1000, out long ms));
+        Assert.Equal(expected, ms);
+    }
+
+    [Theory]
+    [InlineData("9223372036854776")]
+    [InlineData("1e30")]
+    [InlineData("inf")]
+    public void TimeoutsOutOfRangeAreRefused(string seconds) => Assert.False(Parse(seconds).TryMultiplyCeiling(1000, out _));
 }

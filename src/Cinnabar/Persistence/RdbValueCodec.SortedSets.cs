@@ -1,33 +1,12 @@
-using Cinnabar.Commands;
 using Cinnabar.Config;
 using Cinnabar.DataTypes;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Persistence;
 
+/// <summary>Sorted sets: a listpack blob when small, member/binary-score pairs otherwise; text scores and ziplists on load.</summary>
 public static partial class RdbValueCodec
 {
-    private static byte EvenMoreObjectTypeByte(IRedisObject value) => value switch
-    {
-        SortedSetValue z => z.IsListpack ? RdbFormat.TypeZSetListpack : RdbFormat.TypeZSet2,
-        _ => StreamTypeByte(value),
-    };
-
-    private static void WriteEvenMoreObject(RdbOutput output, IRedisObject value)
-    {
-        if (value is SortedSetValue z) WriteSortedSet(output, z);
-        else WriteStream(output, value);
-    }
-
-    private static object ReadEvenMoreObject(RdbInput input, byte type, ServerConfig config) => type switch
-    {
-        RdbFormat.TypeZSet => ReadSortedSetPairs(input, config, binaryScores: false),
-        RdbFormat.TypeZSet2 => ReadSortedSetPairs(input, config, binaryScores: true),
-        RdbFormat.TypeZSetZiplist => SortedSetFromFlat(Ziplist.Decode(input.ReadString()), config),
-        RdbFormat.TypeZSetListpack => ReadSortedSetListpack(input.ReadString(), config),
-        _ => ReadStream(input, type, config),
-    };
-
     private static void WriteSortedSet(RdbOutput o, SortedSetValue z)
     {
         if (z.IsListpack)

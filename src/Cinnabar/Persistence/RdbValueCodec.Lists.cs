@@ -3,29 +3,9 @@ using Cinnabar.DataTypes;
 
 namespace Cinnabar.Persistence;
 
+/// <summary>Lists: a quicklist of listpack nodes (Redis 7.0); plain lists, ziplists and ziplist quicklists on load.</summary>
 public static partial class RdbValueCodec
 {
-    private static byte MoreObjectTypeByte(IRedisObject value) => value switch
-    {
-        ListValue => RdbFormat.TypeListQuicklist2,
-        _ => EvenMoreObjectTypeByte(value),
-    };
-
-    private static void WriteMoreObject(RdbOutput output, IRedisObject value)
-    {
-        if (value is ListValue list) WriteList(output, list);
-        else WriteEvenMoreObject(output, value);
-    }
-
-    private static object ReadMoreObject(RdbInput input, byte type, ServerConfig config) => type switch
-    {
-        RdbFormat.TypeList => ReadPlainList(input, config),
-        RdbFormat.TypeListZiplist => ListFrom(Ziplist.Decode(input.ReadString()), config),
-        RdbFormat.TypeListQuicklist => ReadQuicklist(input, version2: false, config),
-        RdbFormat.TypeListQuicklist2 => ReadQuicklist(input, version2: true, config),
-        _ => ReadEvenMoreObject(input, type, config),
-    };
-
     /// <summary>A quicklist of listpack nodes, as Redis 7.0 saves lists: each node's packed entries as they are.</summary>
     private static void WriteList(RdbOutput o, ListValue list)
     {
@@ -35,22 +15,6 @@ public static partial class RdbValueCodec
             var entries = list.NodeEntries(i, out int count);
             o.WriteLength(RdbFormat.QuicklistNodePacked);
             WriteListpack(o, entries, count);
-        }
-    }
-
-    /// <summary>Writes already packed listpack entries as one RDB string: header, entries, terminator.</summary>
-    private static void WriteListpack(RdbOutput o, ReadOnlySpan<byte> entries, int count)
-    {
-        int size = entries.Length + Listpack.HeaderSize + 1;
-        var blob = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            Listpack.WrapEntries(entries, count, blob);
-            o.WriteString(blob.AsSpan(0, size));
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(blob);
         }
     }
 

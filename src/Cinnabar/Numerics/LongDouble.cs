@@ -1,11 +1,11 @@
 using System.Numerics;
 
-namespace Cinnabar.Commands.Strings;
+namespace Cinnabar.Numerics;
 
 /// <summary>
-/// A software model of the x87 80-bit <c>long double</c> that Redis uses for INCRBYFLOAT: a 64-bit
+/// A software model of the x87 80-bit <c>long double</c> that Redis uses for INCRBYFLOAT and HINCRBYFLOAT (and blocking timeouts): a 64-bit
 /// significand, exponents down to the subnormal limit 2^-16445, round-to-nearest-even on every operation.
-/// Only what INCRBYFLOAT needs exists: strtold-compatible parsing, addition and glibc's "%.17Lf".
+/// Only what those need exists: strtold-compatible parsing, addition and glibc's "%.17Lf".
 /// Every result is computed exactly (128-bit integers for everyday magnitudes, <see cref="BigInteger"/>
 /// otherwise) and rounded once, which is what the hardware and glibc's correctly rounded strtold/printf do,
 /// so results are bit-identical.
@@ -45,16 +45,27 @@ public readonly struct LongDouble
     public bool IsZero => _kind == Kind.Finite && Significand == 0;
 
     /// <summary>
-    /// this * <paramref name="factor"/>, computed exactly and truncated toward zero like C's (long long) cast
-    /// of a long double; false when the result does not fit a long (or the value is not finite).
+    /// Redis' blocking timeout in ms: this * <paramref name="factor"/> rounded to a long double (Redis'
+    /// <c>ftval *= 1000.0</c>), then <c>ceill</c>, so a sub-millisecond timeout waits 1 ms instead of
+    /// truncating to 0 (= forever). False when the result does not fit a long (or the value is not finite).
     /// </summary>
-    public bool TryMultiplyTruncate(long factor, out long result)
+    public bool TryMultiplyCeiling(long factor, out long result)
     {
         result = 0;
         if (_kind != Kind.Finite) return false;
-        var m = new System.Numerics.BigInteger(Significand) * factor;
-        if (Exponent >= 0) m <<= Exponent; else m >>= -Exponent; // magnitude, so the shift truncates toward zero
-        if (Negative) m = -m;
+        if (Significand == 0 || factor == 0) return true;
+        var product = Round(Negative ^ (factor < 0), BigInteger.Abs(new BigInteger(Significand) * factor), BigInteger.One, Exponent);
+        if (!product.IsFinite) return false;
+        var m = new BigInteger(product.Significand);
+        if (product.Exponent >= 0) m <<= product.Exponent;
+        else
+        {
+            int shift = -product.Exponent;
+            bool fraction = !(m & ((BigInteger.One << shift) - 1)).IsZero;
+            m >>= shift; // the magnitude's floor; ceiling moves a positive value with a fraction up
+            if (fraction && !product.Negative) m += 1;
+        }
+        if (product.Negative) m = -m;
         if (m > long.MaxValue || m < long.MinValue) return false;
         result = (long)m;
         return true;
