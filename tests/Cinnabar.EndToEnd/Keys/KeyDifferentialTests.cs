@@ -330,7 +330,9 @@ public sealed class KeyDifferentialTests(DifferentialFixture f) : IClassFixture<
             }
             p.Same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
             p.Same("CONFIG", "SET", "lfu-log-factor", "0"); // every access counts: deterministic
-            p.Same("CONFIG", "GET", "lfu-*");
+            // One name at a time: Redis lists a glob's matches in its dict's random order.
+            p.Same("CONFIG", "GET", "lfu-log-factor");
+            p.Same("CONFIG", "GET", "lfu-decay-time");
             p.Same("SET", "kd:acc:n", "value");
             p.Same("OBJECT", "FREQ", "kd:acc:n");
             for (int i = 0; i < 4; i++) p.Same("GET", "kd:acc:n");
