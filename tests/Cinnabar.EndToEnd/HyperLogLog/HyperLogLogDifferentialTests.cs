@@ -206,4 +206,34 @@ public sealed class HyperLogLogDifferentialTests(DifferentialFixture f) : IClass
         p.Same("PFSELFTEST");
         p.Same("PFSELFTEST", "extra");
     }
+
+    [Fact]
+    public void CacheRewriteTouchesWatchedKeysAndEventsAreRedis()
+    {
+        using var p = f.Pair();
+        using var other = f.Pair();
+        const string k = "hll:watch";
+        p.Same("PFADD", k, "a", "b");
+        foreach (var expectAbort in new[] { true, false })
+        {
+            // The first PFCOUNT rewrites the stale cache (a write: EXEC aborts); the second reads it.
+            p.Same("WATCH", k);
+            other.Same("PFCOUNT", k);
+            p.Same("MULTI");
+            p.Same("PING");
+            Assert.Equal(expectAbort, p.Same("EXEC") is "*-1\r\n" or "_\r\n");
+        }
+
+        using var sub = f.Pair();
+        p.Same("CONFIG", "SET", "notify-keyspace-events", "KEA");
+        try
+        {
+            sub.Same("PSUBSCRIBE", "__keyspace@0__:hll:ev:*");
+            foreach (var cmd in new[] { new[] { "PFADD", "hll:ev:a", "x" }, ["PFADD", "hll:ev:a", "x"], ["PFCOUNT", "hll:ev:a"],
+                         ["PFMERGE", "hll:ev:b", "hll:ev:a"], ["PFDEBUG", "TODENSE", "hll:ev:a"], ["PFADD", "hll:ev:c"], ["SET", "hll:ev:end", "1"] })
+                p.Same(cmd);
+            while (!sub.SameNext().Contains("hll:ev:end")) { }
+        }
+        finally { p.Same("CONFIG", "SET", "notify-keyspace-events", ""); }
+    }
 }
