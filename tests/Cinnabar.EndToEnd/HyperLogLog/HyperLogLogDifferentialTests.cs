@@ -236,4 +236,27 @@ public sealed class HyperLogLogDifferentialTests(DifferentialFixture f) : IClass
         }
         finally { p.Same("CONFIG", "SET", "notify-keyspace-events", ""); }
     }
+
+    [Fact]
+    public void PfcountDuringASnapshotLeavesTheSnapshotsValueAlone()
+    {
+        var server = f.Cinnabar.Server;
+        using var c = f.Cinnabar.Raw();
+        c.Call("PFADD", "hll:snap", "a", "b", "c");
+        List<Cinnabar.Persistence.DatabaseImage> images;
+        lock (server.ExecLock) images = server.Persistence.BeginSnapshot();
+        try
+        {
+            var inSnapshot = (byte[])images[0].Entries.First(e => e.Key is not null && e.Key.AsSpan().SequenceEqual("hll:snap"u8)).Value!;
+            var before = inSnapshot.ToArray();
+            Assert.Equal(":3\r\n", c.Call("PFCOUNT", "hll:snap")); // PFCOUNT is no write command, yet rewrites the cache
+            Assert.Equal(before, inSnapshot);
+            Assert.NotEqual(RespClient.Latin1.GetString(before), RespClient.BulkContent(c.Call("GET", "hll:snap")));
+        }
+        finally
+        {
+            lock (server.ExecLock) server.Persistence.EndSnapshot();
+            c.Call("DEL", "hll:snap");
+        }
+    }
 }
