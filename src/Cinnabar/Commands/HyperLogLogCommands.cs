@@ -1,4 +1,3 @@
-using System.Text;
 using Cinnabar.DataTypes;
 using Cinnabar.Keyspace;
 using Hll = Cinnabar.DataTypes.HyperLogLog;
@@ -214,10 +213,9 @@ public static class HyperLogLogCommands
         if (!TryHllAt(c, i, out var value)) return;
         db.EntryAt(i).StringHint = StringHint.Raw;
         var sub = c.Arg(1);
-
+        // Arity is exactly 3 (the command table): Redis' per-subcommand arity error cannot happen.
         if (RespEquals(sub, "getreg"u8))
         {
-            if (c.ArgCount != 3) { SubcommandArity(c, sub); return; }
             if (!ToDense(c, i, ref value!)) return;
             var regs = value.AsSpan(Hll.HeaderSize);
             c.Reply.ArrayHeader(Hll.Registers);
@@ -225,18 +223,15 @@ public static class HyperLogLogCommands
         }
         else if (RespEquals(sub, "decode"u8))
         {
-            if (c.ArgCount != 3) { SubcommandArity(c, sub); return; }
             if (value![4] != Hll.Sparse) { c.Reply.Error("ERR HLL encoding is not sparse"); return; }
             c.Reply.Bulk(Hll.Decode(value));
         }
         else if (RespEquals(sub, "encoding"u8))
         {
-            if (c.ArgCount != 3) { SubcommandArity(c, sub); return; }
             c.Reply.SimpleString(value![4] == Hll.Dense ? "dense"u8 : "sparse"u8);
         }
         else if (RespEquals(sub, "todense"u8))
         {
-            if (c.ArgCount != 3) { SubcommandArity(c, sub); return; }
             bool sparse = value![4] == Hll.Sparse;
             if (!ToDense(c, i, ref value)) return;
             c.Reply.Integer(sparse ? 1 : 0);
@@ -256,9 +251,6 @@ public static class HyperLogLogCommands
         c.Dirty();
         return true;
     }
-
-    private static void SubcommandArity(Client c, ReadOnlySpan<byte> sub) =>
-        c.Reply.Error(Concat("ERR Wrong number of arguments for the '"u8, sub, "' subcommand"u8));
 
     private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> d)
     {
