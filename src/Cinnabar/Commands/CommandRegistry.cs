@@ -22,6 +22,7 @@ internal static class CommandRegistry
     public static IEnumerable<CommandBinding> AllBindings() =>
         ConnectionCommands.Commands()
             .Concat(StringCommands.Commands())
+            .Concat(HyperLogLogCommands.Commands())
             .Concat(KeyCommands.Commands())
             .Concat(ServerCommands.Commands())
             .Concat(ListCommands.Commands())

@@ -72,7 +72,6 @@ internal static partial class ConfigParameters
             Passive("disable-thp", Support.CannotApply, "yes", Kind.Immutable, null),
             Passive("dynamic-hz", Support.CannotApply, "yes", Kind.Bool, null),
             Passive("enable-module-command", Support.NotYet, "no", Kind.Immutable, null),
-            Passive("hll-sparse-max-bytes", Support.NotYet, "3000", Kind.Memory, null),
             Passive("ignore-warnings", Support.CannotApply, "", Kind.Text, null),
             Passive("jemalloc-bg-thread", Support.CannotApply, "yes", Kind.Bool, null),
             Passive("lazyfree-lazy-eviction", Support.CannotApply, "no", Kind.Bool, null),

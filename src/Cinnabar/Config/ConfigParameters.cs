@@ -89,6 +89,7 @@ internal static partial class ConfigParameters
             Str("logfile", c => c.LogFile, (c, v) => { c.LogFile = v; return null; }, immutable: true),
             Int("hz", c => c.Hz, (c, v) => c.Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue),
             Memory("proto-max-bulk-len", c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v, 1024 * 1024, long.MaxValue),
+            Memory("hll-sparse-max-bytes", c => c.HllSparseMaxBytes, (c, v) => c.HllSparseMaxBytes = v, 0, long.MaxValue),
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
             Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
             Enum("enable-protected-configs", ConfigEnums.ProtectedActions, c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true),

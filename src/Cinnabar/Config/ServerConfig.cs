@@ -22,6 +22,8 @@ public sealed class ServerConfig
     public int Hz = 10;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
+    /// <summary>Largest sparse HyperLogLog (header included) before it turns dense.</summary>
+    public long HllSparseMaxBytes = 3000;
     public ProtectedAction EnableDebugCommand = ProtectedAction.No;
     /// <summary>Whether CONFIG SET may change PROTECTED_CONFIG parameters (dir, dbfilename): no, yes or local.</summary>
     public ProtectedAction EnableProtectedConfigs = ProtectedAction.No;

@@ -230,6 +230,10 @@ public sealed partial class ReplicationStreamTests
         S(C("ZADD", "zo", "INCR", "1", "a"), C("ZADD", "zo", "GT", "CH", "5", "a", "1", "b"), C("ZRANGESTORE", "zo2", "zo", "(1", "+inf", "BYSCORE", "LIMIT", "0", "1")),
         S(C("RPUSH", "rot", "1", "2"), C("RPOPLPUSH", "rot", "rot"), C("LMOVE", "rot", "rot", "LEFT", "LEFT"), C("LMPOP", "1", "rot", "LEFT", "COUNT", "10")),
         S(C("SET", "kt", "1", "EX", "100"), C("INCRBYFLOAT", "kt", "0.5"), C("HINCRBYFLOAT", "ht", "f", "1e3"), C("HINCRBYFLOAT", "ht", "f", "-0.5")),
+        // HyperLogLog: PFCOUNT propagates when it rewrites the cached cardinality, not when the cache is valid.
+        S(C("PFADD", "hll", "a", "b", "c"), C("PFADD", "hll", "a"), C("PFCOUNT", "hll"), C("PFCOUNT", "hll"), C("PFCOUNT", "hll", "nohll"),
+            C("PFMERGE", "hll2", "hll", "nohll"), C("PFMERGE", "hll3"), C("PFDEBUG", "ENCODING", "hll"), C("PFDEBUG", "TODENSE", "hll"),
+            C("PFDEBUG", "TODENSE", "hll"), C("PFDEBUG", "GETREG", "hll2"), C("PFDEBUG", "DECODE", "hll3"), C("PFADD", "hll"), C("PFADD", "hll4")),
 
         // Writes that change nothing: Redis propagates some (its dirty counter moved) and not others.
         S(C("SET", "nop", "abc"), C("APPEND", "nop", ""), C("SETRANGE", "nop", "0", ""), C("SETRANGE", "nop", "1", "b"), C("INCRBY", "nopn", "0"), C("SETBIT", "nopb", "0", "0")),
