@@ -57,6 +57,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Monitors = new MonitorFeed(this);
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
+        Aof = new Persistence.AppendOnlyFile(this);
         KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
@@ -90,6 +91,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public Persistence.PersistenceManager Persistence { get; }
     /// <summary>Master and replica roles: propagation, backlog, PSYNC, the link to our master.</summary>
     public Replication.ReplicationManager Replication { get; }
+    public Persistence.AppendOnlyFile Aof { get; }
     /// <summary>CLIENT PAUSE.</summary>
     public ClientPause Pause { get; } = new();
     public ServerStats Stats { get; } = new();
@@ -143,7 +145,13 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         WritePidFile();
         WarnAboutSettingsWithoutEffect();
         Persistence.LastSaveTimeMs = StartTimeMs;
-        Persistence.LoadAtStartup();
+        // With appendonly yes the AOF holds the dataset and the dump is not read, as in Redis.
+        if (Config.AppendOnly) Aof.LoadAtStartup();
+        else
+        {
+            Persistence.LoadAtStartup();
+            Aof.LoadAtStartup(); // reads the manifest only, so that CONFIG SET appendonly yes continues its sequence numbers
+        }
         SocketTuning.Apply();
         // port 0 with a unixsocket listens on the socket only, as Redis; port 0 alone picks a free port (tests).
         bool tcp = Config.Port != 0 || Config.UnixSocket == "";
@@ -287,6 +295,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public async Task<string?> PrepareForShutdownAsync(bool? save)
     {
         Log.Warning("User requested shutdown...");
+        lock (ExecLock) Aof.Shutdown();
         bool wantSave = save ?? Config.SavePoints.Length > 0;
         if (!wantSave) return null;
         await Persistence.BackgroundSaveCompletion;

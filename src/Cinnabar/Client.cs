@@ -100,6 +100,12 @@ public class Client
     /// <summary>Replication offset after this client's last write (what WAIT waits for).</summary>
     public long LastWriteOffset;
 
+    /// <summary>
+    /// Set while this client's replies must wait for the AOF fsync of the batch that produced them
+    /// (appendfsync always): the send loop leaves them in the buffer until it is cleared.
+    /// </summary>
+    public volatile bool OutputHeld;
+
     /// <summary>Set by a command that must answer even our master (REPLCONF GETACK).</summary>
     public bool ForceReply;
 
@@ -110,7 +116,7 @@ public class Client
     /// True when a rewritten effect passed to <see cref="Propagate"/> would reach anyone: handlers check it
     /// before building one, so commands allocate nothing for replication when there is no stream.
     /// </summary>
-    public bool ReplicationWanted => Server.Replication.HasStreamConsumers && !Server.Replication.IsReplica;
+    public bool ReplicationWanted => Server.Replication.HasStreamConsumers;
 
     /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
     public void PropagateVerbatim()

@@ -123,6 +123,15 @@ public static partial class ServerCommands
                 return;
             }
         }
+        // appendonly acts at once, as Redis' updateAppendonly: yes starts the rewrite that turns the AOF on.
+        var aof = c.Server.Aof;
+        if (config.AppendOnly && !aof.Active && !aof.Start())
+        {
+            for (int j = 0; j < items.Count; j++) items[j].P.Setter(config, [old[j]]);
+            c.Reply.Error("ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.");
+            return;
+        }
+        if (!config.AppendOnly && aof.Active) aof.Stop();
         c.Reply.Ok();
     }
 
@@ -217,6 +226,22 @@ public static partial class ServerCommands
             int digits = 0;
             while (digits < arg.Length && arg[digits] is >= (byte)'0' and <= (byte)'9') digits++;
             c.Server.Config.ActiveExpireEnabled = arg[..digits].IndexOfAnyExcept((byte)'0') >= 0;
+            c.Reply.Ok();
+            return;
+        }
+        if (c.ArgIs(1, "loadaof"u8))
+        {
+            // Redis: flush the AOF, empty the dataset and load the files again (exits if they cannot be).
+            try
+            {
+                c.Server.Aof.DebugLoad();
+            }
+            catch (Persistence.AofLoadException ex)
+            {
+                c.Server.Log.Warning($"Fatal error loading the append only file: {ex.Message}. Exiting.");
+                Environment.Exit(1);
+            }
+            c.Server.Log.Warning("Append Only File loaded by DEBUG LOADAOF");
             c.Reply.Ok();
             return;
         }

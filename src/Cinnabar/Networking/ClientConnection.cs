@@ -346,6 +346,9 @@ public sealed class ClientConnection : Client
                     {
                         // A client dropped for its output limit gets none of its backlog, as in Redis.
                         if (Reply.Length == 0 || _closed != 0 || (Flags & ClientFlags.Closing) != 0) break;
+                        // Replies of a batch whose AOF fsync is still running (appendfsync always): the
+                        // receive loop signals again once it is done.
+                        if (OutputHeld) break;
                         Reply.SwapStorage(_sending);
                         Interlocked.Exchange(ref _bytesInFlight, _sending.Length);
                     }

@@ -45,6 +45,7 @@ public sealed class ServerCron
                     if (_server.Config.ActiveExpireEnabled) ActiveExpireCycle(periodMs);
                     if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
+                    _server.Aof.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
                     TrimIdleQueryBuffers();
                     _server.Replication.Cron();
