@@ -189,6 +189,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         foreach (var l in _listeners) l.Stop();
         _cron?.Stop();
         foreach (var c in Clients.Snapshot()) (c as ClientConnection)?.Close();
+        lock (ExecLock) Aof.Shutdown();
         foreach (var l in _listeners) await l.Completion;
         RemovePidFile();
         _stopped.TrySetResult();

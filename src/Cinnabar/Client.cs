@@ -118,11 +118,14 @@ public class Client
     /// </summary>
     public bool ReplicationWanted => Server.Replication.HasStreamConsumers;
 
-    /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
-    public void PropagateVerbatim()
+    /// <summary>
+    /// Propagates the command as it is even though it changed no data (FLUSHALL on an empty keyspace;
+    /// PUBLISH with <paramref name="replicasOnly"/>, which Redis sends to replicas but not to the AOF).
+    /// </summary>
+    public void PropagateVerbatim(bool replicasOnly = false)
     {
         PropagateOverride = true;
-        Server.Replication.PropagateVerbatim(this);
+        Server.Replication.PropagateVerbatim(this, replicasOnly);
     }
 
     /// <summary>Propagates <paramref name="argv"/> as this command's effect instead of the command itself.</summary>

@@ -510,12 +510,12 @@ public sealed partial class AppendOnlyFile
     /// <summary>Before exiting: everything written reaches the disk (Redis' "Calling fsync() on the AOF file").</summary>
     public void Shutdown()
     {
-        if (State == AofState.Off) return;
+        if (State == AofState.Off || _stopping) return;
+        _stopping = true;
         if (_rewrite is not null) _rewriteCancelled = true;
         _server.Log.Info("Calling fsync() on the AOF file.");
         Write(force: true);
         lock (_syncLock) SyncLocked(exitOnError: false);
-        _stopping = true;
     }
 
     /// <summary>From the cron: retry a failed or postponed write, start scheduled and automatic rewrites.</summary>

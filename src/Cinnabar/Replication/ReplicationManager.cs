@@ -41,7 +41,7 @@ public sealed partial class ReplicationManager
     private readonly List<ReplicaInfo> _replicas = new();
     private int _selectedDb = -1;
     // The effects of the running command: encoded commands in one reused buffer.
-    private readonly List<(int Db, int Start, int Length)> _pending = new();
+    private readonly List<(int Db, int Start, int Length, bool ReplicasOnly)> _pending = new();
     private byte[] _pendingBytes = new byte[4096];
     private int _pendingLen;
     private readonly List<WaitRequest> _waiters = new();
@@ -89,17 +89,20 @@ public sealed partial class ReplicationManager
         int start = _pendingLen;
         PendingHeader((byte)'*', argv.Count);
         foreach (var a in argv) PendingBulk(a);
-        _pending.Add((db, start, _pendingLen - start));
+        _pending.Add((db, start, _pendingLen - start, false));
     }
 
-    /// <summary>Queues the command <paramref name="c"/> is executing, verbatim (encoded in place: no allocation).</summary>
-    public void PropagateVerbatim(Client c)
+    /// <summary>
+    /// Queues the command <paramref name="c"/> is executing, verbatim (encoded in place: no allocation).
+    /// <paramref name="replicasOnly"/>: not for the AOF (PUBLISH, as Redis' PROPAGATE_REPL).
+    /// </summary>
+    public void PropagateVerbatim(Client c, bool replicasOnly = false)
     {
         if (!HasStreamConsumers) return;
         int start = _pendingLen;
         PendingHeader((byte)'*', c.ArgCount);
         for (int i = 0; i < c.ArgCount; i++) PendingBulk(c.Arg(i));
-        _pending.Add((c.DbIndex, start, _pendingLen - start));
+        _pending.Add((c.DbIndex, start, _pendingLen - start, replicasOnly));
     }
 
     private void PendingReserve(int bytes)
@@ -142,7 +145,7 @@ public sealed partial class ReplicationManager
         bool wrap = transaction || _pending.Count > 1;
         bool replicas = ReplicasWanted, aof = _server.Aof.Active;
         if (wrap) Emit(_pending[0].Db, MultiCommand, replicas, aof);
-        foreach (var (db, start, length) in _pending) Emit(db, _pendingBytes.AsSpan(start, length), replicas, aof);
+        foreach (var (db, start, length, replicasOnly) in _pending) Emit(db, _pendingBytes.AsSpan(start, length), replicas, aof && !replicasOnly);
         if (wrap) Emit(-1, ExecCommand, replicas, aof);
         _pending.Clear();
         _pendingLen = 0;
