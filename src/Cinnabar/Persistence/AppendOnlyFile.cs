@@ -61,6 +61,10 @@ public sealed partial class AppendOnlyFile
     public bool LastFsyncOk { get; private set; } = true;
     private string _lastWriteError = "";
     public long DelayedFsyncs { get; private set; }
+    /// <summary>fdatasync calls of the incremental files (tests check the group commit with it).</summary>
+    internal long Fsyncs;
+    /// <summary>Bytes written to the file but not yet known to be on disk.</summary>
+    internal long UnsyncedBytes => Volatile.Read(ref _writtenPos) - Volatile.Read(ref _syncedPos);
     public bool RewriteInProgress => _rewrite is not null;
     public bool RewriteScheduled { get; set; }
     public long RewriteStartMs { get; private set; }
@@ -212,6 +216,7 @@ public sealed partial class AppendOnlyFile
             return;
         }
         LastFsyncOk = true;
+        Fsyncs++;
         Volatile.Write(ref _syncedPos, upTo);
     }
 
@@ -340,22 +345,24 @@ public sealed partial class AppendOnlyFile
         }
     }
 
+    /// <summary>
+    /// Redis' aofDelHistoryFiles: the manifest forgets the history files, which are then unlinked off the
+    /// execution path (freeing a large base file's blocks can take a while, Redis uses a bio thread).
+    /// </summary>
     private void DeleteHistory()
     {
         if (_manifest.History.Count == 0) return;
-        foreach (var h in _manifest.History)
-        {
-            try
-            {
-                File.Delete(Path.Combine(DirPath, h.Name));
-                _server.Log.Info($"Removing the history file {h.Name} in the background");
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
-        }
+        var paths = _manifest.History.Select(h => Path.Combine(DirPath, h.Name)).ToList();
+        foreach (var h in _manifest.History) _server.Log.Info($"Removing the history file {h.Name} in the background");
         var next = _manifest.Clone();
         next.History.Clear();
         PersistManifest(next);
         _manifest = next;
+        _ = Task.Run(() =>
+        {
+            foreach (var path in paths)
+                try { File.Delete(path); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        });
     }
 
     private long FileSize(AofFileInfo? f)
