@@ -168,7 +168,9 @@ public sealed partial class AppendOnlyFile
             _server.Log.Info("Reading the remaining AOF tail...");
         }
         var client = new Client(_server, new ReplyBuffer()) { DenyBlocking = true };
-        client.Flags |= ClientFlags.Fake;
+        // Redis' mustObeyClient: the AOF client, like a master, is exempt from limits and refusals
+        // (proto-max-bulk-len, read-only replica, approximate stream trims' LIMIT).
+        client.Flags |= ClientFlags.Fake | ClientFlags.Master;
         var args = new ArgSlice[16];
         int validUpTo = pos, validBeforeMulti = pos;
         bool inMulti = false;

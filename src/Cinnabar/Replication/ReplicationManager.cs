@@ -505,6 +505,12 @@ public sealed partial class ReplicationManager
         _backlog.Reset(offset);
         // Our own replicas have a different history now: make them resync.
         foreach (var r in _replicas.ToList()) r.Connection.CloseSoon();
+        // The dataset was replaced: the AOF must start again from a new base (Redis' restartAOFAfterSYNC).
+        if (_server.Aof.Active)
+        {
+            _server.Aof.Stop();
+            _server.Aof.Start();
+        }
     }
 
     /// <summary>+CONTINUE newid: the master's id may have changed (it was promoted).</summary>

@@ -386,6 +386,42 @@ public sealed class AofTests
     }
 
     [Fact]
+    public async Task AReplicaRecordsWhatItAppliesAndStartsOverAfterAFullSync()
+    {
+        var dir = NewDir("replica");
+        using var master = new RealRedis();
+        using var m = master.Connect();
+        m.Call("SET", "before-sync", "1");
+        await using (var s = Start(dir, c => c.AppendFsync = "everysec"))
+        {
+            using var c = s.Raw();
+            c.Call("SET", "local", "1"); // replaced by the master's dataset at the full sync
+            Assert.Equal("+OK\r\n", c.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()));
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (c.Call("EXISTS", "before-sync") != ":1\r\n")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no full sync");
+                Thread.Sleep(20);
+            }
+            WaitForRewrite(c); // the AOF starts again from a base of the master's data
+            m.Call("RPUSH", "after-sync", "a", "b");
+            m.Call("SET", "ttl", "v", "EX", "1000");
+            while (c.Call("EXISTS", "after-sync", "ttl") != ":2\r\n")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "stream not applied");
+                Thread.Sleep(20);
+            }
+        }
+        await using (var s = Start(dir))
+        {
+            using var c = s.Raw();
+            Assert.Equal(":0\r\n", c.Call("EXISTS", "local"));
+            Assert.Equal(":3\r\n", c.Call("EXISTS", "before-sync", "after-sync", "ttl"));
+            Assert.Equal(m.Call("PEXPIRETIME", "ttl"), c.Call("PEXPIRETIME", "ttl"));
+        }
+    }
+
+    [Fact]
     public async Task DebugLoadAofReplacesTheDatasetWithTheFiles()
     {
         var dir = NewDir("loadaof");
