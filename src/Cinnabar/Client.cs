@@ -106,6 +106,9 @@ public class Client
     /// </summary>
     public volatile bool OutputHeld;
 
+    /// <summary>The AOF position that must be on disk before this client's pending replies are sent (0: none).</summary>
+    public long DurableTarget;
+
     /// <summary>Set by a command that must answer even our master (REPLCONF GETACK).</summary>
     public bool ForceReply;
 

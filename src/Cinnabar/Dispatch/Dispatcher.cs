@@ -39,7 +39,6 @@ public sealed class Dispatcher
     internal int ExecuteBatch(ClientConnection c, byte[] buffer, int batchStart, ArgSlice[] args, ReadOnlySpan<(int ArgStart, int ArgCount, int End)> batch)
     {
         int done = 0;
-        long durable;
         List<ClientConnection>? flush;
         bool fromMaster = (c.Flags & ClientFlags.Master) != 0;
         // CLIENT PAUSE holds the batch before it takes the lock (Redis step 17: blocked, not refused).
@@ -96,11 +95,19 @@ public sealed class Dispatcher
             c.CheckOutputLimits();
             // The AOF gets the batch's writes with one write(); under appendfsync always the replies wait
             // for their fsync, which happens below, outside the lock, shared with concurrent batches.
-            durable = _server.Aof.AfterBatch();
+            long durable = _server.Aof.AfterBatch();
             flush = Output.TakePending();
+            if (durable >= 0)
+            {
+                // The replies of this batch, and those it produced for other clients (a served BLPOP),
+                // go out once the group commit has this position on disk.
+                lock (c.OutputLock) c.DurableTarget = durable;
+                if (flush is not null)
+                    foreach (var other in flush)
+                        lock (other.OutputLock) other.DurableTarget = Math.Max(other.DurableTarget, durable);
+            }
+            c.OutputHeld = false;
         }
-        if (durable >= 0) _server.Aof.SyncTo(durable);
-        c.OutputHeld = false;
         // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
         OutputScheduler.FlushAll(flush);
         return done;

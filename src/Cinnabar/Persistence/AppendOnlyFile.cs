@@ -44,7 +44,10 @@ public sealed partial class AppendOnlyFile
     private readonly Lock _syncLock = new();
     private volatile bool _fsyncInProgress;
     private long _postponedSinceMs;
-    private Thread? _fsyncThread;
+    private Thread? _fsyncThread, _commitThread;
+    private readonly Lock _waitLock = new();
+    private readonly List<Networking.ClientConnection> _syncWaiters = new();
+    private readonly AutoResetEvent _syncRequested = new(false);
     private volatile bool _stopping;
 
     // Rewrite.
@@ -180,9 +183,66 @@ public sealed partial class AppendOnlyFile
     private static string ErrorText(Exception ex) =>
         ex.HResult is > 0 and < 4096 ? Marshal.GetPInvokeErrorMessage(ex.HResult) : ex.Message;
 
+    public bool IsSynced(long position) => Volatile.Read(ref _syncedPos) >= position;
+
     /// <summary>
-    /// Group commit (any thread, without the execution lock): returns once everything up to
-    /// <paramref name="position"/> is on disk. One fdatasync serves every writer waiting meanwhile.
+    /// Group commit for appendfsync always (any thread): registers a connection whose replies wait for
+    /// <paramref name="position"/> to be on disk and wakes the commit thread. False when it already is.
+    /// </summary>
+    internal bool AddSyncWaiter(Networking.ClientConnection c, long position)
+    {
+        lock (_waitLock)
+        {
+            if (IsSynced(position)) return false;
+            _syncWaiters.Add(c);
+        }
+        _syncRequested.Set();
+        return true;
+    }
+
+    /// <summary>
+    /// The commit thread: one fdatasync covers everything written when it starts, then every connection
+    /// whose replies it covers is resumed. Writers that arrive during an fsync share the next one, so
+    /// concurrent clients cost one fsync per round rather than one each.
+    /// </summary>
+    private void GroupCommitLoop()
+    {
+        var ready = new List<Networking.ClientConnection>();
+        while (!_stopping)
+        {
+            _syncRequested.WaitOne(1000);
+            bool waited;
+            lock (_waitLock) waited = _syncWaiters.Count > 0;
+            if (waited && Volatile.Read(ref _syncedPos) < Volatile.Read(ref _writtenPos))
+                lock (_syncLock) SyncLocked(exitOnError: _server.Config.AppendFsync == "always");
+            WakeSyncWaiters(ready);
+        }
+        WakeSyncWaiters(ready);
+    }
+
+    private void WakeSyncWaiters(List<Networking.ClientConnection> ready)
+    {
+        long synced = Volatile.Read(ref _syncedPos);
+        lock (_waitLock)
+        {
+            for (int i = _syncWaiters.Count - 1; i >= 0; i--)
+            {
+                var w = _syncWaiters[i];
+                // The AOF was switched off, or the client left: nothing more will cover it.
+                if (Volatile.Read(ref w.DurableTarget) <= synced || State == AofState.Off || w.IsClosed)
+                {
+                    ready.Add(w);
+                    _syncWaiters.RemoveAt(i);
+                }
+            }
+        }
+        foreach (var w in ready) w.SignalDurable();
+        ready.Clear();
+    }
+
+    /// <summary>
+    /// Synchronous group commit (a thread that may block: the cron, timers): returns once everything up
+    /// to <paramref name="position"/> is on disk.
     /// </summary>
     public void SyncTo(long position)
     {
@@ -238,6 +298,8 @@ public sealed partial class AppendOnlyFile
         if (_fsyncThread is not null) return;
         _fsyncThread = new Thread(FsyncLoop) { IsBackground = true, Name = "aof-fsync" };
         _fsyncThread.Start();
+        _commitThread = new Thread(GroupCommitLoop) { IsBackground = true, Name = "aof-group-commit" };
+        _commitThread.Start();
     }
 
     // ---- files ------------------------------------------------------------------------------------
@@ -343,6 +405,7 @@ public sealed partial class AppendOnlyFile
             _incrOffset = 0;
             Volatile.Write(ref _syncedPos, _writtenPos);
         }
+        _syncRequested.Set(); // replies waiting for the old file's fsync may go
     }
 
     /// <summary>
@@ -523,6 +586,7 @@ public sealed partial class AppendOnlyFile
         _server.Log.Info("Calling fsync() on the AOF file.");
         Write(force: true);
         lock (_syncLock) SyncLocked(exitOnError: false);
+        _syncRequested.Set();
     }
 
     /// <summary>From the cron: retry a failed or postponed write, start scheduled and automatic rewrites.</summary>
