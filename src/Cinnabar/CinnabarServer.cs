@@ -296,7 +296,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public async Task<string?> PrepareForShutdownAsync(bool? save)
     {
         Log.Warning("User requested shutdown...");
-        lock (ExecLock) Aof.Shutdown();
+        lock (ExecLock) Aof.FlushForShutdown();
         bool wantSave = save ?? Config.SavePoints.Length > 0;
         if (!wantSave) return null;
         await Persistence.BackgroundSaveCompletion;

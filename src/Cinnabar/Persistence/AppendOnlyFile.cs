@@ -149,9 +149,11 @@ public sealed partial class AppendOnlyFile
             _server.Log.Info("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
         }
         _postponedSinceMs = 0;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             RandomAccess.Write(_incr, _buf.AsSpan(0, _bufLen), _incrOffset);
+            LatencySample("aof-write", started);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -178,6 +180,15 @@ public sealed partial class AppendOnlyFile
             LastWriteOk = true;
         }
         return true;
+    }
+
+    /// <summary>Redis' latencyAddSampleIfNeeded for the AOF's work under the execution lock (LATENCY LATEST / HISTORY).</summary>
+    private void LatencySample(string evt, long startTimestamp)
+    {
+        long threshold = _server.Config.LatencyMonitorThreshold;
+        if (threshold <= 0) return;
+        long ms = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+        if (ms >= threshold) _server.Latency.Add(evt, ms);
     }
 
     private static string ErrorText(Exception ex) =>
@@ -452,10 +463,12 @@ public sealed partial class AppendOnlyFile
             return null;
         }
         RewriteScheduled = false;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             // Flush and sync first: the rewrite's snapshot includes everything written so far.
             OpenNewIncr("during AOF rewrite");
+            LatencySample("aof-open-incr", started);
             if (_incr is not null) StartFsyncThread();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -465,7 +478,9 @@ public sealed partial class AppendOnlyFile
             ConsecutiveRewriteFailures++;
             return "ERR Can't open new incr AOF file";
         }
+        started = Stopwatch.GetTimestamp();
         var images = _server.Persistence.BeginSnapshot();
+        LatencySample("aof-snapshot", started);
         var options = _server.Persistence.SaveOptions();
         var temp = Path.Combine(DirPath, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
         RewriteStartMs = KeyspaceState.WallClockMs();
@@ -507,8 +522,10 @@ public sealed partial class AppendOnlyFile
                 if (next.Incrs.Count > 1) next.Incrs.RemoveRange(0, next.Incrs.Count - 1);
                 next.Base = new AofFileInfo(name, seq, AofFileType.Base);
                 next.CurrentBaseSeq = seq;
+                long started = Stopwatch.GetTimestamp();
                 File.Move(temp, Path.Combine(DirPath, name), overwrite: true);
                 PersistManifest(next);
+                LatencySample("aof-rename", started);
                 _manifest = next;
                 _baseSize = FileSize(next.Base);
                 _olderIncrsSize = 0;
@@ -577,15 +594,27 @@ public sealed partial class AppendOnlyFile
         LastWriteOk = LastFsyncOk = true;
     }
 
-    /// <summary>Before exiting: everything written reaches the disk (Redis' "Calling fsync() on the AOF file").</summary>
-    public void Shutdown()
+    /// <summary>
+    /// SHUTDOWN, before the final RDB save (Redis' prepareForShutdown): everything written reaches the disk.
+    /// The AOF stays on: the shutdown may still fail and the server go on.
+    /// </summary>
+    public void FlushForShutdown()
     {
         if (State == AofState.Off || _stopping) return;
-        _stopping = true;
-        if (_rewrite is not null) _rewriteCancelled = true;
         _server.Log.Info("Calling fsync() on the AOF file.");
         Write(force: true);
         lock (_syncLock) SyncLocked(exitOnError: false);
+        _syncRequested.Set();
+    }
+
+    /// <summary>The server stops: a last flush and fsync, the fsync threads end, a running rewrite is discarded.</summary>
+    public void Shutdown()
+    {
+        if (State == AofState.Off || _stopping) return;
+        Write(force: true);
+        lock (_syncLock) SyncLocked(exitOnError: false);
+        _stopping = true;
+        if (_rewrite is not null) _rewriteCancelled = true;
         _syncRequested.Set();
     }
 
