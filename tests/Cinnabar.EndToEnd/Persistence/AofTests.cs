@@ -422,6 +422,44 @@ public sealed class AofTests
     }
 
     [Fact]
+    public async Task TheAofGrowingPastItsRewriteThresholdRewritesItself()
+    {
+        var dir = NewDir("auto");
+        await using var s = Start(dir, c => c.AppendFsync = "everysec");
+        using var c = s.Raw();
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "auto-aof-rewrite-min-size", "4kb"));
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "auto-aof-rewrite-percentage", "100"));
+        var value = new string('v', 100);
+        for (int i = 0; i < 100; i++) c.Call("SET", "k" + i, value); // 12 KB: past 4 KB and 100% growth
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!c.Call("INFO", "persistence").Contains("aof_rewrites:1"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no automatic rewrite");
+            Thread.Sleep(20);
+        }
+        WaitForRewrite(c);
+        Assert.StartsWith("file appendonly.aof.2.base.rdb seq 2 type b\n", ManifestText(dir));
+    }
+
+    [Fact]
+    public async Task BgrewriteaofRepliesAsRedis()
+    {
+        using var redis = new RealRedis("--appendonly", "yes");
+        await using var ours = Start(NewDir("replies"));
+        using var p = new DiffPair(redis.Connect(), ours.Raw());
+        p.Same("MULTI");
+        p.Same("BGREWRITEAOF");
+        p.Same("EXEC"); // inside a transaction the rewrite is scheduled
+        p.Same("CONFIG", "SET", "appenddirname", "other");
+        p.Same("CONFIG", "SET", "aof-use-rdb-preamble", "yes");
+        p.Same("CONFIG", "GET", "auto-aof-rewrite-percentage");
+        p.Same("CONFIG", "GET", "auto-aof-rewrite-min-size");
+        p.Same("CONFIG", "SET", "auto-aof-rewrite-min-size", "1mb");
+        p.Same("CONFIG", "GET", "auto-aof-rewrite-min-size");
+        p.Same("CONFIG", "GET", "aof-load-truncated");
+    }
+
+    [Fact]
     public async Task DebugLoadAofReplacesTheDatasetWithTheFiles()
     {
         var dir = NewDir("loadaof");
