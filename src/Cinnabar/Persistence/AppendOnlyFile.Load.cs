@@ -18,6 +18,18 @@ public sealed partial class AppendOnlyFile
     /// </summary>
     public void LoadAtStartup()
     {
+        try
+        {
+            LoadAndOpen();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AofLoadException($"Can't open or create the append-only files in {DirPath}: {ex.Message}");
+        }
+    }
+
+    private void LoadAndOpen()
+    {
         var config = _server.Config;
         if (File.Exists(ManifestPath)) _manifest = ReadManifest();
         if (!config.AppendOnly) return;

@@ -93,6 +93,9 @@ public sealed partial class AppendOnlyFile
     /// <summary>Appends one command of the propagation feed; <paramref name="db"/> &lt; 0 needs no SELECT (EXEC).</summary>
     public void Feed(int db, ReadOnlySpan<byte> command)
     {
+        // Waiting to turn on while the rewrite has not started (a BGSAVE runs): the rewrite's snapshot
+        // will hold these writes, so appending them too would apply them twice (Redis buffers nothing then).
+        if (State == AofState.WaitRewrite && _rewrite is null) return;
         if (db >= 0 && db != _selectedDb)
         {
             Append(SelectCommand(db));

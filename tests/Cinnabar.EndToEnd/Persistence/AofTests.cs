@@ -338,6 +338,15 @@ public sealed class AofTests
     }
 
     [Fact]
+    public async Task AnAofDirectoryThatCannotBeCreatedStopsStartup()
+    {
+        var dir = NewDir("no-dir");
+        File.WriteAllText(Path.Combine(dir, "appendonlydir"), "a file where the directory should be");
+        var ex = await Assert.ThrowsAsync<AofLoadException>(async () => { await using var s = Start(dir); });
+        Assert.StartsWith("Can't open or create the append-only files in " + Path.Combine(dir, "appendonlydir"), ex.Message);
+    }
+
+    [Fact]
     public async Task AnOldSingleFileIsUpgradedToTheMultiPartLayout()
     {
         var dir = NewDir("upgrade");
