@@ -229,6 +229,29 @@ public sealed class AofTests
         }
     }
 
+    [Fact]
+    public async Task ABaseWrittenAsCommandsByRedisLoads()
+    {
+        // aof-use-rdb-preamble no: Redis' rewrite writes the base as commands (appendonly.aof.2.base.aof).
+        var dir = NewDir("aof-base");
+        Dictionary<string, string> expected;
+        using (var redis = new RealRedis("--dir", dir, "--appendonly", "yes", "--aof-use-rdb-preamble", "no"))
+        {
+            using var r = redis.Connect();
+            Populate(r);
+            Assert.Equal("+Background append only file rewriting started\r\n", r.Call("BGREWRITEAOF"));
+            WaitForRewrite(r);
+            r.Call("INCR", "n");
+            expected = DescribeAll(r);
+            r.Send("SHUTDOWN", "NOSAVE");
+            Assert.True(r.IsClosedByServer(10000));
+        }
+        Assert.StartsWith("file appendonly.aof.2.base.aof seq 2 type b\n", ManifestText(dir));
+        await using var s = Start(dir);
+        using var c = s.Raw();
+        Assert.Equal(expected, DescribeAll(c));
+    }
+
     private static void WaitForRewrite(RespClient c)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
