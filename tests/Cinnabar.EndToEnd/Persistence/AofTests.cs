@@ -8,9 +8,22 @@ namespace Cinnabar.EndToEnd.Persistence;
 /// The append-only file (issue 14): Redis 7.0's multi-part layout, loading, rewrite, truncated and corrupt
 /// files, the run-time switch, and data directories moving between Cinnabar and a real Redis 7.0.
 /// </summary>
-public sealed class AofTests
+public sealed class AofTests : IDisposable
 {
-    private static string NewDir(string what) => Directory.CreateTempSubdirectory("cinnabar-aof-" + what + "-").FullName;
+    private readonly List<string> _dirs = new();
+
+    private string NewDir(string what)
+    {
+        var dir = Directory.CreateTempSubdirectory("cinnabar-aof-" + what + "-").FullName;
+        _dirs.Add(dir);
+        return dir;
+    }
+
+    public void Dispose()
+    {
+        foreach (var dir in _dirs)
+            try { Directory.Delete(dir, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     private static TestServer Start(string dir, Action<Cinnabar.Config.ServerConfig>? more = null) => new(c =>
     {
