@@ -49,6 +49,11 @@ catch (Cinnabar.Persistence.RdbLoadException ex)
     Console.Error.WriteLine($"Fatal error loading the DB: {ex.Message}. Exiting.");
     return 1;
 }
+catch (Cinnabar.Persistence.AofLoadException ex)
+{
+    Console.Error.WriteLine($"Fatal error loading the append only file: {ex.Message}. Exiting.");
+    return 1;
+}
 catch (ConfigException ex)
 {
     Console.Error.WriteLine(ex.Message);

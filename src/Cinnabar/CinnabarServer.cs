@@ -59,6 +59,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Monitors = new MonitorFeed(this);
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
+        Aof = new Persistence.AppendOnlyFile(this);
         KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
@@ -95,6 +96,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public Persistence.PersistenceManager Persistence { get; }
     /// <summary>Master and replica roles: propagation, backlog, PSYNC, the link to our master.</summary>
     public Replication.ReplicationManager Replication { get; }
+    public Persistence.AppendOnlyFile Aof { get; }
     /// <summary>CLIENT PAUSE.</summary>
     public ClientPause Pause { get; } = new();
     public ServerStats Stats { get; } = new();
@@ -150,7 +152,13 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         WritePidFile();
         WarnAboutSettingsWithoutEffect();
         Persistence.LastSaveTimeMs = StartTimeMs;
-        Persistence.LoadAtStartup();
+        // With appendonly yes the AOF holds the dataset and the dump is not read, as in Redis.
+        if (Config.AppendOnly) Aof.LoadAtStartup();
+        else
+        {
+            Persistence.LoadAtStartup();
+            Aof.LoadAtStartup(); // reads the manifest only, so that CONFIG SET appendonly yes continues its sequence numbers
+        }
         SocketTuning.Apply();
         // port 0 with a unixsocket listens on the socket only, as Redis; port 0 alone picks a free port (tests).
         bool tcp = Config.Port != 0 || Config.UnixSocket == "";
@@ -201,6 +209,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         foreach (var l in _listeners) l.Stop();
         _cron?.Stop();
         foreach (var c in Clients.Snapshot()) (c as ClientConnection)?.Close();
+        lock (ExecLock) Aof.Shutdown();
         foreach (var l in _listeners) await l.Completion;
         RemovePidFile();
         _stopped.TrySetResult();
@@ -307,6 +316,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public async Task<string?> PrepareForShutdownAsync(bool? save)
     {
         Log.Warning("User requested shutdown...");
+        lock (ExecLock) Aof.FlushForShutdown();
         bool wantSave = save ?? Config.SavePoints.Length > 0;
         if (!wantSave) return null;
         await Persistence.BackgroundSaveCompletion;

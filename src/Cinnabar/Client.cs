@@ -127,6 +127,15 @@ public class Client
     /// <summary>Replication offset after this client's last write (what WAIT waits for).</summary>
     public long LastWriteOffset;
 
+    /// <summary>
+    /// Set while this client's replies must wait for the AOF fsync of the batch that produced them
+    /// (appendfsync always): the send loop leaves them in the buffer until it is cleared.
+    /// </summary>
+    public volatile bool OutputHeld;
+
+    /// <summary>The AOF position that must be on disk before this client's pending replies are sent (0: none).</summary>
+    public long DurableTarget;
+
     /// <summary>Set by a command that must answer even our master (REPLCONF GETACK).</summary>
     public bool ForceReply;
 
@@ -137,13 +146,16 @@ public class Client
     /// True when a rewritten effect passed to <see cref="Propagate"/> would reach anyone: handlers check it
     /// before building one, so commands allocate nothing for replication when there is no stream.
     /// </summary>
-    public bool ReplicationWanted => Server.Replication.HasStreamConsumers && !Server.Replication.IsReplica;
+    public bool ReplicationWanted => Server.Replication.HasStreamConsumers;
 
-    /// <summary>Propagates the command as it is even though it changed no data (PUBLISH).</summary>
-    public void PropagateVerbatim()
+    /// <summary>
+    /// Propagates the command as it is even though it changed no data (FLUSHALL on an empty keyspace;
+    /// PUBLISH with <paramref name="replicasOnly"/>, which Redis sends to replicas but not to the AOF).
+    /// </summary>
+    public void PropagateVerbatim(bool replicasOnly = false)
     {
         PropagateOverride = true;
-        Server.Replication.PropagateVerbatim(this);
+        Server.Replication.PropagateVerbatim(this, replicasOnly);
     }
 
     /// <summary>Propagates <paramref name="argv"/> as this command's effect instead of the command itself.</summary>

@@ -10,6 +10,7 @@ public static class PersistenceCommands
     {
         yield return new("save", Save);
         yield return new("bgsave", Bgsave);
+        yield return new("bgrewriteaof", BgRewriteAof);
         yield return new("dump", Dump);
         yield return new("restore", Restore);
     }
@@ -19,6 +20,25 @@ public static class PersistenceCommands
         var error = c.Server.Persistence.Save();
         if (error is null) c.Reply.Ok();
         else c.Reply.Error(error);
+    }
+
+    /// <summary>BGREWRITEAOF, with Redis 7.0's replies (scheduled while a BGSAVE runs or inside MULTI).</summary>
+    private static void BgRewriteAof(Client c)
+    {
+        var aof = c.Server.Aof;
+        if (aof.RewriteInProgress)
+        {
+            c.Reply.Error("ERR Background append only file rewriting already in progress");
+            return;
+        }
+        if (c.Server.Persistence.BgsaveInProgress || c.DenyBlocking)
+        {
+            aof.RewriteScheduled = true;
+            c.Reply.SimpleString("Background append only file rewriting scheduled"u8);
+            return;
+        }
+        if (aof.StartRewrite() is null) c.Reply.SimpleString("Background append only file rewriting started"u8);
+        else c.Reply.Error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
     }
 
     private static void Bgsave(Client c)

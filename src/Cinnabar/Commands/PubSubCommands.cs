@@ -50,8 +50,8 @@ public static class PubSubCommands
     private static void Publish(Client c, bool shard)
     {
         int receivers = c.Server.PubSub.Publish(c.Arg(1), c.Arg(2), shard);
-        // Replicas' subscribers get the message too: PUBLISH always reaches the replication stream.
-        c.PropagateVerbatim();
+        // Replicas' subscribers get the message too: PUBLISH always reaches the replication stream (not the AOF).
+        c.PropagateVerbatim(replicasOnly: true);
         c.Reply.Integer(receivers);
     }
 

@@ -29,6 +29,8 @@ public static partial class ServerCommands
         "    Cinnabar only: a summary of the managed heap (what a Java jmap would show).",
         "LISTPACK <key>",
         "    Show low level info about the listpack encoding of <key>.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
@@ -56,7 +58,7 @@ public static partial class ServerCommands
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",
         "    Run a fuzz tester against the stringmatchlen() function.",
-        "Not available in Cinnabar: LOADAOF (no append-only file), QUICKLIST-PACKED-THRESHOLD",
+        "Not available in Cinnabar: QUICKLIST-PACKED-THRESHOLD",
         "(list nodes have no plain encoding), REPLYBUFFER, MALLCTL, crash and leak subcommands.",
     ];
 
@@ -110,8 +112,7 @@ public static partial class ServerCommands
         else if (c.ArgIs(1, "listpack"u8) && n == 3) DebugListpack(c);
         else if (c.ArgIs(1, "stringmatch-test"u8) && n == 2) DebugStringMatchTest(c);
         else if (c.ArgIs(1, "jmap"u8) && n == 2) c.Reply.Verbatim(HeapSummary());
-        else if (c.ArgIs(1, "loadaof"u8))
-            c.Reply.Error("ERR DEBUG LOADAOF is not supported: Cinnabar has no append-only file (appendonly is accepted but has no effect)");
+        else if (c.ArgIs(1, "loadaof"u8) && n == 2) DebugLoadAof(c);
         else if (c.ArgIs(1, "quicklist-packed-threshold"u8))
             c.Reply.Error("ERR DEBUG QUICKLIST-PACKED-THRESHOLD is not supported: Cinnabar's list nodes have no plain encoding");
         else if (c.ArgIs(1, "replybuffer"u8))
@@ -128,6 +129,22 @@ public static partial class ServerCommands
         long v = 0;
         for (; i < s.Length && s[i] is >= (byte)'0' and <= (byte)'9' && v < int.MaxValue; i++) v = v * 10 + (s[i] - '0');
         return negative ? -v : v;
+    }
+
+    /// <summary>DEBUG LOADAOF: flush the AOF, empty the dataset and load the files again; exits when they cannot be, as Redis.</summary>
+    private static void DebugLoadAof(Client c)
+    {
+        try
+        {
+            c.Server.Aof.DebugLoad();
+        }
+        catch (Persistence.AofLoadException ex)
+        {
+            c.Server.Log.Warning($"Fatal error loading the append only file: {ex.Message}. Exiting.");
+            Environment.Exit(1);
+        }
+        c.Server.Log.Warning("Append Only File loaded by DEBUG LOADAOF");
+        c.Reply.Ok();
     }
 
     /// <summary>DEBUG ERROR: "-" and the text as given (a code of the caller's choice: LOADING, READONLY...).</summary>

@@ -180,18 +180,28 @@ public static partial class ServerCommands
                 F("rdb_last_cow_size", 0);
                 F("rdb_last_load_keys_expired", p.LastLoadKeysExpired);
                 F("rdb_last_load_keys_loaded", p.LastLoadKeysLoaded);
-                F("aof_enabled", 0);
-                F("aof_rewrite_in_progress", 0);
-                F("aof_rewrite_scheduled", 0);
-                F("aof_last_rewrite_time_sec", -1);
-                F("aof_current_rewrite_time_sec", -1);
-                F("aof_last_bgrewrite_status", "ok");
-                F("aof_rewrites", 0);
-                F("aof_rewrites_consecutive_failures", 0);
-                F("aof_last_write_status", "ok");
+                var aof = s.Aof;
+                F("aof_enabled", aof.State != Persistence.AofState.Off ? 1 : 0);
+                F("aof_rewrite_in_progress", aof.RewriteInProgress ? 1 : 0);
+                F("aof_rewrite_scheduled", aof.RewriteScheduled ? 1 : 0);
+                F("aof_last_rewrite_time_sec", aof.LastRewriteSeconds);
+                F("aof_current_rewrite_time_sec", aof.RewriteInProgress ? (now - aof.RewriteStartMs) / 1000 : -1);
+                F("aof_last_bgrewrite_status", aof.LastBgrewriteOk ? "ok" : "err");
+                F("aof_rewrites", aof.Rewrites);
+                F("aof_rewrites_consecutive_failures", aof.ConsecutiveRewriteFailures);
+                F("aof_last_write_status", aof.LastWriteOk && aof.LastFsyncOk ? "ok" : "err");
                 F("aof_last_cow_size", 0);
                 F("module_fork_in_progress", 0);
                 F("module_fork_last_cow_size", 0);
+                if (aof.State == Persistence.AofState.On)
+                {
+                    F("aof_current_size", aof.CurrentSize);
+                    F("aof_base_size", aof.BaseSize);
+                    F("aof_pending_rewrite", aof.RewriteScheduled ? 1 : 0);
+                    F("aof_buffer_length", aof.BufferLength);
+                    F("aof_pending_bio_fsync", 0);
+                    F("aof_delayed_fsync", aof.DelayedFsyncs);
+                }
                 break;
             }
             case "stats":

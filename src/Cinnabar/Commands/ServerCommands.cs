@@ -136,6 +136,15 @@ public static partial class ServerCommands
         // trims ACL LOG at its next entry, as Redis does.
         foreach (var item in items)
             if (item.P.Name == "requirepass") c.Server.Acl.UpdateDefaultPassword(config.RequirePass);
+        // appendonly acts at once, as Redis' updateAppendonly: yes starts the rewrite that turns the AOF on.
+        var aof = c.Server.Aof;
+        if (config.AppendOnly && !aof.Active && !aof.Start())
+        {
+            for (int j = 0; j < items.Count; j++) items[j].P.Setter(config, [old[j]]);
+            c.Reply.Error("ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.");
+            return;
+        }
+        if (!config.AppendOnly && aof.Active) aof.Stop();
         c.Reply.Ok();
     }
 

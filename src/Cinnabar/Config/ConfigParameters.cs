@@ -110,8 +110,24 @@ internal static partial class ConfigParameters
                 return null;
             }),
             Bool("appendonly", c => c.AppendOnly, (c, v) => c.AppendOnly = v),
-            Str("appendfilename", c => c.AppendFilename, (c, v) => { c.AppendFilename = v; return null; }, immutable: true),
+            Str("appendfilename", c => c.AppendFilename, (c, v) =>
+            {
+                // Redis' isValidAOFfilename: the files live in appenddirname.
+                if (v.Contains('/') || v is "" or "." or "..") return "appendfilename can't be a path, just a filename";
+                c.AppendFilename = v;
+                return null;
+            }, immutable: true),
             Enum("appendfsync", ConfigEnums.AppendFsyncModes, c => c.AppendFsync, (c, v) => c.AppendFsync = v),
+            Str("appenddirname", c => c.AppendDirname, (c, v) =>
+            {
+                if (v.Contains('/') || v is "" or "." or "..") return "appenddirname can't be a path, just a dirname";
+                c.AppendDirname = v;
+                return null;
+            }, immutable: true),
+            Bool("aof-load-truncated", c => c.AofLoadTruncated, (c, v) => c.AofLoadTruncated = v),
+            Int("auto-aof-rewrite-percentage", c => c.AutoAofRewritePercentage, (c, v) => c.AutoAofRewritePercentage = v, 0, int.MaxValue),
+            Memory("auto-aof-rewrite-min-size", c => c.AutoAofRewriteMinSize, (c, v) => c.AutoAofRewriteMinSize = v, 0, long.MaxValue),
+            Bool("no-appendfsync-on-rewrite", c => c.NoAppendfsyncOnRewrite, (c, v) => c.NoAppendfsyncOnRewrite = v),
             new()
             {
                 Name = "save", ArgCount = -1,

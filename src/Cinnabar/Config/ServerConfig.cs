@@ -44,6 +44,11 @@ public sealed class ServerConfig
     public bool AppendOnly;
     public string AppendFilename = "appendonly.aof";
     public AppendFsyncMode AppendFsync = AppendFsyncMode.EverySec;
+    public string AppendDirname = "appendonlydir";
+    public bool AofLoadTruncated = true;
+    public int AutoAofRewritePercentage = 100;
+    public long AutoAofRewriteMinSize = 64L * 1024 * 1024;
+    public bool NoAppendfsyncOnRewrite;
     public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
     public bool ReplicaReadOnly = true;
     public bool ReplicaServeStaleData = true;

@@ -56,6 +56,9 @@ public sealed class Dispatcher
             keyspace.NowMs = KeyspaceState.WallClockMs();
             lock (c.OutputLock)
             {
+                // appendfsync always: these replies wait for the fsync of the batch (set under the output
+                // lock, so a send loop still running cannot take them first).
+                c.OutputHeld = _server.Aof.FsyncBeforeReply;
                 int start = batchStart;
                 foreach (var cmd in batch)
                 {
@@ -90,7 +93,20 @@ public sealed class Dispatcher
             }
             c.LastInteractionMs = keyspace.NowMs;
             c.CheckOutputLimits();
+            // The AOF gets the batch's writes with one write(); under appendfsync always the replies wait
+            // for their fsync, which happens below, outside the lock, shared with concurrent batches.
+            long durable = _server.Aof.AfterBatch();
             flush = Output.TakePending();
+            if (durable >= 0)
+            {
+                // The replies of this batch, and those it produced for other clients (a served BLPOP),
+                // go out once the group commit has this position on disk.
+                lock (c.OutputLock) c.DurableTarget = durable;
+                if (flush is not null)
+                    foreach (var other in flush)
+                        lock (other.OutputLock) other.DurableTarget = Math.Max(other.DurableTarget, durable);
+            }
+            c.OutputHeld = false;
         }
         // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
         OutputScheduler.FlushAll(flush);
@@ -123,6 +139,7 @@ public sealed class Dispatcher
     public void RunLocked(Action action)
     {
         List<ClientConnection>? flush;
+        long durable;
         lock (_server.ExecLock)
         {
             _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
@@ -135,8 +152,10 @@ public sealed class Dispatcher
                 // Timer and background callbacks run here: an exception must never take the server down.
                 _server.Log.Error($"background work failed: {ex}");
             }
+            durable = _server.Aof.AfterBatch();
             flush = Output.TakePending();
         }
+        if (durable >= 0) _server.Aof.SyncTo(durable);
         OutputScheduler.FlushAll(flush);
     }
 
@@ -212,9 +231,13 @@ public sealed class Dispatcher
             return Refuse(c, Security.AclManager.DeniedError(denial, cmd));
         // 7. Cluster redirection (cluster issue).
         // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
-        // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save (the AOF adds its write errors here).
-        if (_server.Persistence.WritesDeniedByDiskError && (cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
-            return Refuse(c, Persistence.PersistenceManager.MisconfError);
+        // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save, or while the AOF
+        // cannot write or fsync (Redis' writeCommandsDeniedByDiskError: the RDB error first).
+        if ((cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
+        {
+            if (_server.Persistence.WritesDeniedByDiskError) return Refuse(c, Persistence.PersistenceManager.MisconfError);
+            if (_server.Aof.WritesDenied) return Refuse(c, _server.Aof.MisconfError);
+        }
         // 10. min-replicas-to-write.
         var replication = _server.Replication;
         bool fromOutside = replication.IsReplica && (c.Flags & ClientFlags.Master) == 0;

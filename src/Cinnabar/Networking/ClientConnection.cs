@@ -29,6 +29,8 @@ public sealed class ClientConnection : Client
     private readonly Lock _outLock = new();
     private readonly AsyncSignal _sendSignal = new(runContinuationsAsynchronously: false);
     private readonly AsyncSignal _drained = new(runContinuationsAsynchronously: false);
+    // Set by the AOF's group commit once DurableTarget is on disk; resumes the send loop off its thread.
+    private readonly AsyncSignal _durable = new(runContinuationsAsynchronously: true);
     private readonly AsyncSignal _resume = new(runContinuationsAsynchronously: true);
     private readonly RequestParser _parser = new();
     private long _bytesInFlight;
@@ -330,6 +332,9 @@ public sealed class ClientConnection : Client
     /// <summary>Wakes the send loop. Never call while holding the execution lock.</summary>
     public void Flush() => _sendSignal.Set();
 
+    /// <summary>The AOF fsync covering <see cref="Client.DurableTarget"/> completed (any thread).</summary>
+    internal void SignalDurable() => _durable.Set();
+
     /// <summary>Resumes a client parked by a blocking command (after its reply was written).</summary>
     public void Resume() => _resume.Set();
 
@@ -342,12 +347,26 @@ public sealed class ClientConnection : Client
                 await _sendSignal.WaitAsync();
                 while (true)
                 {
+                    long awaitDurable = 0;
                     lock (_outLock)
                     {
                         // A client dropped for its output limit gets none of its backlog, as in Redis.
                         if (Reply.Length == 0 || _closed != 0 || (Flags & ClientFlags.Closing) != 0) break;
-                        Reply.SwapStorage(_sending);
-                        Interlocked.Exchange(ref _bytesInFlight, _sending.Length);
+                        // appendfsync always: replies of a batch still running wait (the receive loop
+                        // signals again), and replies of a batch whose writes are not on disk yet wait
+                        // for the group commit, without holding a thread.
+                        if (OutputHeld) break;
+                        if (DurableTarget > 0 && !Server.Aof.IsSynced(DurableTarget)) awaitDurable = DurableTarget;
+                        else
+                        {
+                            Reply.SwapStorage(_sending);
+                            Interlocked.Exchange(ref _bytesInFlight, _sending.Length);
+                        }
+                    }
+                    if (awaitDurable > 0)
+                    {
+                        if (Server.Aof.AddSyncWaiter(this, awaitDurable)) await _durable.WaitAsync();
+                        continue;
                     }
                     var data = _sending.WrittenMemory;
                     while (data.Length > 0)

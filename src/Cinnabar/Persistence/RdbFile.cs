@@ -28,7 +28,7 @@ public static class RdbFile
             WriteAux(o, "repl-id", options.ReplicationId);
             WriteAux(o, "repl-offset", options.ReplicationOffset.ToString());
         }
-        WriteAux(o, "aof-base", "0");
+        WriteAux(o, "aof-base", options.AofBase ? "1" : "0");
 
         long written = 0;
         foreach (var db in databases)
@@ -133,6 +133,7 @@ public static class RdbFile
                             if (stored != 0 && config.RdbChecksum && !config.SkipChecksumValidation && stored != computed)
                                 throw new RdbFormatException("Wrong RDB checksum. Aborting now.");
                         }
+                        result.EndOffset = input.Offset;
                         return result;
                     }
                 case RdbFormat.OpSelectDb:
@@ -192,11 +193,15 @@ public sealed class RdbSaveOptions
     /// <summary>Write each key's LFU counter (an LFU maxmemory policy), decayed with this lfu-decay-time.</summary>
     public bool SaveLfu { get; init; }
     public int LfuDecayTime { get; init; } = 1;
+    /// <summary>The base of a multi-part AOF (AUX aof-base 1, as Redis writes it).</summary>
+    public bool AofBase { get; init; }
 }
 
 public sealed class RdbLoadResult
 {
     public int Version { get; init; }
     public long Keys { get; set; }
+    /// <summary>Where the RDB ended in the stream (an AOF with an RDB preamble continues with commands).</summary>
+    public long EndOffset { get; set; }
     public Dictionary<string, string> Aux { get; } = new();
 }

@@ -40,7 +40,10 @@ public sealed partial class ReplicationManager
     private ReplicationBacklog? _backlog;
     private readonly List<ReplicaInfo> _replicas = new();
     private int _selectedDb = -1;
-    private readonly List<(int Db, byte[] Command)> _pending = new();
+    // The effects of the running command: encoded commands in one reused buffer.
+    private readonly List<(int Db, int Start, int Length, bool ReplicasOnly)> _pending = new();
+    private byte[] _pendingBytes = new byte[4096];
+    private int _pendingLen;
     private readonly List<WaitRequest> _waiters = new();
     private bool _getAckRequested;
     private long _lastPingMs;
@@ -67,46 +70,100 @@ public sealed partial class ReplicationManager
 
     // ---- propagation (master) -------------------------------------------------------------------
 
-    /// <summary>True when anything consumes the stream (a backlog exists or replicas are attached).</summary>
     /// <summary>A replica whose link to its master is up (master_link_status:up).</summary>
     public bool LinkUp => Link is { State: MasterLinkState.Connected };
 
-    public bool HasStreamConsumers => _backlog is not null || _replicas.Count > 0;
+    /// <summary>True when replicas consume our own stream (a backlog exists or replicas are attached).</summary>
+    private bool ReplicasWanted => !IsReplica && (_backlog is not null || _replicas.Count > 0) && !_server.Aof.Loading;
+
+    /// <summary>
+    /// True when anything consumes the propagation feed: our replicas, or the AOF (which also records what
+    /// a replica applies from its master, as Redis' does).
+    /// </summary>
+    public bool HasStreamConsumers => ReplicasWanted || _server.Aof.Active;
 
     /// <summary>Queues the effect of a write in database <paramref name="db"/>, as a command to replay.</summary>
     public void Propagate(int db, IReadOnlyList<byte[]> argv)
     {
-        if (IsReplica || !HasStreamConsumers) return;
-        _pending.Add((db, EncodeCommand(argv)));
-    }
-
-    /// <summary>Queues the command <paramref name="c"/> is executing, verbatim.</summary>
-    public void PropagateVerbatim(Client c)
-    {
-        if (IsReplica || !HasStreamConsumers) return;
-        var ms = new MemoryStream();
-        WriteHeader(ms, '*', c.ArgCount);
-        for (int i = 0; i < c.ArgCount; i++) WriteBulk(ms, c.Arg(i));
-        _pending.Add((c.DbIndex, ms.ToArray()));
+        if (!HasStreamConsumers) return;
+        int start = _pendingLen;
+        PendingHeader((byte)'*', argv.Count);
+        foreach (var a in argv) PendingBulk(a);
+        _pending.Add((db, start, _pendingLen - start, false));
     }
 
     /// <summary>
-    /// Sends the effects queued by the command that just finished: wrapped in MULTI/EXEC when there are
-    /// several (a transaction, or a command with side effects such as expired keys), SELECT first when the
-    /// database differs from the last one sent. Records the offset for WAIT on <paramref name="client"/>.
+    /// Queues the command <paramref name="c"/> is executing, verbatim (encoded in place: no allocation).
+    /// <paramref name="replicasOnly"/>: not for the AOF (PUBLISH, as Redis' PROPAGATE_REPL).
+    /// </summary>
+    public void PropagateVerbatim(Client c, bool replicasOnly = false)
+    {
+        if (!HasStreamConsumers) return;
+        int start = _pendingLen;
+        PendingHeader((byte)'*', c.ArgCount);
+        for (int i = 0; i < c.ArgCount; i++) PendingBulk(c.Arg(i));
+        _pending.Add((c.DbIndex, start, _pendingLen - start, replicasOnly));
+    }
+
+    private void PendingReserve(int bytes)
+    {
+        if (_pendingLen + bytes > _pendingBytes.Length)
+            Array.Resize(ref _pendingBytes, Math.Max(_pendingBytes.Length * 2, _pendingLen + bytes));
+    }
+
+    private void PendingHeader(byte prefix, long n)
+    {
+        PendingReserve(24);
+        _pendingBytes[_pendingLen++] = prefix;
+        _pendingLen += RespNumbers.FormatInt64(n, _pendingBytes.AsSpan(_pendingLen));
+        _pendingBytes[_pendingLen++] = (byte)'\r';
+        _pendingBytes[_pendingLen++] = (byte)'\n';
+    }
+
+    private void PendingBulk(ReadOnlySpan<byte> a)
+    {
+        PendingHeader((byte)'$', a.Length);
+        PendingReserve(a.Length + 2);
+        a.CopyTo(_pendingBytes.AsSpan(_pendingLen));
+        _pendingLen += a.Length;
+        _pendingBytes[_pendingLen++] = (byte)'\r';
+        _pendingBytes[_pendingLen++] = (byte)'\n';
+    }
+
+    private static readonly byte[] MultiCommand = EncodeCommand(["MULTI"u8.ToArray()]);
+    private static readonly byte[] ExecCommand = EncodeCommand(["EXEC"u8.ToArray()]);
+
+    /// <summary>
+    /// Sends the effects queued by the command that just finished to every consumer of the feed (replicas
+    /// and backlog, the AOF): wrapped in MULTI/EXEC when there are several (a transaction, or a command
+    /// with side effects such as expired keys), SELECT first when the database differs from the last one
+    /// the consumer got. Records the offset for WAIT on <paramref name="client"/>.
     /// </summary>
     public void FlushPending(Client? client, bool transaction = false)
     {
         if (_pending.Count == 0) return;
         bool wrap = transaction || _pending.Count > 1;
-        if (wrap) FeedWithSelect(_pending[0].Db, EncodeCommand([Encoding.ASCII.GetBytes("MULTI")]));
-        foreach (var (db, command) in _pending) FeedWithSelect(db, command);
-        if (wrap) FeedStream(EncodeCommand([Encoding.ASCII.GetBytes("EXEC")]));
+        bool replicas = ReplicasWanted, aof = _server.Aof.Active;
+        if (wrap) Emit(_pending[0].Db, MultiCommand, replicas, aof);
+        foreach (var (db, start, length, replicasOnly) in _pending) Emit(db, _pendingBytes.AsSpan(start, length), replicas, aof && !replicasOnly);
+        if (wrap) Emit(-1, ExecCommand, replicas, aof);
         _pending.Clear();
+        _pendingLen = 0;
+        if (_pendingBytes.Length > 1 << 20) _pendingBytes = new byte[4096]; // do not keep a large transaction's buffer
         if (client is not null) client.LastWriteOffset = MasterReplOffset;
     }
 
-    private void FeedWithSelect(int db, byte[] command)
+    private void Emit(int db, ReadOnlySpan<byte> command, bool replicas, bool aof)
+    {
+        if (replicas)
+        {
+            if (db >= 0) FeedWithSelect(db, command);
+            else FeedStream(command);
+        }
+        if (aof) _server.Aof.Feed(db, command);
+    }
+
+    private void FeedWithSelect(int db, ReadOnlySpan<byte> command)
     {
         if (db != _selectedDb)
         {
@@ -420,6 +477,7 @@ public sealed partial class ReplicationManager
         Link?.Stop();
         _server.KeyspaceState.IsReplica = true;
         _pending.Clear();
+        _pendingLen = 0;
         Link = hasHistory
             ? new MasterLink(_server, this, host, port, ReplId, MasterReplOffset)
             : new MasterLink(_server, this, host, port, null, 0);
@@ -454,6 +512,12 @@ public sealed partial class ReplicationManager
         _backlog.Reset(offset);
         // Our own replicas have a different history now: make them resync.
         foreach (var r in _replicas.ToList()) r.Connection.CloseSoon();
+        // The dataset was replaced: the AOF must start again from a new base (Redis' restartAOFAfterSYNC).
+        if (_server.Aof.Active)
+        {
+            _server.Aof.Stop();
+            _server.Aof.Start();
+        }
     }
 
     /// <summary>+CONTINUE newid: the master's id may have changed (it was promoted).</summary>

@@ -47,6 +47,7 @@ public sealed class ServerCron
                     if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
                     if (_server.Config.ActiveRehashing) RehashCycle();
                     _server.Persistence.Cron();
+                    _server.Aof.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
                     TrimIdleQueryBuffers();
                     _server.Replication.Cron();

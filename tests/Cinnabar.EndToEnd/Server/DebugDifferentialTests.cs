@@ -229,7 +229,6 @@ public sealed partial class DebugDifferentialTests(DebugFixture f) : IClassFixtu
         string replId(string info) => Regex.Match(info, "master_replid:([0-9a-f]{40})").Groups[1].Value;
         Assert.NotEqual(replId(before), replId(c.Call("INFO", "replication")));
         Assert.Contains("heap_size_bytes:", c.Call("DEBUG", "JMAP"));
-        Assert.StartsWith("-ERR DEBUG LOADAOF is not supported", c.Call("DEBUG", "LOADAOF"));
         Assert.StartsWith("-ERR DEBUG QUICKLIST-PACKED-THRESHOLD is not supported", c.Call("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"));
         Assert.StartsWith("-ERR DEBUG REPLYBUFFER is not supported", c.Call("DEBUG", "REPLYBUFFER", "RESIZING", "0"));
         // NOFLUSH without MERGE meets a key already present: Redis stops the server; Cinnabar fails the load.
