@@ -127,12 +127,7 @@ public static partial class StringCommands
     internal static long CountBits(ReadOnlySpan<byte> v, long startBit, long endBit)
     {
         int first = (int)(startBit >> 3), last = (int)(endBit >> 3);
-        long count = 0;
-        var span = v[first..(last + 1)];
-        int k = 0;
-        for (; k + 8 <= span.Length; k += 8)
-            count += BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(span[k..]));
-        for (; k < span.Length; k++) count += BitOperations.PopCount(span[k]);
+        long count = Bitwise.PopCount(v[first..(last + 1)]);
         // Remove the bits of the edge bytes that lie outside the range.
         int headBits = (int)(startBit & 7);
         if (headBits != 0) count -= BitOperations.PopCount((uint)(v[first] >> (8 - headBits)));

@@ -115,6 +115,11 @@ public sealed partial class ReplicationStreamTests
         S(C("INCR", "n"), C("DECR", "n"), C("INCRBY", "n", "10"), C("DECRBY", "n", "3")),
         S(C("INCRBYFLOAT", "f", "1.5"), C("SET", "f2", "1", "EX", "100"), C("INCRBYFLOAT", "f2", "0.1")),
         S(C("SETRANGE", "m2", "5", "x"), C("SETBIT", "bits", "7", "1"), C("SETBIT", "bits", "7", "1")),
+        // Bitmaps: BITOP writes (or deletes) its destination; BITFIELD with only GETs is not a write, one with
+        // SET/INCRBY propagates verbatim even when OVERFLOW FAIL leaves the value unchanged.
+        S(C("BITOP", "AND", "bdst", "bits", "m2"), C("BITOP", "OR", "bdst", "nob1", "nob2"), C("BITOP", "NOT", "bdst", "nob1")),
+        S(C("BITFIELD", "bf", "GET", "u8", "0"), C("BITFIELD_RO", "bits", "GET", "i4", "#1"), C("BITFIELD", "bf", "INCRBY", "u2", "100", "1", "GET", "u4", "0"),
+            C("BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u2", "100", "7")),
 
         // Keys: expiries become PEXPIREAT with the absolute time, options kept.
         S(C("EXPIRE", "m1", "100")),
