@@ -38,16 +38,14 @@ public static partial class StringCommands
             c.Reply.Integer(0);
             return;
         }
-        var res = new byte[maxLen];
-        var first = sources[0];
-        if (op == BitOpKind.Not)
-        {
-            first.AsSpan().CopyTo(res);
-            Bitwise.Not(res);
-        }
+        // Uninitialised: every byte is written below (a 1 MB zeroed array costs as much as the operation).
+        var res = GC.AllocateUninitializedArray<byte>(maxLen);
+        var first = sources[0] ?? [];
+        if (op == BitOpKind.Not) Bitwise.Not(res, first);
         else
         {
-            first?.AsSpan().CopyTo(res); // bytes past a source's end count as zero
+            first.AsSpan().CopyTo(res);
+            res.AsSpan(first.Length).Clear(); // bytes past a source's end count as zero
             for (int j = 1; j < n; j++)
             {
                 var s = sources[j] ?? [];
@@ -300,13 +298,13 @@ public static class Bitwise
         for (i += d.Length * 8; i < dst.Length; i++) dst[i] ^= src[i];
     }
 
-    public static void Not(Span<byte> dst)
+    public static void Not(Span<byte> dst, ReadOnlySpan<byte> src)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
-            for (; i + Vector<byte>.Count <= dst.Length; i += Vector<byte>.Count)
-                (~new Vector<byte>(dst[i..])).CopyTo(dst[i..]);
-        for (; i < dst.Length; i++) dst[i] = (byte)~dst[i];
+            for (; i + Vector<byte>.Count <= src.Length; i += Vector<byte>.Count)
+                (~new Vector<byte>(src[i..])).CopyTo(dst[i..]);
+        for (; i < src.Length; i++) dst[i] = (byte)~src[i];
     }
 
     /// <summary>Set bits in <paramref name="v"/>: hardware popcount over ulongs, four at a time.</summary>

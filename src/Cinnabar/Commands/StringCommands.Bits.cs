@@ -187,16 +187,18 @@ public static partial class StringCommands
             if (BitAt(v, b) == one) return b;
             b++;
         }
-        byte skip = one ? (byte)0 : (byte)0xFF;
-        while (b + 7 <= endBit)
+        // Whole bytes: a vectorised search for the first byte that is not all zeros (or all ones).
+        long wholeBytes = (endBit + 1 - b) >> 3;
+        if (wholeBytes > 0)
         {
-            byte x = v[(int)(b >> 3)];
-            if (x != skip)
+            int firstByte = (int)(b >> 3);
+            int at = v.Slice(firstByte, (int)wholeBytes).IndexOfAnyExcept(one ? (byte)0 : (byte)0xFF);
+            if (at >= 0)
             {
-                int lead = BitOperations.LeadingZeroCount((uint)(one ? x : (byte)~x)) - 24;
-                return b + lead;
+                byte x = v[firstByte + at];
+                return ((long)(firstByte + at) << 3) + BitOperations.LeadingZeroCount((uint)(one ? x : (byte)~x)) - 24;
             }
-            b += 8;
+            b += wholeBytes << 3;
         }
         for (; b <= endBit; b++)
             if (BitAt(v, b) == one) return b;
