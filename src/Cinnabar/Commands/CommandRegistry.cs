@@ -28,6 +28,7 @@ internal static class CommandRegistry
             .Concat(HashCommands.Commands())
             .Concat(SetCommands.Commands())
             .Concat(SortedSetCommands.Commands())
+            .Concat(GeoCommands.Commands())
             .Concat(SortCommands.Commands())
             .Concat(StreamCommands.Commands())
             .Concat(TransactionCommands.Commands())
