@@ -167,16 +167,14 @@ public static class GeoCommands
     private static void ReplyDistance(Client c, double d)
     {
         Span<byte> buf = stackalloc byte[350];
-        d.TryFormat(buf, out int n, "F4", CultureInfo.InvariantCulture);
-        c.Reply.Bulk(buf[..n]);
+        c.Reply.Bulk(buf[..Numerics.FixedPoint.Format(d, 4, buf)]);
     }
 
     /// <summary>Redis' addReplyHumanLongDouble: "%.17Lf" without trailing zeros; a bulk string in RESP2, a double in RESP3.</summary>
     private static void ReplyCoordinate(Client c, double d)
     {
-        Span<byte> buf = stackalloc byte[64];
-        d.TryFormat(buf[1..], out int n, "F17", CultureInfo.InvariantCulture);
-        int end = n + 1;
+        Span<byte> buf = stackalloc byte[350];
+        int end = Numerics.FixedPoint.Format(d, 17, buf[1..]) + 1;
         while (buf[end - 1] == (byte)'0') end--;
         if (buf[end - 1] == (byte)'.') end--;
         if (c.Reply.Resp3)

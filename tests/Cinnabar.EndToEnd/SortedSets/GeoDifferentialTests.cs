@@ -225,4 +225,29 @@ public sealed class GeoDifferentialTests(DifferentialFixture f) : IClassFixture<
         p.Same("GEOSEARCHSTORE", "geoerr:d", "geoerr:str", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "m");
         p.Same("COMMAND", "GETKEYS", "GEORADIUS", "a", "1", "2", "3", "m", "STORE", "b", "STOREDIST", "c");
     }
+
+    /// <summary>A geo set is a sorted set: DUMP from one server restores on the other with the same positions.</summary>
+    [Fact]
+    public void DumpRestoreBothWays()
+    {
+        using var p = f.Pair();
+        var rnd = new Random(9);
+        p.Both("DEL", "geodump:a", "geodump:b");
+        foreach (var (key, size) in new[] { ("geodump:a", 20), ("geodump:b", 300) })
+        {
+            var args = new List<string> { "GEOADD", key };
+            for (int i = 0; i < size; i++) args.AddRange([D(rnd.NextDouble() * 2 + 10), D(rnd.NextDouble() * 2 + 40), "p" + i]);
+            p.Same([.. args]);
+        }
+        foreach (var key in new[] { "geodump:a", "geodump:b" })
+        {
+            var fromRedis = RespClient.BulkContent(p.Redis.Call("DUMP", key));
+            var fromOurs = RespClient.BulkContent(p.Ours.Call("DUMP", key));
+            Assert.Equal("+OK\r\n", p.Ours.Call("RESTORE", key + ":r", "0", fromRedis));
+            Assert.Equal("+OK\r\n", p.Redis.Call("RESTORE", key + ":r", "0", fromOurs));
+            p.Same("GEOSEARCH", key + ":r", "FROMLONLAT", "11", "41", "BYRADIUS", "60", "km", "WITHCOORD", "WITHDIST", "ASC");
+            p.Same("GEOPOS", key + ":r", "p0", "p7", "p19");
+            p.Both("DEL", key + ":r");
+        }
+    }
 }
