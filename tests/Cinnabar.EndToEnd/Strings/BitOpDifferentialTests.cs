@@ -28,9 +28,9 @@ public sealed class BitOpDifferentialTests(DifferentialFixture f) : IClassFixtur
             for (int s = 0; s < 4; s++)
                 if (rnd.Next(3) == 0)
                 {
-                    // Lengths around the vector and word widths, and sometimes a missing source.
+                    // Lengths around the vector and word widths, past the 16 KB blocks, and sometimes a missing source.
                     if (rnd.Next(6) == 0) r.Same("DEL", k + s);
-                    else r.Same("SET", k + s, RandomBytes(rnd, rnd.Next(4) == 0 ? rnd.Next(0, 200) : rnd.Next(0, 40)));
+                    else r.Same("SET", k + s, RandomBytes(rnd, rnd.Next(20) == 0 ? rnd.Next(16000, 40000) : rnd.Next(4) == 0 ? rnd.Next(0, 200) : rnd.Next(0, 40)));
                 }
             int n = rnd.Next(1, 5);
             var srcs = Enumerable.Range(0, n).Select(_ => k + rnd.Next(5)).ToArray();
