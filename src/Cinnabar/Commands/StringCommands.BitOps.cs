@@ -99,6 +99,24 @@ public static partial class StringCommands
         public bool Signed;
     }
 
+    /// <summary>Redis' bitfieldGetKeys: the key is read-only when the operations before the first non-GET are all GETs.</summary>
+    private static void BitFieldKeys(Client c, List<KeyReference> keys)
+    {
+        bool readOnly = true;
+        for (int i = 2; i < c.ArgCount; i++)
+        {
+            int remaining = c.ArgCount - i - 1;
+            if (c.ArgIs(i, "get"u8) && remaining >= 2) i += 2;
+            else if (c.ArgIs(i, "overflow"u8) && remaining >= 1) i += 1;
+            else
+            {
+                readOnly = false; // SET/INCRBY, or a syntax error: safer to assume a write, as Redis does
+                break;
+            }
+        }
+        keys.Add(new(1, readOnly ? KeySpecFlags.RO | KeySpecFlags.Access : KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update));
+    }
+
     private static void BitField(Client c) => BitFieldGeneric(c, readOnlyCommand: false);
     private static void BitFieldRo(Client c) => BitFieldGeneric(c, readOnlyCommand: true);
 

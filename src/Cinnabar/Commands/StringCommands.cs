@@ -36,7 +36,7 @@ public static partial class StringCommands
         yield return new("bitcount", BitCount);
         yield return new("bitpos", BitPos);
         yield return new("bitop", BitOp);
-        yield return new("bitfield", BitField);
+        yield return new("bitfield", BitField) { Keys = BitFieldKeys };
         yield return new("bitfield_ro", BitFieldRo);
     }
 
