@@ -165,4 +165,47 @@ public sealed class BitOpDifferentialTests(DifferentialFixture f) : IClassFixtur
         p.Same("BITFIELD", k, "OVERFLOW", "SAT", "SET", "u8", "0", "-1", "SET", "i8", "0", "-129", "OVERFLOW", "WRAP", "SET", "u8", "0", "-1");
         p.Same("GET", k);
     }
+
+    /// <summary>BITCOUNT and BITPOS over longer random strings, with extreme, negative and out-of-range indexes in both units.</summary>
+    [Theory]
+    [InlineData("2", 1)]
+    [InlineData("3", 2)]
+    public void BitCountAndBitPosWideRanges(string protocol, int seed)
+    {
+        using var p = f.Pair();
+        p.Both("HELLO", protocol);
+        var rnd = new Random(seed);
+        var r = new CommandRecorder(p, []);
+        string k = $"bcwide{seed}";
+        string Index(int len) => rnd.Next(8) switch
+        {
+            0 => "9223372036854775807",
+            1 => "-9223372036854775808",
+            2 => rnd.Next(-len * 10, len * 10).ToString(),
+            _ => rnd.Next(-len - 3, len + 3).ToString(),
+        };
+        for (int step = 0; step < 120; step++)
+        {
+            int len = rnd.Next(0, 300);
+            string v = rnd.Next(4) switch
+            {
+                0 => new string('\xff', len),
+                1 => new string('\0', len) + (rnd.Next(2) == 0 ? "\x01" : ""),
+                _ => RandomBytes(rnd, len),
+            };
+            r.Same("SET", k, v);
+            for (int q = 0; q < 10; q++)
+            {
+                int bitLen = (len + 1) * 8;
+                bool bit = rnd.Next(2) == 0;
+                int scale = bit ? bitLen : len + 1;
+                string unit = bit ? (rnd.Next(2) == 0 ? "BIT" : "bit") : "BYTE";
+                r.Same("BITCOUNT", k, Index(scale), Index(scale), unit);
+                r.Same("BITCOUNT", k, Index(scale), Index(scale));
+                r.Same("BITPOS", k, rnd.Next(2).ToString(), Index(scale), Index(scale), unit);
+                r.Same("BITPOS", k, rnd.Next(2).ToString(), Index(scale));
+                r.Same("BITPOS", k, rnd.Next(2).ToString());
+            }
+        }
+    }
 }
