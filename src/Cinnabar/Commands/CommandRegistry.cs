@@ -29,6 +29,7 @@ internal static class CommandRegistry
             .Concat(HashCommands.Commands())
             .Concat(SetCommands.Commands())
             .Concat(SortedSetCommands.Commands())
+            .Concat(GeoCommands.Commands())
             .Concat(SortCommands.Commands())
             .Concat(StreamCommands.Commands())
             .Concat(TransactionCommands.Commands())

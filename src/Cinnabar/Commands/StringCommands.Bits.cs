@@ -127,12 +127,7 @@ public static partial class StringCommands
     internal static long CountBits(ReadOnlySpan<byte> v, long startBit, long endBit)
     {
         int first = (int)(startBit >> 3), last = (int)(endBit >> 3);
-        long count = 0;
-        var span = v[first..(last + 1)];
-        int k = 0;
-        for (; k + 8 <= span.Length; k += 8)
-            count += BitOperations.PopCount(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(span[k..]));
-        for (; k < span.Length; k++) count += BitOperations.PopCount(span[k]);
+        long count = Bitwise.PopCount(v[first..(last + 1)]);
         // Remove the bits of the edge bytes that lie outside the range.
         int headBits = (int)(startBit & 7);
         if (headBits != 0) count -= BitOperations.PopCount((uint)(v[first] >> (8 - headBits)));
@@ -192,16 +187,18 @@ public static partial class StringCommands
             if (BitAt(v, b) == one) return b;
             b++;
         }
-        byte skip = one ? (byte)0 : (byte)0xFF;
-        while (b + 7 <= endBit)
+        // Whole bytes: a vectorised search for the first byte that is not all zeros (or all ones).
+        long wholeBytes = (endBit + 1 - b) >> 3;
+        if (wholeBytes > 0)
         {
-            byte x = v[(int)(b >> 3)];
-            if (x != skip)
+            int firstByte = (int)(b >> 3);
+            int at = v.Slice(firstByte, (int)wholeBytes).IndexOfAnyExcept(one ? (byte)0 : (byte)0xFF);
+            if (at >= 0)
             {
-                int lead = BitOperations.LeadingZeroCount((uint)(one ? x : (byte)~x)) - 24;
-                return b + lead;
+                byte x = v[firstByte + at];
+                return ((long)(firstByte + at) << 3) + BitOperations.LeadingZeroCount((uint)(one ? x : (byte)~x)) - 24;
             }
-            b += 8;
+            b += wholeBytes << 3;
         }
         for (; b <= endBit; b++)
             if (BitAt(v, b) == one) return b;

@@ -35,6 +35,9 @@ public static partial class StringCommands
         yield return new("getbit", GetBit);
         yield return new("bitcount", BitCount);
         yield return new("bitpos", BitPos);
+        yield return new("bitop", BitOp);
+        yield return new("bitfield", BitField) { Keys = BitFieldKeys };
+        yield return new("bitfield_ro", BitFieldRo);
     }
 
     private const string MaxSizeError = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";

@@ -115,6 +115,19 @@ public sealed partial class ReplicationStreamTests
         S(C("INCR", "n"), C("DECR", "n"), C("INCRBY", "n", "10"), C("DECRBY", "n", "3")),
         S(C("INCRBYFLOAT", "f", "1.5"), C("SET", "f2", "1", "EX", "100"), C("INCRBYFLOAT", "f2", "0.1")),
         S(C("SETRANGE", "m2", "5", "x"), C("SETBIT", "bits", "7", "1"), C("SETBIT", "bits", "7", "1")),
+        // Bitmaps: BITOP writes (or deletes) its destination; BITFIELD with only GETs is not a write, one with
+        // SET/INCRBY propagates verbatim even when OVERFLOW FAIL leaves the value unchanged.
+        S(C("BITOP", "AND", "bdst", "bits", "m2"), C("BITOP", "OR", "bdst", "nob1", "nob2"), C("BITOP", "NOT", "bdst", "nob1")),
+        S(C("BITFIELD", "bf", "GET", "u8", "0"), C("BITFIELD_RO", "bits", "GET", "i4", "#1"), C("BITFIELD", "bf", "INCRBY", "u2", "100", "1", "GET", "u4", "0"),
+            C("BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u2", "100", "7")),
+        // Geo: GEOADD replicates as the ZADD it runs (integer scores, only when something changed); searches
+        // that store replicate verbatim, an empty result deletes the destination.
+        S(C("GEOADD", "geo", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"), C("GEOADD", "geo", "NX", "CH", "1", "2", "Palermo"),
+            C("GEOADD", "geo", "XX", "CH", "1", "2", "Palermo", "3", "4", "nope")),
+        S(C("GEORADIUS", "geo", "15", "37", "200", "km"), C("GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "geod"),
+            C("GEOSEARCHSTORE", "geod2", "geo", "FROMMEMBER", "Catania", "BYBOX", "10", "10", "km", "STOREDIST"),
+            C("GEOSEARCHSTORE", "geod2", "geo", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "m"), C("GEOSEARCH", "geo", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "m"),
+            C("GEORADIUSBYMEMBER", "geo", "Catania", "500", "km", "STOREDIST", "geod3"), C("GEORADIUSBYMEMBER", "geo", "Catania", "1", "km", "DESC")),
 
         // Keys: expiries become PEXPIREAT with the absolute time, options kept.
         S(C("EXPIRE", "m1", "100")),
