@@ -93,7 +93,20 @@ internal static partial class ConfigParameters
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
             Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
             Enum("enable-protected-configs", ConfigEnums.ProtectedActions, c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true),
-            Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
+            new()
+            {
+                // No memory limit is enforced yet (no eviction, no -OOM): a limit is refused rather than
+                // accepted and ignored, so nobody believes a cache is bounded when it is not.
+                Name = "maxmemory",
+                Get = c => c.MaxMemory.ToString(CultureInfo.InvariantCulture),
+                Setter = (c, a) =>
+                {
+                    if (!ServerConfig.TryParseMemory(a[0], out long v) || v < 0) return "argument must be a memory value";
+                    if (v != 0) return NotYet("maxmemory", "0");
+                    c.MaxMemory = 0;
+                    return null;
+                },
+            },
             Enum("maxmemory-policy", ConfigEnums.MaxMemoryPolicies, c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v),
             Int("lfu-decay-time", c => c.LfuDecayTime, (c, v) => c.LfuDecayTime = v, 0, int.MaxValue),
             Int("lfu-log-factor", c => c.LfuLogFactor, (c, v) => c.LfuLogFactor = v, 0, int.MaxValue),

@@ -233,10 +233,11 @@ public sealed class Dispatcher
         // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
         // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save, or while the AOF
         // cannot write or fsync (Redis' writeCommandsDeniedByDiskError: the RDB error first).
-        if ((cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
+        // The two state tests come first: they are false on a healthy server, and then nothing else is read.
+        if ((_server.Persistence.WritesDeniedByDiskError || _server.Aof.WritesDenied) && (cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
         {
             if (_server.Persistence.WritesDeniedByDiskError) return Refuse(c, Persistence.PersistenceManager.MisconfError);
-            if (_server.Aof.WritesDenied) return Refuse(c, _server.Aof.MisconfError);
+            return Refuse(c, _server.Aof.MisconfError);
         }
         // 10. min-replicas-to-write.
         var replication = _server.Replication;

@@ -14,10 +14,10 @@ public sealed class ServerProcessTests
         var dir = TempDir();
         var conf = Path.Combine(dir, "redis.conf");
         int filePort = RealRedis.FreePort(), flagPort = RealRedis.FreePort();
-        File.WriteAllText(conf, $"# a comment\nport {filePort}\nmaxmemory 100mb\nsave \"\"\ndir {dir}\nhz 15\n");
+        File.WriteAllText(conf, $"# a comment\nport {filePort}\nrepl-backlog-size 100mb\nsave \"\"\ndir {dir}\nhz 15\n");
         using var p = new ServerProcess(conf, "--port", flagPort.ToString(), "--loglevel", "warning");
         using var c = p.Connect(flagPort);
-        Assert.Equal("*2\r\n$9\r\nmaxmemory\r\n$9\r\n104857600\r\n", c.Call("CONFIG", "GET", "maxmemory"));
+        Assert.Equal("*2\r\n$17\r\nrepl-backlog-size\r\n$9\r\n104857600\r\n", c.Call("CONFIG", "GET", "repl-backlog-size"));
         Assert.Equal("*2\r\n$2\r\nhz\r\n$2\r\n15\r\n", c.Call("CONFIG", "GET", "hz"));
         Assert.Contains($"config_file:{conf}", c.Call("INFO", "server"));
 
@@ -27,7 +27,7 @@ public sealed class ServerProcessTests
         var lines = File.ReadAllLines(conf);
         Assert.Equal("# a comment", lines[0]);
         Assert.Equal($"port {flagPort}", lines[1]);
-        Assert.Equal("maxmemory 104857600", lines[2]);
+        Assert.Equal("repl-backlog-size 104857600", lines[2]);
         Assert.Contains("hz 25", lines);
         Assert.Contains("maxmemory-policy allkeys-lru", lines);
         Assert.True(Array.IndexOf(lines, "hz 25") < Array.IndexOf(lines, "maxmemory-policy allkeys-lru"));

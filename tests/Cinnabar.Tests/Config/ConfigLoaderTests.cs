@@ -25,12 +25,12 @@ public sealed class ConfigLoaderTests
     [Fact]
     public void MemoryUnitsFollowRedis()
     {
-        Assert.Equal(1L << 30, Load("maxmemory 1gb").MaxMemory);
-        Assert.Equal(100L << 20, Load("maxmemory 100mb").MaxMemory);
-        Assert.Equal(100_000_000, Load("maxmemory 100m").MaxMemory);
-        Assert.Equal(1024, Load("maxmemory 1KB").MaxMemory);
-        Assert.Equal(1000, Load("maxmemory 1k").MaxMemory);
-        Assert.Equal(12345, Load("maxmemory 12345").MaxMemory);
+        Assert.Equal(1L << 30, Load("repl-backlog-size 1gb").ReplBacklogSize);
+        Assert.Equal(100L << 20, Load("repl-backlog-size 100mb").ReplBacklogSize);
+        Assert.Equal(100_000_000, Load("repl-backlog-size 100m").ReplBacklogSize);
+        Assert.Equal(1024, Load("repl-backlog-size 1KB").ReplBacklogSize);
+        Assert.Equal(1000, Load("repl-backlog-size 1k").ReplBacklogSize);
+        Assert.Equal(12345, Load("repl-backlog-size 12345").ReplBacklogSize);
     }
 
     [Fact]
@@ -169,9 +169,9 @@ public sealed class UnsupportedParameterTests
     public void ANonDefaultValueOfAFeatureNotBuiltIsRefused()
     {
         var c = new ServerConfig();
-        foreach (var (name, value) in new[] { ("tls-port", "6380"), ("cluster-enabled", "yes"), ("min-replicas-to-write", "1"), ("list-compress-depth", "2"), ("supervised", "upstart") })
+        foreach (var (name, value) in new[] { ("tls-port", "6380"), ("cluster-enabled", "yes"), ("min-replicas-to-write", "1"), ("list-compress-depth", "2"), ("supervised", "upstart"), ("maxmemory", "100mb") })
             Assert.Contains("is not supported by Cinnabar yet", c.Apply(name, [value], atStartup: true));
-        foreach (var (name, value) in new[] { ("tls-port", "0"), ("cluster-enabled", "no"), ("min-replicas-to-write", "0"), ("list-compress-depth", "0"), ("supervised", "systemd") })
+        foreach (var (name, value) in new[] { ("tls-port", "0"), ("cluster-enabled", "no"), ("min-replicas-to-write", "0"), ("list-compress-depth", "0"), ("supervised", "systemd"), ("maxmemory", "0") })
             Assert.Null(c.Apply(name, [value], atStartup: true));
     }
 
