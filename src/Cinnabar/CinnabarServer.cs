@@ -337,9 +337,18 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public void StopWithoutSaving() => _ = Task.Run(StopAsync);
 
     /// <summary>Requests an orderly stop from a signal: save if configured, then close listeners and clients.</summary>
-    public void RequestShutdown() => _ = Task.Run(async () =>
+    public void RequestShutdown()
     {
-        if (_startCalled) await _startFinished.Task;
-        if (await PrepareForShutdownAsync(null) is null) await StopAsync();
-    });
+        // A signal delivered twice (to a process group, or by `dotnet run` forwarding it) starts one shutdown;
+        // after a failed one (the save failed and the server goes on), a later signal tries again.
+        if (Interlocked.Exchange(ref _shutdownRequested, 1) != 0) return;
+        _ = Task.Run(async () =>
+        {
+            if (_startCalled) await _startFinished.Task;
+            if (await PrepareForShutdownAsync(null) is null) await StopAsync();
+            else Volatile.Write(ref _shutdownRequested, 0);
+        });
+    }
+
+    private int _shutdownRequested;
 }

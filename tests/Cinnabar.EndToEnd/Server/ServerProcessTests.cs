@@ -85,4 +85,19 @@ public sealed class ServerProcessTests
         c2.Send("SHUTDOWN");
         Assert.Equal(0, again.WaitExit());
     }
+
+    /// <summary>A stop signal delivered twice (a process group, `dotnet run` forwarding it) shuts down once, with one final save.</summary>
+    [Fact]
+    public async Task TwoShutdownRequestsSaveOnce()
+    {
+        await using var s = new TestServer(c => c.SavePoints = [3600, 1]);
+        using (var c = s.Raw()) Assert.Equal("+OK\r\n", c.Call("SET", "k", "v"));
+        long before;
+        lock (s.Server.ExecLock) before = s.Server.Persistence.Saves;
+        s.Server.RequestShutdown();
+        s.Server.RequestShutdown();
+        await s.Server.Completion.WaitAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(200); // a second shutdown, if one had started, would have saved by now
+        Assert.Equal(before + 1, s.Server.Persistence.Saves);
+    }
 }
