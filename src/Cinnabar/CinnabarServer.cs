@@ -252,6 +252,13 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             Log.Warning($"io-threads {Config.IoThreads} has no effect: Cinnabar already reads, parses and writes on every core through the runtime's socket threads, and executes commands under one lock (docs/configuration.md).");
         foreach (var name in ConfigParameters.WithoutEffect(Config))
             Log.Warning($"{name} {Config.Passive[name]} has no effect: the mechanism it tunes does not exist in Cinnabar (docs/configuration.md).");
+        // Acted-on parameters whose non-default values change nothing yet (docs/configuration.md says why).
+        if (!Config.ReplDisklessSync || Config.ReplDisklessSyncDelay != 5)
+            Log.Warning("repl-diskless-sync and repl-diskless-sync-delay have no effect yet: a full sync always sends a snapshot taken in memory, at once (docs/configuration.md).");
+        if (Config.LuaTimeLimit != 5000)
+            Log.Warning("busy-reply-threshold has no effect: Cinnabar runs no scripts yet.");
+        if (Config.LazyFreeLazyServerDel)
+            Log.Warning("lazyfree-lazy-server-del has no effect: values are always freed off the execution path by the collector.");
     }
 
     public async ValueTask DisposeAsync()

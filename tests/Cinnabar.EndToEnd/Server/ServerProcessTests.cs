@@ -100,4 +100,21 @@ public sealed class ServerProcessTests
         await Task.Delay(200); // a second shutdown, if one had started, would have saved by now
         Assert.Equal(before + 1, s.Server.Persistence.Saves);
     }
+
+    /// <summary>Accepted parameters that change nothing yet are named at start-up, never silently ignored.</summary>
+    [Fact]
+    public void ParametersWithoutEffectAreWarnedAboutAtStartup()
+    {
+        int port = RealRedis.FreePort();
+        using var p = new ServerProcess("--port", port.ToString(), "--dir", TempDir(), "--save", "", "--repl-diskless-sync-delay", "0",
+            "--busy-reply-threshold", "100", "--lazyfree-lazy-server-del", "yes", "--jemalloc-bg-thread", "no");
+        using (var c = p.Connect(port)) Assert.Equal("+PONG\r\n", c.Call("PING"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!p.Output.Contains("ready to accept connections") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        var output = p.Output;
+        Assert.Contains("repl-diskless-sync and repl-diskless-sync-delay have no effect yet", output);
+        Assert.Contains("busy-reply-threshold has no effect", output);
+        Assert.Contains("lazyfree-lazy-server-del has no effect", output);
+        Assert.Contains("jemalloc-bg-thread no has no effect", output);
+    }
 }
