@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Cinnabar;
-using Cinnabar.Config;
-using Cinnabar.Protocol;
 
 namespace Cinnabar.Benchmarks;
 
@@ -16,32 +13,15 @@ namespace Cinnabar.Benchmarks;
 [MemoryDiagnoser]
 public class BitmapGeoBenchmarks
 {
-    private readonly RequestParser _parser = new();
-    private CinnabarServer _server = null!;
-    private Client _client = null!;
-    private ArgSlice[] _slices = new ArgSlice[4096];
+    private InProcessServer _server = null!;
     private byte[] _bitCount = null!, _bitOpAnd = null!, _geoSearch = null!;
-
-    private static byte[] Request(params byte[][] args)
-    {
-        var ms = new MemoryStream();
-        ms.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
-        foreach (var a in args)
-        {
-            ms.Write(Encoding.ASCII.GetBytes($"${a.Length}\r\n"));
-            ms.Write(a);
-            ms.Write("\r\n"u8);
-        }
-        return ms.ToArray();
-    }
 
     private static byte[] A(string s) => Encoding.ASCII.GetBytes(s);
 
     [GlobalSetup]
     public void Setup()
     {
-        _server = new CinnabarServer(new ServerConfig { LogLevel = LogVerbosity.Nothing });
-        _client = new Client(_server, new ReplyBuffer());
+        _server = new InProcessServer();
         var rnd = new Random(1);
         Run(Request(A("SETBIT"), A("big"), A((64L * 8 * 1024 * 1024 - 1).ToString(CultureInfo.InvariantCulture)), A("1")));
         for (int i = 0; i < 4; i++)
@@ -75,15 +55,7 @@ public class BitmapGeoBenchmarks
     [Benchmark]
     public int GeoSearch5kmIn1M() => Run(_geoSearch);
 
-    private int Run(byte[] request)
-    {
-        int pos = 0;
-        _parser.Parse(request, ref pos, request.Length);
-        var args = _parser.Args;
-        args.CopyTo(_slices);
-        _client.SetArgs(request, _slices, 0, args.Length);
-        _client.Reply.Clear();
-        lock (_server.ExecLock) _server.Dispatcher.Execute(_client);
-        return _client.Reply.Length;
-    }
+    private int Run(byte[] request) => _server.Run(request);
+
+    private static byte[] Request(params byte[][] args) => InProcessServer.Request(args);
 }

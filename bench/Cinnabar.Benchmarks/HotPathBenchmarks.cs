@@ -1,7 +1,5 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Cinnabar;
-using Cinnabar.Config;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Benchmarks;
@@ -15,15 +13,13 @@ namespace Cinnabar.Benchmarks;
 public class HotPathBenchmarks
 {
     private readonly RequestParser _parser = new();
-    private CinnabarServer _server = null!;
-    private Client _client = null!;
+    private InProcessServer _server = null!;
     private byte[] _getRequest = null!, _setRequest = null!, _incrRequest = null!, _pipeline = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _server = new CinnabarServer(new ServerConfig { LogLevel = LogVerbosity.Nothing });
-        _client = new Client(_server, new ReplyBuffer());
+        _server = new InProcessServer();
         _getRequest = Encoding.ASCII.GetBytes("*2\r\n$3\r\nGET\r\n$16\r\nkey:000000000042\r\n");
         _setRequest = Encoding.ASCII.GetBytes("*3\r\n$3\r\nSET\r\n$16\r\nkey:000000000042\r\n$3\r\nxyz\r\n");
         _incrRequest = Encoding.ASCII.GetBytes("*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n");
@@ -56,18 +52,5 @@ public class HotPathBenchmarks
     [Benchmark]
     public int ExecuteIncr() => Run(_incrRequest);
 
-    private int Run(byte[] request)
-    {
-        int pos = 0;
-        _parser.Parse(request, ref pos, request.Length);
-        var args = _parser.Args;
-        _slices ??= new ArgSlice[8];
-        args.CopyTo(_slices);
-        _client.SetArgs(request, _slices, 0, args.Length);
-        _client.Reply.Clear();
-        lock (_server.ExecLock) _server.Dispatcher.Execute(_client);
-        return _client.Reply.Length;
-    }
-
-    private ArgSlice[]? _slices;
+    private int Run(byte[] request) => _server.Run(request);
 }

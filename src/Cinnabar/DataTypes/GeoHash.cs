@@ -137,35 +137,24 @@ public static class GeoHash
         return Math.Clamp(step, 1, 26);
     }
 
-    private static GeoHashBits MoveX(GeoHashBits h, int d)
+    /// <summary>Redis' geohash_move_x/y: steps the interleaved bits of one axis (<paramref name="axis"/>) by <paramref name="d"/> cells, carrying through the other axis' bits.</summary>
+    private static GeoHashBits Move(GeoHashBits h, int d, ulong axis)
     {
         if (d == 0) return h;
-        ulong x = h.Bits & 0xaaaaaaaaaaaaaaaaUL, y = h.Bits & 0x5555555555555555UL;
-        ulong zz = 0x5555555555555555UL >> (64 - h.Step * 2);
-        if (d > 0) x += zz + 1;
+        ulong moving = h.Bits & axis, other = h.Bits & ~axis;
+        ulong zz = ~axis >> (64 - h.Step * 2);
+        if (d > 0) moving += zz + 1;
         else
         {
-            x |= zz;
-            x -= zz + 1;
+            moving |= zz;
+            moving -= zz + 1;
         }
-        x &= 0xaaaaaaaaaaaaaaaaUL >> (64 - h.Step * 2);
-        return h with { Bits = x | y };
+        moving &= axis >> (64 - h.Step * 2);
+        return h with { Bits = moving | other };
     }
 
-    private static GeoHashBits MoveY(GeoHashBits h, int d)
-    {
-        if (d == 0) return h;
-        ulong x = h.Bits & 0xaaaaaaaaaaaaaaaaUL, y = h.Bits & 0x5555555555555555UL;
-        ulong zz = 0xaaaaaaaaaaaaaaaaUL >> (64 - h.Step * 2);
-        if (d > 0) y += zz + 1;
-        else
-        {
-            y |= zz;
-            y -= zz + 1;
-        }
-        y &= 0x5555555555555555UL >> (64 - h.Step * 2);
-        return h with { Bits = x | y };
-    }
+    private static GeoHashBits MoveX(GeoHashBits h, int d) => Move(h, d, 0xaaaaaaaaaaaaaaaaUL);
+    private static GeoHashBits MoveY(GeoHashBits h, int d) => Move(h, d, 0x5555555555555555UL);
 
     private static GeoHashBits Neighbour(GeoHashBits h, int dx, int dy) => MoveY(MoveX(h, dx), dy);
 
