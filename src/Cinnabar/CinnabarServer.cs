@@ -60,6 +60,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
         Aof = new Persistence.AppendOnlyFile(this);
+        Scripting = new Scripting.ScriptingEngine(this);
         KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
@@ -96,6 +97,9 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public Persistence.PersistenceManager Persistence { get; }
     /// <summary>Master and replica roles: propagation, backlog, PSYNC, the link to our master.</summary>
     public Replication.ReplicationManager Replication { get; }
+
+    /// <summary>Lua scripts (EVAL) and function libraries (FUNCTION/FCALL).</summary>
+    public Scripting.ScriptingEngine Scripting { get; }
     public Persistence.AppendOnlyFile Aof { get; }
     /// <summary>CLIENT PAUSE.</summary>
     public ClientPause Pause { get; } = new();

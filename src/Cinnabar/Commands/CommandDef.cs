@@ -29,6 +29,8 @@ public enum CommandFlags : uint
     /// <summary>Allowed while a RESP2 client is in subscribe mode.</summary>
     AllowedInPubSub = 1 << 20,
     NoAsyncLoading = 1 << 21,
+    /// <summary>EVAL, EVALSHA, FCALL and their _RO forms: the script's declared flags decide write, deny-oom and stale.</summary>
+    ScriptFlagsApply = 1 << 22,
 }
 
 /// <summary>ACL categories (the @names of ACL CAT).</summary>

@@ -37,7 +37,8 @@ internal static class CommandRegistry
             .Concat(PersistenceCommands.Commands())
             .Concat(ReplicationCommands.Commands())
             .Concat(DiagnosticCommands.Commands())
-            .Concat(AclCommands.Commands());
+            .Concat(AclCommands.Commands())
+            .Concat(ScriptingCommands.Commands());
 
     /// <summary>
     /// The properties of a command that are Cinnabar's own, not Redis' metadata (COMMAND INFO does not
@@ -49,6 +50,13 @@ internal static class CommandRegistry
         ["debug"] = F.Protected,
         // What processCommand lets a RESP2 client run in subscribe mode.
         ["ping"] = F.AllowedInPubSub,
+        // Redis' evalGetCommandFlags / fcallGetCommandFlags.
+        ["eval"] = F.ScriptFlagsApply,
+        ["evalsha"] = F.ScriptFlagsApply,
+        ["eval_ro"] = F.ScriptFlagsApply,
+        ["evalsha_ro"] = F.ScriptFlagsApply,
+        ["fcall"] = F.ScriptFlagsApply,
+        ["fcall_ro"] = F.ScriptFlagsApply,
         ["quit"] = F.AllowedInPubSub,
         ["reset"] = F.AllowedInPubSub,
         ["subscribe"] = F.AllowedInPubSub,

@@ -241,6 +241,16 @@ public static partial class ServerCommands
         }
         bool? save = nosave ? false : saveFlag ? true : null;
         var s = c.Server;
+        // While a script is busy only SHUTDOWN NOSAVE may stop the server (the script is aborted).
+        if (s.Scripting.Busy)
+        {
+            if (!nosave)
+            {
+                c.Reply.Error(s.Scripting.BusyError);
+                return;
+            }
+            s.Scripting.AbortForShutdown();
+        }
         s.Log.Warning("User requested shutdown...");
         bool wantSave = save ?? s.Config.SavePoints.Length > 0;
         if (wantSave)

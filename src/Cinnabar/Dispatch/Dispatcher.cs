@@ -51,6 +51,8 @@ public sealed class Dispatcher
         {
             // Killed (CLIENT KILL) while this batch waited for the lock: nothing more runs for it.
             if (c.IsClosed) return 0;
+            // Our master's stream waits for a busy script to end (Redis accumulates it rather than answer -BUSY).
+            if (fromMaster) _server.Scripting.WaitWhileBusy();
             var keyspace = _server.KeyspaceState;
             // One instant for the whole batch, as Redis caches the time per event-loop iteration.
             keyspace.NowMs = KeyspaceState.WallClockMs();
@@ -142,6 +144,8 @@ public sealed class Dispatcher
         long durable;
         lock (_server.ExecLock)
         {
+            // Timers and background work never interleave with a script that lends the lock while busy.
+            _server.Scripting.WaitWhileBusy();
             _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
             try
             {
@@ -172,6 +176,8 @@ public sealed class Dispatcher
             return;
         }
         Call(c, cmd);
+        // While a busy script lends the lock, the few commands allowed then must not flush its pending effects.
+        if (_server.Scripting.Busy) return;
         // The effects of the command (or transaction) reach replicas as one unit.
         _server.Replication.FlushPending(c);
         // Clients blocked on keys this command made ready are served now, after it completed, as Redis'
@@ -215,6 +221,9 @@ public sealed class Dispatcher
     /// </summary>
     private bool Admit(Client c, CommandDef cmd)
     {
+        // EVAL, FCALL and friends: a script that declares flags replaces the command's write, deny-oom and stale flags.
+        var flags = (cmd.Flags & CommandFlags.ScriptFlagsApply) != 0 ? _server.Scripting.EffectiveFlags(c, cmd) : cmd.Flags;
+        bool isWrite = (flags & CommandFlags.Write) != 0;
         // 3. Protected commands (DEBUG) unless enable-debug-command allows them.
         if (cmd.HasFlag(CommandFlags.Protected) && !IsDebugAllowed(c))
             return Refuse(c, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
@@ -234,7 +243,7 @@ public sealed class Dispatcher
         // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save, or while the AOF
         // cannot write or fsync (Redis' writeCommandsDeniedByDiskError: the RDB error first).
         // The two state tests come first: they are false on a healthy server, and then nothing else is read.
-        if ((_server.Persistence.WritesDeniedByDiskError || _server.Aof.WritesDenied) && (cmd.IsWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
+        if ((_server.Persistence.WritesDeniedByDiskError || _server.Aof.WritesDenied) && (isWrite || cmd.Name == "ping") && (c.Flags & ClientFlags.Master) == 0)
         {
             if (_server.Persistence.WritesDeniedByDiskError) return Refuse(c, Persistence.PersistenceManager.MisconfError);
             return Refuse(c, _server.Aof.MisconfError);
@@ -243,16 +252,19 @@ public sealed class Dispatcher
         var replication = _server.Replication;
         bool fromOutside = replication.IsReplica && (c.Flags & ClientFlags.Master) == 0;
         // 11. Read-only replica.
-        if (fromOutside && _server.Config.ReplicaReadOnly && cmd.IsWrite)
+        if (fromOutside && _server.Config.ReplicaReadOnly && isWrite)
             return Refuse(c, "READONLY You can't write against a read only replica.");
         // 12. RESP2 subscribe mode.
         if (c.Protocol == 2 && c.IsSubscribed && !cmd.HasFlag(CommandFlags.AllowedInPubSub))
             return Refuse(c, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         // 13. Replica with a broken link and replica-serve-stale-data no.
-        if (fromOutside && !_server.Config.ReplicaServeStaleData && !replication.LinkUp && !cmd.HasFlag(CommandFlags.Stale))
+        if (fromOutside && !_server.Config.ReplicaServeStaleData && !replication.LinkUp && (flags & CommandFlags.Stale) == 0)
             return Refuse(c, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
         // 14. Loading: the dataset loads before the listeners start, so no client sees it.
-        // 15. -BUSY while a script runs past busy-reply-threshold (scripting issue).
+        // 15. -BUSY while a script runs past busy-reply-threshold: only allow-busy commands (SCRIPT KILL,
+        //     FUNCTION KILL, SHUTDOWN NOSAVE, MULTI/DISCARD/WATCH, AUTH/HELLO...) run while it lends the lock.
+        if (_server.Scripting.Busy && (flags & CommandFlags.AllowBusy) == 0)
+            return Refuse(c, _server.Scripting.BusyError);
         // 16-17. Replica connections and CLIENT PAUSE: handled by ExecuteBatch before the lock.
         return true;
     }

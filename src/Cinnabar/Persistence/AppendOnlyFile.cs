@@ -495,7 +495,7 @@ public sealed partial class AppendOnlyFile
             try
             {
                 using var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, AofBase = true });
+                RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, AofBase = true, FunctionLibraries = options.FunctionLibraries });
                 fs.Flush(flushToDisk: true);
             }
             catch (Exception ex) { error = ex; }

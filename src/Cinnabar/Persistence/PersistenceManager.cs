@@ -135,6 +135,7 @@ public sealed class PersistenceManager
         SaveLru = _server.Config.MaxMemoryPolicy is Config.MaxMemoryPolicy.AllKeysLru or Config.MaxMemoryPolicy.VolatileLru,
         SaveLfu = _server.Config.LfuPolicy,
         LfuDecayTime = _server.Config.LfuDecayTime,
+        FunctionLibraries = _server.Scripting.Functions.Codes(),
     };
 
     /// <summary>SAVE: writes the dump synchronously, blocking every client as Redis does. Returns an error or null.</summary>
@@ -287,7 +288,8 @@ public sealed class PersistenceManager
                     lastIndex = lastDb.Add(key, value, expireAt);
                     loaded++;
                 }, (db, keys) => _server.Databases[db].Reserve(keys),
-                (freq, idle) => { if (lastIndex >= 0) lastDb!.SetAccess(lastIndex, freq, idle); });
+                (freq, idle) => { if (lastIndex >= 0) lastDb!.SetAccess(lastIndex, freq, idle); },
+                _server.Scripting.Functions.LoadFromRdb);
             }
             catch (RdbFormatException ex)
             {

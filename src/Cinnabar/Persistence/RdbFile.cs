@@ -29,6 +29,11 @@ public static class RdbFile
             WriteAux(o, "repl-offset", options.ReplicationOffset.ToString());
         }
         WriteAux(o, "aof-base", options.AofBase ? "1" : "0");
+        foreach (var code in options.FunctionLibraries)
+        {
+            o.WriteByte(RdbFormat.OpFunction2);
+            o.WriteString(code);
+        }
 
         long written = 0;
         foreach (var db in databases)
@@ -94,7 +99,7 @@ public static class RdbFile
     /// and idle seconds (-1 when the file has none), for Redis' objectSetLRUOrLFU.
     /// </summary>
     public static RdbLoadResult Read(Stream stream, Config.ServerConfig config, Action<int, byte[], object, long> onKey,
-        Action<int, long>? onResizeDb = null, Action<long, long>? onAccess = null)
+        Action<int, long>? onResizeDb = null, Action<long, long>? onAccess = null, Action<byte[]>? onFunction = null)
     {
         var input = new RdbInput(stream);
         Span<byte> magic = stackalloc byte[9];
@@ -158,8 +163,14 @@ public static class RdbFile
                 case RdbFormat.OpModuleAux:
                     throw new RdbFormatException($"module data at offset {opOffset} cannot be loaded: this server has no modules");
                 case RdbFormat.OpFunction2:
+                    {
+                        var code = input.ReadString();
+                        if (onFunction is null) throw new RdbFormatException($"function library at offset {opOffset} cannot be loaded here");
+                        onFunction(code);
+                        continue;
+                    }
                 case RdbFormat.OpFunctionPreGa:
-                    throw new RdbFormatException($"function library at offset {opOffset} cannot be loaded: functions are not supported");
+                    throw new RdbFormatException($"function library at offset {opOffset}: Pre-GA function format not supported");
             }
             if (!RdbValueCodec.IsValueType(type))
             {
@@ -195,6 +206,8 @@ public sealed class RdbSaveOptions
     public int LfuDecayTime { get; init; } = 1;
     /// <summary>The base of a multi-part AOF (AUX aof-base 1, as Redis writes it).</summary>
     public bool AofBase { get; init; }
+    /// <summary>The code of every function library, written as RDB_OPCODE_FUNCTION2 before the databases.</summary>
+    public IReadOnlyList<byte[]> FunctionLibraries { get; init; } = [];
 }
 
 public sealed class RdbLoadResult

@@ -162,8 +162,10 @@ public sealed class MasterLink
         lock (_server.ExecLock)
         {
             foreach (var db in _server.Databases) db.Clear();
+            // A full sync replaces the master's function libraries too.
+            _server.Scripting.Functions.Flush();
             RdbFile.Read(new MemoryStream(rdb), _server.Config, (db, key, value, expireAt) => _server.Databases[db].Add(key, value, expireAt),
-                (db, keys) => _server.Databases[db].Reserve(keys));
+                (db, keys) => _server.Databases[db].Reserve(keys), onFunction: _server.Scripting.Functions.LoadFromRdb);
             _replication.OnFullSync(replId, offset);
             _server.Log.Info($"MASTER <-> REPLICA sync: Finished with success ({rdb.Length} bytes)");
         }

@@ -41,7 +41,10 @@ public sealed partial class ReplicationManager
     private readonly List<ReplicaInfo> _replicas = new();
     private int _selectedDb = -1;
     // The effects of the running command: encoded commands in one reused buffer.
-    private readonly List<(int Db, int Start, int Length, bool ReplicasOnly)> _pending = new();
+    private readonly List<(int Db, int Start, int Length, PropagationTargets Targets)> _pending = new();
+
+    /// <summary>Where the effects queued next go: all, unless a script narrowed it with redis.set_repl.</summary>
+    public PropagationTargets PropagationFilter = PropagationTargets.All;
     private byte[] _pendingBytes = new byte[4096];
     private int _pendingLen;
     private readonly List<WaitRequest> _waiters = new();
@@ -85,11 +88,11 @@ public sealed partial class ReplicationManager
     /// <summary>Queues the effect of a write in database <paramref name="db"/>, as a command to replay.</summary>
     public void Propagate(int db, IReadOnlyList<byte[]> argv)
     {
-        if (!HasStreamConsumers) return;
+        if (!HasStreamConsumers || PropagationFilter == PropagationTargets.None) return;
         int start = _pendingLen;
         PendingHeader((byte)'*', argv.Count);
         foreach (var a in argv) PendingBulk(a);
-        _pending.Add((db, start, _pendingLen - start, false));
+        _pending.Add((db, start, _pendingLen - start, PropagationFilter));
     }
 
     /// <summary>
@@ -98,11 +101,12 @@ public sealed partial class ReplicationManager
     /// </summary>
     public void PropagateVerbatim(Client c, bool replicasOnly = false)
     {
-        if (!HasStreamConsumers) return;
+        var targets = replicasOnly ? PropagationFilter & ~PropagationTargets.Aof : PropagationFilter;
+        if (!HasStreamConsumers || targets == PropagationTargets.None) return;
         int start = _pendingLen;
         PendingHeader((byte)'*', c.ArgCount);
         for (int i = 0; i < c.ArgCount; i++) PendingBulk(c.Arg(i));
-        _pending.Add((c.DbIndex, start, _pendingLen - start, replicasOnly));
+        _pending.Add((c.DbIndex, start, _pendingLen - start, targets));
     }
 
     private void PendingReserve(int bytes)
@@ -144,9 +148,14 @@ public sealed partial class ReplicationManager
         if (_pending.Count == 0) return;
         bool wrap = transaction || _pending.Count > 1;
         bool replicas = ReplicasWanted, aof = _server.Aof.Active;
-        if (wrap) Emit(_pending[0].Db, MultiCommand, replicas, aof);
-        foreach (var (db, start, length, replicasOnly) in _pending) Emit(db, _pendingBytes.AsSpan(start, length), replicas, aof && !replicasOnly);
-        if (wrap) Emit(-1, ExecCommand, replicas, aof);
+        // MULTI/EXEC go to the consumers that get any of the effects (a script may send some to one only).
+        var any = PropagationTargets.None;
+        foreach (var p in _pending) any |= p.Targets;
+        bool wrapReplicas = replicas && (any & PropagationTargets.Replicas) != 0, wrapAof = aof && (any & PropagationTargets.Aof) != 0;
+        if (wrap) Emit(_pending[0].Db, MultiCommand, wrapReplicas, wrapAof);
+        foreach (var (db, start, length, targets) in _pending)
+            Emit(db, _pendingBytes.AsSpan(start, length), replicas && (targets & PropagationTargets.Replicas) != 0, aof && (targets & PropagationTargets.Aof) != 0);
+        if (wrap) Emit(-1, ExecCommand, wrapReplicas, wrapAof);
         _pending.Clear();
         _pendingLen = 0;
         if (_pendingBytes.Length > 1 << 20) _pendingBytes = new byte[4096]; // do not keep a large transaction's buffer
@@ -283,6 +292,7 @@ public sealed partial class ReplicationManager
                 RdbFile.Write(ms, images, new RdbSaveOptions
                 {
                     NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, KeepExpired = true,
+                    FunctionLibraries = options.FunctionLibraries,
                     ReplicationId = ReplId, ReplicationOffset = snapshotOffset,
                 });
                 rdb = ms.ToArray();
