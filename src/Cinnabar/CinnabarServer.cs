@@ -259,8 +259,6 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         // Acted-on parameters whose non-default values change nothing yet (docs/configuration.md says why).
         if (!Config.ReplDisklessSync || Config.ReplDisklessSyncDelay != 5)
             Log.Warning("repl-diskless-sync and repl-diskless-sync-delay have no effect yet: a full sync always sends a snapshot taken in memory, at once (docs/configuration.md).");
-        if (Config.LuaTimeLimit != 5000)
-            Log.Warning("busy-reply-threshold has no effect: Cinnabar runs no scripts yet.");
         if (Config.LazyFreeLazyServerDel)
             Log.Warning("lazyfree-lazy-server-del has no effect: values are always freed off the execution path by the collector.");
     }
@@ -353,6 +351,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         // A signal delivered twice (to a process group, or by `dotnet run` forwarding it) starts one shutdown;
         // after a failed one (the save failed and the server goes on), a later signal tries again.
         if (Interlocked.Exchange(ref _shutdownRequested, 1) != 0) return;
+        // A script running past busy-reply-threshold would hold the shutdown forever: it is stopped.
+        Scripting.AbortForShutdown();
         _ = Task.Run(async () =>
         {
             if (_startCalled) await _startFinished.Task;

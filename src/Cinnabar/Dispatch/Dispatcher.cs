@@ -51,8 +51,13 @@ public sealed class Dispatcher
         {
             // Killed (CLIENT KILL) while this batch waited for the lock: nothing more runs for it.
             if (c.IsClosed) return 0;
-            // Our master's stream waits for a busy script to end (Redis accumulates it rather than answer -BUSY).
-            if (fromMaster) _server.Scripting.WaitWhileBusy();
+            if (_server.Scripting.Busy)
+            {
+                // A busy script lent us the lock: it gives it back once it sees we had it. Our master's stream
+                // waits for the script to end (Redis accumulates it rather than answer -BUSY).
+                _server.Scripting.NoteServedWhileBusy();
+                if (fromMaster) _server.Scripting.WaitWhileBusy();
+            }
             var keyspace = _server.KeyspaceState;
             // One instant for the whole batch, as Redis caches the time per event-loop iteration.
             keyspace.NowMs = KeyspaceState.WallClockMs();

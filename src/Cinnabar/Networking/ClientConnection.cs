@@ -90,7 +90,7 @@ public sealed class ClientConnection : Client
         Task? pendingResume = null;
         try
         {
-            if (_inEnd > 0 && !ProcessInput()) return;
+            if (_inEnd > 0 && (!ProcessInput() || !await RunDeferredBatchAsync())) return;
             while (true)
             {
                 if ((Flags & ClientFlags.Blocked) != 0)
@@ -115,13 +115,13 @@ public sealed class ClientConnection : Client
                         }
                         // Unblocked while this read was in flight: run what arrived now, or it would sit in
                         // the buffer while we wait for more input that the client will never send.
-                        if ((Flags & ClientFlags.Blocked) == 0 && !ProcessInput()) break;
+                        if ((Flags & ClientFlags.Blocked) == 0 && (!ProcessInput() || !await RunDeferredBatchAsync())) break;
                         continue;
                     }
                     pendingResume = null;
                     if (_closed != 0 || (Flags & ClientFlags.CloseAfterReply) != 0) break;
                     if ((Flags & ClientFlags.Blocked) != 0) continue;
-                    if (!ProcessInput()) break;
+                    if (!ProcessInput() || !await RunDeferredBatchAsync()) break;
                     continue;
                 }
 
@@ -157,7 +157,7 @@ public sealed class ClientConnection : Client
                 _inEnd += n;
                 _trimmed = false;
                 Server.Stats.AddNetInput(n);
-                if (!ProcessInput()) break;
+                if (!ProcessInput() || !await RunDeferredBatchAsync()) break;
 
                 while (PendingOutput > OutputSoftLimit && _closed == 0)
                     await _drained.WaitAsync();
@@ -210,6 +210,51 @@ public sealed class ClientConnection : Client
         // Bytes of a command still arriving count as activity (timeout), as Redis stamps every read.
         if (count == 0) LastInteractionMs = Keyspace.KeyspaceState.WallClockMs();
 
+        // A script may run for long: not on the socket engine's thread (inline completions), which every
+        // other connection needs to be read and answered -BUSY. The receive loop moves to a pool thread.
+        if (count > 0 && !Thread.CurrentThread.IsThreadPoolThread && BatchRunsScript(count))
+        {
+            _deferredBatch = (count, protocolError);
+            return true;
+        }
+        return ExecuteParsed(count, protocolError);
+    }
+
+    /// <summary>A parsed batch waiting to be executed on a pool thread (see <see cref="ProcessInput"/>).</summary>
+    private (int Count, string? ProtocolError)? _deferredBatch;
+
+    /// <summary>Runs a batch <see cref="ProcessInput"/> deferred, after moving off the socket engine's thread.</summary>
+    private async ValueTask<bool> RunDeferredBatchAsync()
+    {
+        while (_deferredBatch is { } deferred)
+        {
+            _deferredBatch = null;
+            await Task.Yield();
+            if (!ExecuteParsed(deferred.Count, deferred.ProtocolError)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether the batch runs a script: EVAL, EVALSHA, FCALL and their _RO forms, or an EXEC with one queued.</summary>
+    private bool BatchRunsScript(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var name = _batchArgs[_batch[i].ArgStart];
+            if (name.Length < 4) continue;
+            byte first = (byte)(_in[name.Offset] | 0x20);
+            if (first != 'e' && first != 'f') continue;
+            var cmd = Server.Commands.Find(_in.AsSpan(name.Offset, name.Length));
+            if (cmd is null) continue;
+            if ((cmd.Flags & Commands.CommandFlags.ScriptFlagsApply) != 0) return true;
+            if (cmd.Name == "exec" && Transaction is { HasQueuedScript: true }) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Executes a parsed batch and handles what follows it. Returns false when the connection must close.</summary>
+    private bool ExecuteParsed(int count, string? protocolError)
+    {
         int executed = count == 0 ? 0 : Server.Dispatcher.ExecuteBatch(this, _in, _commandStart, _batchArgs, _batch.AsSpan(0, count));
         if (executed > 0) _commandStart = _batch[executed - 1].End;
 

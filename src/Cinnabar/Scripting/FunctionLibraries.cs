@@ -236,7 +236,10 @@ public sealed class FunctionLibraries
     /// <summary>redis.register_function, positional (name, callback) or named ({function_name=, callback=, flags=, description=}).</summary>
     internal int RegisterFunction(LuaCallContext call)
     {
-        var library = _loading ?? throw new LuaRuntimeException(ScriptingEngine.ErrorTable("redis.register_function can only be called on FUNCTION LOAD command"));
+        var library = _loading ?? throw call.State.Raise(ScriptingEngine.ErrorTable("redis.register_function can only be called on FUNCTION LOAD command"));
+        var lua = call.State;
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        void Raise(string message) => throw lua.Raise(ScriptingEngine.ErrorTable(message));
         string? name = null, description = null;
         LuaFunction? callback = null;
         var flags = ScriptFlags.None;
@@ -300,9 +303,6 @@ public sealed class FunctionLibraries
             flags |= f;
         }
     }
-
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void Raise(string message) => throw new LuaRuntimeException(ScriptingEngine.ErrorTable(message));
 
     // ---- the rest of FUNCTION -------------------------------------------------------------------------
 

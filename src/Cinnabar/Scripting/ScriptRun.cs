@@ -51,6 +51,6 @@ public sealed class ScriptClient : Client
 internal sealed class ScriptKilledException(string? source, int line) : Exception("Script killed by user with SCRIPT KILL...")
 {
     /// <summary>Where the script was when it stopped ("@user_script" and its line), as Redis' error names it.</summary>
-    public string? Source { get; } = source;
+    public string? ScriptSource { get; } = source;
     public int Line { get; } = line;
 }

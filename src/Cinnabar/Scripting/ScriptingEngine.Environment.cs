@@ -34,6 +34,7 @@ public sealed partial class ScriptingEngine
         lua.OpenLibraries();
         RedisLuaLibraries.Open(lua);
         globals = lua.Globals;
+        InstallRedisPcall(lua, globals);
         // Keep only what Redis keeps (no print, no file access, no getfenv/setfenv).
         var remove = new List<LuaValue>();
         var key = LuaValue.Nil;
@@ -55,6 +56,29 @@ public sealed partial class ScriptingEngine
         meta.ReadOnly = true;
         globals.Metatable = meta;
         return lua;
+    }
+
+    /// <summary>
+    /// Redis 7.0's pcall (luaRedisPcall): an error table with an err field is returned as that text, so
+    /// <c>pcall(redis.call, ...)</c> gives scripts the error message. Written in Lua over the plain pcall.
+    /// </summary>
+    private static void InstallRedisPcall(LuaState lua, LuaTable globals)
+    {
+        const string source =
+            "local rawpcall, type = ...\n" +
+            "local function fix(ok, ...)\n" +
+            "  if ok then return ok, ... end\n" +
+            "  local e = ...\n" +
+            "  if type(e) == 'table' then\n" +
+            "    local m = e.err\n" +
+            "    if type(m) == 'string' or type(m) == 'number' then return false, m end\n" +
+            "  end\n" +
+            "  return false, e\n" +
+            "end\n" +
+            "return function(...) return fix(rawpcall(...)) end\n";
+        var chunk = lua.Load(System.Text.Encoding.ASCII.GetBytes(source), "=pcall");
+        Span<LuaValue> args = [globals.RawGet("pcall"), globals.RawGet("type")];
+        globals.RawSet("pcall", lua.Call(chunk, args));
     }
 
     /// <summary>Functions Redis' Lua 5.1 has that the engine may name differently.</summary>

@@ -47,7 +47,7 @@ public sealed partial class ScriptingEngine
         {
             // Counted once, as the command's error; not again as the script's.
             value.AsTable.RawSet(LuaValue.FromString(LuaReplies.IgnoreErrorStats), LuaValue.True);
-            if (raise) throw new LuaRuntimeException(value);
+            if (raise) throw call.State.Raise(value);
         }
         return call.Return(value);
     }
@@ -57,7 +57,7 @@ public sealed partial class ScriptingEngine
     {
         var table = ErrorTable(message);
         table.AsTable.RawSet(LuaValue.FromString(LuaReplies.IgnoreErrorStats), LuaValue.True);
-        if (raise) throw new LuaRuntimeException(table);
+        if (raise) throw call.State.Raise(table);
         return call.Return(table);
     }
 
@@ -90,7 +90,7 @@ public sealed partial class ScriptingEngine
         for (int i = 0; i < argc; i++)
         {
             var v = call[i];
-            ReadOnlySpan<byte> bytes;
+            scoped ReadOnlySpan<byte> bytes;
             if (v.Type == LuaType.Number)
             {
                 int n = RespNumbers.FormatDouble(v.AsNumber, number);
@@ -182,7 +182,7 @@ public sealed partial class ScriptingEngine
 
     private static int Sha1Hex(LuaCallContext call)
     {
-        if (call.ArgCount != 1) throw new LuaRuntimeException(ErrorTable("wrong number of arguments"));
+        if (call.ArgCount != 1) throw call.State.Raise(ErrorTable("wrong number of arguments"));
         var v = call[0];
         ReadOnlySpan<byte> data = v.Type switch
         {
@@ -196,10 +196,10 @@ public sealed partial class ScriptingEngine
     private int Log(LuaCallContext call)
     {
         int argc = call.ArgCount;
-        if (argc < 2) throw new LuaRuntimeException(ErrorTable("redis.log() requires two arguments or more."));
-        if (call[0].Type != LuaType.Number) throw new LuaRuntimeException(ErrorTable("First argument must be a number"));
+        if (argc < 2) throw call.State.Raise(ErrorTable("redis.log() requires two arguments or more."));
+        if (call[0].Type != LuaType.Number) throw call.State.Raise(ErrorTable("First argument must be a number"));
         double level = call[0].AsNumber;
-        if (level < 0 || level > 3) throw new LuaRuntimeException(ErrorTable("Invalid debug level."));
+        if (level < 0 || level > 3) throw call.State.Raise(ErrorTable("Invalid debug level."));
         var text = new StringBuilder();
         for (int i = 1; i < argc; i++)
         {
@@ -220,34 +220,34 @@ public sealed partial class ScriptingEngine
 
     private int SetResp(LuaCallContext call)
     {
-        if (Current is not { } run) throw new LuaRuntimeException(ErrorTable("redis.setresp can only be called inside a script invocation"));
-        if (call.ArgCount != 1) throw new LuaRuntimeException(ErrorTable("redis.setresp() requires one argument."));
+        if (Current is not { } run) throw call.State.Raise(ErrorTable("redis.setresp can only be called inside a script invocation"));
+        if (call.ArgCount != 1) throw call.State.Raise(ErrorTable("redis.setresp() requires one argument."));
         int resp = call[0].TryGetNumber(out double d) ? (int)d : 0;
-        if (resp != 2 && resp != 3) throw new LuaRuntimeException(ErrorTable("RESP version must be 2 or 3."));
+        if (resp != 2 && resp != 3) throw call.State.Raise(ErrorTable("RESP version must be 2 or 3."));
         run.ScriptClient.Protocol = resp;
         return 0;
     }
 
     private int SetRepl(LuaCallContext call)
     {
-        if (Current is not { } run) throw new LuaRuntimeException(ErrorTable("redis.set_repl can only be called inside a script invocation"));
-        if (call.ArgCount != 1) throw new LuaRuntimeException(ErrorTable("redis.set_repl() requires two arguments."));
+        if (Current is not { } run) throw call.State.Raise(ErrorTable("redis.set_repl can only be called inside a script invocation"));
+        if (call.ArgCount != 1) throw call.State.Raise(ErrorTable("redis.set_repl() requires two arguments."));
         int flags = call[0].TryGetNumber(out double d) ? (int)d : -1;
         if ((flags & ~(int)PropagationTargets.All) != 0 || flags < 0)
-            throw new LuaRuntimeException(ErrorTable("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."));
+            throw call.State.Raise(ErrorTable("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."));
         run.Replication = (PropagationTargets)flags;
         return 0;
     }
 
     private int AclCheckCommand(LuaCallContext call)
     {
-        if (Current is not { } run) throw new LuaRuntimeException(ErrorTable("redis.acl_check_cmd can only be called inside a script invocation"));
+        if (Current is not { } run) throw call.State.Raise(ErrorTable("redis.acl_check_cmd can only be called inside a script invocation"));
         var error = BuildArguments(call, run.ScriptClient);
-        if (error is not null) throw new LuaRuntimeException(ErrorTable(error));
+        if (error is not null) throw call.State.Raise(ErrorTable(error));
         var sc = run.ScriptClient;
         var cmd = _server.Commands.Find(sc.Arg(0));
         if (cmd is not null && cmd.Subcommands is not null && sc.ArgCount >= 2) cmd = CommandTable.FindSubcommand(cmd, sc.Arg(1));
-        if (cmd is null || !cmd.ArityMatches(sc.ArgCount)) throw new LuaRuntimeException(ErrorTable("Invalid command passed to redis.acl_check_cmd()"));
+        if (cmd is null || !cmd.ArityMatches(sc.ArgCount)) throw call.State.Raise(ErrorTable("Invalid command passed to redis.acl_check_cmd()"));
         bool allowed = _server.Acl.Check(run.Caller.User, cmd, sc, out _) == Security.AclDenial.None;
         return call.Return(LuaValue.FromBoolean(allowed));
     }

@@ -253,9 +253,9 @@ public sealed partial class ScriptingEngine
         catch (ScriptKilledException ex)
         {
             caller.Reply.Truncate(mark);
-            caller.Reply.Error(ex.Source is null
+            caller.Reply.Error(ex.ScriptSource is null
                 ? "ERR Script killed by user with SCRIPT KILL..."
-                : $"ERR Script killed by user with SCRIPT KILL... script: {name}, on {ex.Source}:{ex.Line}.");
+                : $"ERR Script killed by user with SCRIPT KILL... script: {name}, on {ex.ScriptSource}:{ex.Line}.");
         }
         catch (InsufficientExecutionStackException)
         {
@@ -375,11 +375,14 @@ public sealed partial class ScriptingEngine
         if (_lendLock && Stopwatch.GetElapsedTime(run.LastYieldTimestamp).TotalMilliseconds >= LendIntervalMs)
         {
             long now = _server.KeyspaceState.NowMs;
+            int served = Volatile.Read(ref _servedWhileBusy);
             _server.ExecLock.Exit();
             try
             {
-                // Long enough for the clients blocked on the lock to take it in turn.
-                Thread.Sleep(1);
+                // Until a waiting client has had the lock (a woken thread may take a while to run on a busy
+                // machine), or a while when nobody is waiting.
+                var lent = Stopwatch.StartNew();
+                while (Volatile.Read(ref _servedWhileBusy) == served && lent.ElapsedMilliseconds < LendWindowMs) Thread.Sleep(1);
             }
             finally
             {
@@ -394,6 +397,14 @@ public sealed partial class ScriptingEngine
 
     /// <summary>How often a busy script lends the lock: clients wait at most about this long for their -BUSY.</summary>
     private const int LendIntervalMs = 5;
+
+    /// <summary>How long a lend waits for a waiting client to take the lock.</summary>
+    private const int LendWindowMs = 20;
+
+    private int _servedWhileBusy;
+
+    /// <summary>A client took the execution lock while a busy script lent it (called under the lock).</summary>
+    public void NoteServedWhileBusy() => _servedWhileBusy++;
 
     private void ThrowKilled()
     {

@@ -11,4 +11,7 @@ public sealed class ClientTransaction
 
     /// <summary>Keys this client WATCHes: (db, key, whether it was already expired when watched).</summary>
     internal readonly List<(int Db, byte[] Key, bool ExpiredWhenWatched)> Watched = new();
+
+    /// <summary>A script (EVAL, FCALL...) is queued: EXEC may run for long.</summary>
+    internal bool HasQueuedScript => Queued.Exists(q => (q.Command.Flags & CommandFlags.ScriptFlagsApply) != 0);
 }
