@@ -58,7 +58,7 @@ public sealed partial class LuaState
             var t = c.CheckTable(0, "rawset");
             c.CheckAny(1, "rawset");
             c.CheckAny(2, "rawset");
-            if (t.ReadOnly) throw c.State.Error("Attempt to modify a readonly table");
+            if (t.ReadOnly) throw c.State.ReadOnlyError();
             c.State.CheckKey(c[1]);
             t.RawSet(c[1], c[2]);
             return c.Return(c[0]);
@@ -151,7 +151,7 @@ public sealed partial class LuaState
         var m = c[1];
         if (m.T != LuaType.Nil && m.T != LuaType.Table) throw c.State.ArgError(2, "setmetatable", "nil or table expected");
         if (t.Metatable != null && !t.Metatable.RawGet(MM.Metatable).IsNil) throw c.State.Error("cannot change a protected metatable");
-        if (t.ReadOnly) throw c.State.Error("Attempt to modify a readonly table");
+        if (t.ReadOnly) throw c.State.ReadOnlyError();
         t.Metatable = m.T == LuaType.Table ? (LuaTable)m.O! : null;
         return c.Return(c[0]);
     }

@@ -93,7 +93,7 @@ public sealed partial class LuaState
             if (t.T == LuaType.Table)
             {
                 var tab = (LuaTable)t.O!;
-                if (tab.ReadOnly) throw RuntimeErrorHere("Attempt to modify a readonly table");
+                if (tab.ReadOnly) throw ReadOnlyError();
                 var mt = tab.Metatable;
                 if (mt == null || (h = mt.RawGet(MM.NewIndex)).T == LuaType.Nil || tab.RawGet(k).T != LuaType.Nil)
                 {
@@ -121,6 +121,9 @@ public sealed partial class LuaState
         }
         throw RuntimeErrorHere("loop in settable");
     }
+
+    /// <summary>Redis' readonly-table error: positioned in Lua code, bare when raised inside a native (luaG_runerror on a C frame).</summary>
+    internal LuaRuntimeException ReadOnlyError() => RuntimeErrorHere("Attempt to modify a readonly table");
 
     internal void CheckKey(LuaValue k)
     {

@@ -16,6 +16,7 @@ public sealed partial class LuaState
     internal int Steps = InterruptInterval;
     private bool _curNative;        // the running function is a native
     private bool _callerNative;     // the running native was called by a native (luaL_where gives no position)
+    private Expr? _nativeSite;      // call expression that invoked the running native (for argument error names)
 
     internal LuaTable? StringMeta;
     internal object? NextFn;
@@ -91,7 +92,14 @@ public sealed partial class LuaState
     internal int CallValue(LuaValue fn, int argBase, int nargs, Expr? site)
     {
         if (fn.O is LuaClosure c && fn.T == LuaType.Function) return Invoke(c, argBase, nargs);
-        if (fn.O is LuaNativeClosure nc && fn.T == LuaType.Function) return InvokeNative(nc, argBase, nargs);
+        if (fn.O is LuaNativeClosure nc && fn.T == LuaType.Function)
+        {
+            var savedSite = _nativeSite;
+            _nativeSite = site;
+            int r = InvokeNative(nc, argBase, nargs);
+            _nativeSite = savedSite;
+            return r;
+        }
         var mm = GetMetamethod(fn, MM.Call);
         if (mm.T == LuaType.Nil)
         {
@@ -187,7 +195,8 @@ public sealed partial class LuaState
     {
         public readonly int Top, Depth;
         public readonly bool Cur, Caller;
-        public SavedState(LuaState l) { Top = l.Top; Depth = l.Depth; Cur = l._curNative; Caller = l._callerNative; }
+        public readonly Expr? Site;
+        public SavedState(LuaState l) { Top = l.Top; Depth = l.Depth; Cur = l._curNative; Caller = l._callerNative; Site = l._nativeSite; }
     }
 
     internal SavedState Save() => new(this);
@@ -198,6 +207,7 @@ public sealed partial class LuaState
         Depth = s.Depth;
         _curNative = s.Cur;
         _callerNative = s.Caller;
+        _nativeSite = s.Site;
     }
 
     /// <summary>Calls a function from native code: args pushed by the caller at argBase; returns the result count (results at argBase).</summary>
@@ -308,7 +318,34 @@ public sealed partial class LuaState
         => MakeError(LuaValue.FromString(LuaString.FromUtf8(Where(1) + message)));
 
     public LuaRuntimeException ArgError(int argIndex1Based, string functionName, string extraMessage)
-        => Error("bad argument #" + argIndex1Based + " to '" + functionName + "' (" + extraMessage + ")");
+    {
+        // luaL_argerror names the function as the calling code did (5.1 getfuncname); '?' when called from a native
+        if (_curNative)
+        {
+            switch (_nativeSite)
+            {
+                case null:
+                    functionName = "?";
+                    break;
+                case MethodCallExpr me:
+                    functionName = me.Name.AsString.ToLatin1();
+                    argIndex1Based--;
+                    if (argIndex1Based == 0) return Error("calling '" + functionName + "' on bad self (" + extraMessage + ")");
+                    break;
+                case CallExpr ce:
+                    functionName = ce.Fn switch
+                    {
+                        GlobalExpr g => g.Key.AsString.ToLatin1(),
+                        LocalExpr l => l.V.Name,
+                        UpvalExpr u => u.Name,
+                        IndexExpr ie => ie.FieldName,
+                        _ => "?",
+                    };
+                    break;
+            }
+        }
+        return Error("bad argument #" + argIndex1Based + " to '" + functionName + "' (" + extraMessage + ")");
+    }
 
     internal LuaRuntimeException StackOverflow()
     {

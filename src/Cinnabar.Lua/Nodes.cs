@@ -167,7 +167,9 @@ internal sealed class IndexExpr : Expr
         return f.L.GetIndexSlow(o, k, Obj, Line);
     }
     public override string? Describe()
-        => Key is ConstExpr c && c.V.T == LuaType.String ? "field '" + c.V.AsString.ToLatin1() + "'" : null;
+        => "field '" + FieldName + "'";
+    /// <summary>5.1 kname: the constant string key, else "?".</summary>
+    public string FieldName => Key is ConstExpr c && c.V.T == LuaType.String ? c.V.AsString.ToLatin1() : "?";
 }
 
 internal sealed class CallExpr : Expr

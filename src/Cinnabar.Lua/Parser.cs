@@ -417,6 +417,7 @@ internal sealed class Parser
     private Stmt ParseExprStat()
     {
         var e = ParseSuffixedExpr();
+        if (e is CallExpr or MethodCallExpr) return new CallStmt(e);
         if (Tok == '=' || Tok == ',')
         {
             var targets = new List<Expr> { e };
@@ -437,7 +438,6 @@ internal sealed class Parser
             }
             return new MultiAssign(targets.ToArray(), exprs.ToArray(), line);
         }
-        if (e is CallExpr or MethodCallExpr) return new CallStmt(e);
         CheckTarget(e);
         CheckNext('=');
         return null!;

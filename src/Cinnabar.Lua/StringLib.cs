@@ -636,7 +636,7 @@ internal static class StringLib
             if (i >= fmt.Length) throw L.Error("invalid option '%' to 'format'");
             byte conv = fmt[i++];
             arg++;
-            if (arg >= c.ArgCount && "cdiouxXeEfgGqs".IndexOf((char)conv) >= 0) throw L.ArgError(arg + 1, "format", "no value");
+            if (arg >= c.ArgCount) throw L.ArgError(arg + 1, "format", "no value");
             string outStr;
             switch (conv)
             {
