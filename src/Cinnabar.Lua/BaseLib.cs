@@ -163,7 +163,7 @@ public sealed partial class LuaState
         bool ok;
         LuaValue v;
         try { ok = t.Next(ref k, out v); }
-        catch (KeyNotFoundException) { throw c.State.Error("invalid key to 'next'"); }
+        catch (KeyNotFoundException) { throw c.State.RuntimeErrorHere("invalid key to 'next'"); }
         if (!ok) return c.Return(default);
         c.Return(k);
         return c.Return(v);

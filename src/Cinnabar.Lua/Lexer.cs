@@ -443,7 +443,7 @@ internal static class NumberParser
             if (Match(s, ref j, "infinity") || Match(s, ref j, "inf")) v = double.PositiveInfinity;
             else if (Match(s, ref j, "nan"))
             {
-                v = double.NaN;
+                v = BitConverter.Int64BitsToDouble(0x7FF8000000000000); // strtod's positive NaN
                 if (j < n && s[j] == '(')
                 {
                     int k = j + 1;

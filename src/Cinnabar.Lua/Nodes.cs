@@ -836,7 +836,7 @@ internal sealed class GenForStmt : Stmt
                 bool ok;
                 LuaValue val;
                 try { ok = t.Next(ref key, out val); }
-                catch (KeyNotFoundException) { throw L.RtError(f, Line, "invalid key to 'next'"); }
+                catch (KeyNotFoundException) { throw new LuaRuntimeException(LuaValue.FromString(LuaString.FromUtf8("invalid key to 'next'")), f.Cl.P.Source, Line); }
                 if (!ok) break;
                 LocalExpr.Init(f, vars[0], key);
                 if (nv > 1)
