@@ -9,7 +9,7 @@ public sealed partial class LuaState
         StringLib.Open(this);
         TableLib.Open(this);
         MathLib.Open(this);
-        OpenCoroutineStub();
+        OpenCoroutine();
     }
 
     private void OpenBase()
@@ -418,16 +418,5 @@ public sealed partial class LuaState
         if (f == null) throw L.Error("'setfenv' cannot change environment of given object");
         f.Env = t;
         return c.Return(LuaValue.FromFunction(f));
-    }
-
-    private void OpenCoroutineStub()
-    {
-        var co = new LuaTable();
-        foreach (var name in new[] { "create", "resume", "running", "status", "wrap", "yield" })
-        {
-            var n = name;
-            co.Reg(n, c => throw c.State.Error("coroutine." + n + " is not supported by this Lua implementation"));
-        }
-        Globals.RawSet("coroutine", LuaValue.FromTable(co));
     }
 }

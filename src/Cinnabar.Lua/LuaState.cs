@@ -236,6 +236,7 @@ public sealed partial class LuaState
     {
         var saved = Save();
         int argBase = Top;
+        _hostCalls++;
         try
         {
             EnsureStack(argBase + args.Length + 1);
@@ -252,6 +253,7 @@ public sealed partial class LuaState
         finally
         {
             Restore(saved);
+            if (--_hostCalls == 0) CloseCoroutines();
         }
     }
 
@@ -259,6 +261,7 @@ public sealed partial class LuaState
     {
         var saved = Save();
         int argBase = Top;
+        _hostCalls++;
         try
         {
             EnsureStack(argBase + args.Length + 1);
@@ -274,6 +277,7 @@ public sealed partial class LuaState
         finally
         {
             Restore(saved);
+            if (--_hostCalls == 0) CloseCoroutines();
         }
     }
 
