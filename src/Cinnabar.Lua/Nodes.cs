@@ -52,6 +52,8 @@ internal static class Sig
 internal abstract class Expr
 {
     public int Line;
+    /// <summary>Nesting height of this expression tree (for stack guards on very deep trees).</summary>
+    public int Height;
     public abstract LuaValue Eval(Frame f);
     /// <summary>Pushes all values on the stack, returns their count.</summary>
     public virtual int EvalMulti(Frame f)
@@ -63,6 +65,28 @@ internal abstract class Expr
     public virtual bool IsMulti => false;
     /// <summary>5.1 variable naming for error messages: "local 'x'", "global 'x'", "field 'x'", "upvalue 'x'".</summary>
     public virtual string? Describe() => null;
+}
+
+/// <summary>Inserted every few dozen levels of a deep expression tree (e.g. x+x+...+x with thousands of terms):
+/// raises Lua's "stack overflow" before evaluation could exhaust the .NET stack.</summary>
+internal sealed class StackGuardExpr : Expr
+{
+    private readonly Expr _e;
+    public Expr Inner => _e;
+    public static Expr Unwrap(Expr e) => e is StackGuardExpr g ? g._e : e;
+    public StackGuardExpr(Expr e) { _e = e; Line = e.Line; Height = e.Height; }
+    public override bool IsMulti => _e.IsMulti;
+    public override LuaValue Eval(Frame f)
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw f.L.StackOverflow();
+        return _e.Eval(f);
+    }
+    public override int EvalMulti(Frame f)
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw f.L.StackOverflow();
+        return _e.EvalMulti(f);
+    }
+    public override string? Describe() => _e.Describe();
 }
 
 internal sealed class ConstExpr : Expr

@@ -416,7 +416,7 @@ internal sealed class Parser
 
     private Stmt ParseExprStat()
     {
-        var e = ParseSuffixedExpr();
+        var e = StackGuardExpr.Unwrap(ParseSuffixedExpr());
         if (e is CallExpr or MethodCallExpr) return new CallStmt(e);
         if (Tok == '=' || Tok == ',')
         {
@@ -424,7 +424,7 @@ internal sealed class Parser
             CheckTarget(e);
             while (TestNext(','))
             {
-                var t = ParseSuffixedExpr();
+                var t = StackGuardExpr.Unwrap(ParseSuffixedExpr());
                 CheckTarget(t);
                 targets.Add(t);
             }
@@ -548,10 +548,21 @@ internal sealed class Parser
             _lx.Advance();
             var right = ParseSubExpr(rp);
             int line = _lx.LastLine;
-            left = MakeBinary(op, left, right, line);
+            left = Guard(MakeBinary(op, left, right, line), left, right);
         }
         LeaveLevel();
         return left;
+    }
+
+    private const int GuardEvery = 48;
+
+    /// <summary>Sets the node's height from its children and adds a stack guard every <see cref="GuardEvery"/> levels.</summary>
+    private static Expr Guard(Expr e, Expr a, Expr? b = null)
+    {
+        int h = Math.Max(a.Height, b?.Height ?? 0) + 1;
+        if (e is ConcatChain) return e; // flattened into one node; its parts are guarded on their own
+        e.Height = h;
+        return h % GuardEvery == 0 ? new StackGuardExpr(e) : e;
     }
 
     private static Expr MakeBinary(int op, Expr a, Expr b, int line)
@@ -648,7 +659,7 @@ internal sealed class Parser
                 {
                     _lx.Advance();
                     var k = new ConstExpr(LuaValue.FromString(LuaString.FromUtf8(CheckName())));
-                    e = new IndexExpr(e, k) { Line = _lx.LastLine };
+                    e = Guard(new IndexExpr(e, k) { Line = _lx.LastLine }, e);
                     break;
                 }
                 case '[':
@@ -656,7 +667,7 @@ internal sealed class Parser
                     _lx.Advance();
                     var k = Finish(ParseExpr());
                     CheckNext(']');
-                    e = new IndexExpr(e, k) { Line = _lx.LastLine };
+                    e = Guard(new IndexExpr(e, k) { Line = _lx.LastLine }, e, k);
                     break;
                 }
                 case ':':
@@ -665,7 +676,7 @@ internal sealed class Parser
                     var name = CheckName();
                     int line = _lx.Line;
                     var args = ParseArgs(line);
-                    e = new MethodCallExpr(e, LuaValue.FromString(LuaString.FromUtf8(name)), args, line);
+                    e = Guard(new MethodCallExpr(e, LuaValue.FromString(LuaString.FromUtf8(name)), args, line), e);
                     break;
                 }
                 case '(':
@@ -674,7 +685,7 @@ internal sealed class Parser
                 {
                     int line = _lx.Line;
                     var args = ParseArgs(line);
-                    e = new CallExpr(e, args, line);
+                    e = Guard(new CallExpr(e, args, line), e);
                     break;
                 }
                 default:

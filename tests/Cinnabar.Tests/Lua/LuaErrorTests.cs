@@ -145,6 +145,32 @@ public class LuaErrorTests
         Assert.Equal("150", Run("local function f(n) if n == 0 then return 0 end return 1 + f(n-1) end return f(150)"));
     }
 
+    private static string RunOnSmallStack(string script)
+    {
+        string result = "";
+        var t = new Thread(() => result = Run(script), 256 * 1024);
+        t.Start();
+        t.Join();
+        return result;
+    }
+
+    [Fact]
+    public void DeepRecursionOnASmallThreadStackIsALuaError()
+    {
+        Assert.Equal("ERR user_script:1: stack overflow", RunOnSmallStack("local function f() return 1 + f() end return f()"));
+        Assert.Equal("false,user_script:1: stack overflow", RunOnSmallStack("local function f() return 1 + f() end return pcall(f)"));
+    }
+
+    [Fact]
+    public void VeryDeepExpressionTreesDoNotCrash()
+    {
+        var s = "local x = 1 return " + string.Join("+", Enumerable.Repeat("x", 20000));
+        Assert.Equal("20000", Run(s));
+        Assert.Matches("^(20000|ERR .*stack overflow)$", RunOnSmallStack(s));
+        var chain = "local t = {} t.a = t return t" + string.Concat(Enumerable.Repeat(".a", 3000)) + " == t";
+        Assert.Equal("true", Run(chain));
+    }
+
     [Fact]
     public void StackOverflowThroughNativesIsCatchable()
     {
