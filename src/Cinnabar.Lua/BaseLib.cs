@@ -10,6 +10,7 @@ public sealed partial class LuaState
         TableLib.Open(this);
         MathLib.Open(this);
         OpenCoroutine();
+        _baselineReachable = MeasureReachable();
     }
 
     private void OpenBase()

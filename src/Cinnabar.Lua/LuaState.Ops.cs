@@ -279,7 +279,6 @@ public sealed partial class LuaState
                 s.Bytes.CopyTo(buf, pos);
                 pos += s.Length;
             }
-            AddMemory(total);
             Stack[first] = LuaValue.FromString(new LuaString(buf));
             last = first;
         }

@@ -30,7 +30,56 @@ public sealed partial class LuaState
         Globals = new LuaTable();
     }
 
-    public long ApproximateMemoryBytes => 4096 + _memory + Stack.Length * 24L;
+    /// <summary>
+    /// Rough size of what the state holds: 32 KB (what Redis reports for a fresh Lua state), plus the source of
+    /// loaded chunks, plus what is reachable from the globals beyond the libraries (walked on each read).
+    /// </summary>
+    public long ApproximateMemoryBytes => 32768 + _memory + Math.Max(0, MeasureReachable() - _baselineReachable);
+
+    private long _baselineReachable;
+
+    private long MeasureReachable()
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var todo = new Stack<object>();
+        long size = 0;
+        todo.Push(Globals);
+        if (StringMeta != null) todo.Push(StringMeta);
+        void Visit(LuaValue v)
+        {
+            if (v.O != null && v.T != LuaType.Nil) todo.Push(v.O);
+        }
+        while (todo.Count > 0 && seen.Count < 1_000_000)
+        {
+            var o = todo.Pop();
+            if (!seen.Add(o)) continue;
+            switch (o)
+            {
+                case LuaString s:
+                    size += 24 + s.Length;
+                    break;
+                case LuaTable t:
+                    size += t.ApproximateBytes;
+                    if (t.Metatable != null) todo.Push(t.Metatable);
+                    var k = LuaValue.Nil;
+                    while (t.Next(ref k, out var val))
+                    {
+                        Visit(k);
+                        Visit(val);
+                    }
+                    break;
+                case LuaClosure c:
+                    size += 64 + 32L * c.Up.Length;
+                    foreach (var u in c.Up) Visit(u.V);
+                    todo.Push(c.Env);
+                    break;
+                default:
+                    size += 40;
+                    break;
+            }
+        }
+        return size;
+    }
 
     internal void AddMemory(long n) => _memory += n;
 

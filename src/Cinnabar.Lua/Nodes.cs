@@ -311,7 +311,6 @@ internal sealed class FunctionExpr : Expr
             }
             else ups[i] = f.Cl.Up[d.Index];
         }
-        f.L.AddMemory(64 + 8 * ups.Length);
         return LuaValue.FromFunction(new LuaClosure(P, ups, f.Cl.Env));
     }
 }
@@ -537,7 +536,6 @@ internal sealed class TableExpr : Expr
         int n = L.Top - top;
         if (n > 0) t.InitArray(new ReadOnlySpan<LuaValue>(L.Stack, top, n));
         L.Top = top;
-        L.AddMemory(64 + 24 * n + 56 * _nhash);
         return LuaValue.FromTable(t);
     }
 }

@@ -106,7 +106,6 @@ internal static class StringLib
         var b = new byte[total];
         var src = s.Span;
         for (long i = 0; i < n; i++) src.CopyTo(b.AsSpan((int)(i * s.Length)));
-        c.State.AddMemory(total);
         return c.Return(new LuaString(b));
     }
 

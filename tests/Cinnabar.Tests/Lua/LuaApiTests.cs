@@ -108,6 +108,19 @@ public class LuaApiTests
     }
 
     [Fact]
+    public void ApproximateMemoryFollowsWhatTheGlobalsHold()
+    {
+        var L = NewState();
+        long fresh = L.ApproximateMemoryBytes;
+        Assert.InRange(fresh, 32768, 40000);
+        Run("big = {} for i = 1, 10000 do big[i] = 'value' .. i end", L);
+        long grown = L.ApproximateMemoryBytes;
+        Assert.True(grown > fresh + 200_000, $"{fresh} -> {grown}");
+        Run("big = nil", L);
+        Assert.True(L.ApproximateMemoryBytes < grown - 200_000);
+    }
+
+    [Fact]
     public void TryGetNumberCoercesStrings()
     {
         Assert.True(LuaValue.FromString(LuaString.FromUtf8(" 0x10 ")).TryGetNumber(out var n));
