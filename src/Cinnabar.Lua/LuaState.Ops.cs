@@ -73,6 +73,17 @@ public sealed partial class LuaState
         throw RuntimeErrorHere("loop in gettable");
     }
 
+    internal LuaValue GetIndex(LuaValue o, LuaValue k, Expr? site)
+    {
+        if (o.T == LuaType.Table)
+        {
+            var tab = (LuaTable)o.O!;
+            var v = tab.RawGet(k);
+            if (v.T != LuaType.Nil || tab.Metatable == null) return v;
+        }
+        return GetIndexSlow(o, k, site, 0);
+    }
+
     internal LuaValue GetIndex(LuaValue o, LuaValue k)
     {
         if (o.T == LuaType.Table)

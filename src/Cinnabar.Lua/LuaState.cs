@@ -170,7 +170,6 @@ public sealed partial class LuaState
 
     internal int Invoke(LuaClosure c, int argBase, int nargs)
     {
-        var p = c.P;
         int depth = ++Depth;
         if (depth >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
@@ -180,47 +179,67 @@ public sealed partial class LuaState
         if (--Steps <= 0) CheckInterrupt();
         if (depth >= _frames.Length) Array.Resize(ref _frames, _frames.Length * 2);
         var f = _frames[depth] ??= new Frame(this);
-        f.Cl = c;
-        f.Line = p.LineDefined;
-        int b;
-        int np = p.NumParams;
-        if (p.IsVararg)
-        {
-            b = argBase + nargs;
-            EnsureStack(b + p.MaxSlots + 8);
-            var st = Stack;
-            for (int i = 0; i < np; i++) st[b + i] = i < nargs ? st[argBase + i] : default;
-            f.VarargBase = argBase + np;
-            f.VarargCount = nargs > np ? nargs - np : 0;
-        }
-        else
-        {
-            b = argBase;
-            EnsureStack(b + p.MaxSlots + 8);
-            for (int i = nargs; i < np; i++) Stack[b + i] = default;
-            f.VarargCount = 0;
-        }
-        f.Base = b;
-        if (p.AnyParamCaptured)
-        {
-            foreach (var v in p.Params)
-                if (v.Captured) Stack[b + v.Slot] = LuaValue.FromBox(new UpBox(Stack[b + v.Slot]));
-        }
         bool savedNative = _curNative;
         f.CalledFromNative = savedNative;
         _curNative = false;
-        Top = b + p.MaxSlots;
-        int n = 0;
-        if (p.Body.Exec(f) == Sig.Return)
+        while (true)
         {
-            n = f.RetCount;
-            if (n == 1) Stack[argBase] = Stack[f.RetBase];
-            else if (n > 0) Array.Copy(Stack, f.RetBase, Stack, argBase, n);
+            var p = c.P;
+            f.Cl = c;
+            f.Line = p.LineDefined;
+            int b;
+            int np = p.NumParams;
+            if (p.IsVararg)
+            {
+                b = argBase + nargs;
+                EnsureStack(b + p.MaxSlots + 8);
+                var st = Stack;
+                for (int i = 0; i < np; i++) st[b + i] = i < nargs ? st[argBase + i] : default;
+                f.VarargBase = argBase + np;
+                f.VarargCount = nargs > np ? nargs - np : 0;
+            }
+            else
+            {
+                b = argBase;
+                EnsureStack(b + p.MaxSlots + 8);
+                for (int i = nargs; i < np; i++) Stack[b + i] = default;
+                f.VarargCount = 0;
+            }
+            f.Base = b;
+            if (p.AnyParamCaptured)
+            {
+                foreach (var v in p.Params)
+                    if (v.Captured) Stack[b + v.Slot] = LuaValue.FromBox(new UpBox(Stack[b + v.Slot]));
+            }
+            Top = b + p.MaxSlots;
+            int n = 0;
+            int sig = p.Body.Exec(f);
+            if (sig == Sig.TailCall)
+            {
+                // proper tail call: the callee and its arguments were pushed at RetBase; reuse this frame
+                var fn = Stack[f.RetBase];
+                nargs = f.RetCount;
+                Array.Copy(Stack, f.RetBase + 1, Stack, argBase, nargs);
+                if (fn.O is LuaClosure next && fn.T == LuaType.Function)
+                {
+                    c = next;
+                    if (--Steps <= 0) CheckInterrupt();
+                    continue;
+                }
+                Top = argBase + nargs;
+                n = CallValue(fn, argBase, nargs, f.TailSite);
+            }
+            else if (sig == Sig.Return)
+            {
+                n = f.RetCount;
+                if (n == 1) Stack[argBase] = Stack[f.RetBase];
+                else if (n > 0) Array.Copy(Stack, f.RetBase, Stack, argBase, n);
+            }
+            Top = argBase + n;
+            _curNative = savedNative;
+            Depth--;
+            return n;
         }
-        Top = argBase + n;
-        _curNative = savedNative;
-        Depth--;
-        return n;
     }
 
     internal int InvokeNative(LuaNativeClosure c, int argBase, int nargs)

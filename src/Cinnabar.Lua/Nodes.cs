@@ -14,6 +14,7 @@ internal sealed class Frame
     public int RetCount;
     public int Line;
     public bool CalledFromNative;
+    public Expr? TailSite;
     public Frame(LuaState l) { L = l; }
 }
 
@@ -44,7 +45,7 @@ internal sealed class Proto
 
 internal static class Sig
 {
-    public const int Normal = 0, Break = 1, Return = 2;
+    public const int Normal = 0, Break = 1, Return = 2, TailCall = 3;
 }
 
 // ===================== expressions =====================
@@ -236,6 +237,22 @@ internal sealed class CallExpr : Expr
     }
 
     public string? DescribeCallee() => Fn.Describe();
+
+    /// <summary>For 'return f(...)': pushes the callee then the arguments, for the caller's frame to tail-call.</summary>
+    public void PushForTail(Frame f)
+    {
+        var L = f.L;
+        var fn = Fn.Eval(f);
+        L.Push(fn);
+        var args = Args;
+        int n = _lastMulti ? args.Length - 1 : args.Length;
+        for (int i = 0; i < n; i++)
+        {
+            var v = args[i].Eval(f);
+            L.Push(v);
+        }
+        if (_lastMulti) args[^1].EvalMulti(f);
+    }
 }
 
 internal sealed class MethodCallExpr : Expr
@@ -289,6 +306,25 @@ internal sealed class MethodCallExpr : Expr
         var v = n > 0 ? L.Stack[top] : default;
         L.Top = top;
         return v;
+    }
+
+    /// <summary>For 'return o:m(...)': pushes the method then self and the arguments.</summary>
+    public void PushForTail(Frame f)
+    {
+        var L = f.L;
+        var o = Obj.Eval(f);
+        f.Line = Line;
+        var fn = L.GetIndex(o, Name, Obj);
+        L.Push(fn);
+        L.Push(o);
+        var args = Args;
+        int n = _lastMulti ? args.Length - 1 : args.Length;
+        for (int i = 0; i < n; i++)
+        {
+            var v = args[i].Eval(f);
+            L.Push(v);
+        }
+        if (_lastMulti) args[^1].EvalMulti(f);
     }
 }
 
@@ -931,6 +967,25 @@ internal sealed class ReturnStmt : Stmt
         f.RetBase = top;
         f.RetCount = L.Top - top;
         return Sig.Return;
+    }
+}
+
+/// <summary>'return f(...)' / 'return o:m(...)': a proper tail call, performed by the caller's Invoke loop.</summary>
+internal sealed class TailCallStmt : Stmt
+{
+    private readonly Expr _call;
+    public TailCallStmt(Expr call) { _call = call; }
+    public override int Exec(Frame f)
+    {
+        var L = f.L;
+        int top = L.Top;
+        if (_call is CallExpr ce) ce.PushForTail(f);
+        else ((MethodCallExpr)_call).PushForTail(f);
+        f.RetBase = top;
+        f.RetCount = L.Top - top - 1;
+        f.TailSite = _call;
+        f.Line = _call.Line;
+        return Sig.TailCall;
     }
 }
 

@@ -451,7 +451,10 @@ internal sealed class Parser
     private Stmt ParseReturn()
     {
         if (BlockFollow(Tok) || Tok == ';') return new ReturnStmt(Array.Empty<Expr>());
-        return new ReturnStmt(ParseExprList().ToArray());
+        var list = ParseExprList();
+        if (list.Count == 1 && StackGuardExpr.Unwrap(list[0]) is CallExpr or MethodCallExpr)
+            return new TailCallStmt(StackGuardExpr.Unwrap(list[0]));
+        return new ReturnStmt(list.ToArray());
     }
 
     // ---------- functions ----------

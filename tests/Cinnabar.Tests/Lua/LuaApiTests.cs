@@ -50,6 +50,9 @@ public class LuaApiTests
         var f = L.Load("local i = 0 while true do i = i + 1 end"u8, "@user_script");
         Assert.Throws<TimeoutException>(() => L.Call(f, default));
         calls = 0;
+        var t = L.Load("local function spin() return spin() end return spin()"u8, "@user_script");
+        Assert.Throws<TimeoutException>(() => L.Call(t, default));
+        calls = 0;
         var g = L.Load("local function r() return r() end return pcall(function() while true do end end)"u8, "@user_script");
         Assert.Throws<TimeoutException>(() => L.Call(g, default));
     }

@@ -92,6 +92,15 @@ public class LuaLanguageTests
     [InlineData("local t = setmetatable({}, {__len = function() return 9 end}) return #t", "0")]
     public void Metatables(string script, string expected) => Assert.Equal(expected, Run(script));
 
+    [Theory]
+    [InlineData("local function loop(n) if n == 0 then return 'done' end return loop(n - 1) end return loop(100000)", "done")]
+    [InlineData("local o = {n = 0} function o:count(k) if k == 0 then return self.n end self.n = self.n + 1 return self:count(k - 1) end return o:count(50000)", "50000")]
+    [InlineData("local function f(...) return select('#', ...) end local function g() return f(1, nil, 3) end return g()", "3")]
+    [InlineData("local function g() return tostring(12) end return g()", "12")]
+    [InlineData("local function g() return nofunc(1) end return pcall(g)", "false,user_script:1: attempt to call global 'nofunc' (a nil value)")]
+    [InlineData("local t = setmetatable({}, {__call = function(self, x) return x + 1 end}) local function g() return t(1) end return g()", "2")]
+    public void ProperTailCalls(string script, string expected) => Assert.Equal(expected, Run(script));
+
     [Fact]
     public void ReadOnlyTablesRefuseWritesFromLua()
     {
