@@ -400,7 +400,6 @@ internal static class NumberParser
         result = 0;
         int i = 0, n = s.Length;
         while (i < n && IsSpace(s[i])) i++;
-        int start = i;
         bool neg = false;
         if (i < n && (s[i] == '+' || s[i] == '-')) { neg = s[i] == '-'; i++; }
         if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
@@ -483,7 +482,6 @@ internal static class NumberParser
         if (text.StartsWith('.')) text = "0" + text;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return false;
         result = neg ? -d : d;
-        _ = start;
         return true;
     }
 

@@ -202,8 +202,6 @@ public sealed partial class LuaState
         return !CallMeta(h1, a, b).IsFalsy;
     }
 
-    internal static bool RawEquals(LuaValue a, LuaValue b) => a.Equals(b);
-
     /// <summary>Full equality with __eq (for library code).</summary>
     internal bool ValuesEqual(LuaValue a, LuaValue b)
     {

@@ -36,9 +36,6 @@ public sealed class LuaTable
         if (hashCapacity > 0) InitHash(hashCapacity);
     }
 
-    internal int ArrayCount => _asize;
-    internal int HashLive => _live;
-
     private void InitHash(int cap)
     {
         int size = 4;
@@ -374,13 +371,6 @@ public sealed class LuaTable
     /// <summary>Rough memory estimate.</summary>
     internal long ApproximateBytes => 64 + _arr.Length * 24L + (_entries?.Length ?? 0) * 56L;
 
-    /// <summary>Fast set for constructors / library code: array append when index == Length+1.</summary>
-    internal void ArraySetFast(int index, LuaValue value)
-    {
-        if (index == _asize + 1 && value.T != LuaType.Nil && _live == 0) Append(value);
-        else RawSet(LuaValue.FromNumber(index), value);
-    }
-
     /// <summary>Constructor positional items: stored in the array part even with nil holes (as Lua presizes it).</summary>
     internal void InitArray(ReadOnlySpan<LuaValue> items)
     {
@@ -398,10 +388,5 @@ public sealed class LuaTable
             for (int i = 1; i <= n; i++) HashRemove(LuaValue.FromNumber(i));
             MigrateFromHash();
         }
-    }
-
-    internal void EnsureArray(int n)
-    {
-        if (_arr.Length < n) Array.Resize(ref _arr, n);
     }
 }

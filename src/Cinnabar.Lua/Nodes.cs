@@ -588,6 +588,8 @@ internal sealed class Block : Stmt
 {
     public readonly Stmt[] Stmts;
     public Block(Stmt[] s) { Stmts = s; }
+    /// <summary>The block itself, or its only statement (saves a dispatch per loop iteration).</summary>
+    public Stmt Simplest => Stmts.Length == 1 ? Stmts[0] : this;
     public override int Exec(Frame f)
     {
         var s = Stmts;
@@ -850,7 +852,7 @@ internal sealed class NumForStmt : Stmt
         if (!c.TryGetNumber(out double step)) throw L.RtError(f, Line, "'for' step must be a number");
         int slot = f.Base + _v.Slot;
         bool captured = _v.Captured;
-        var body = _body;
+        var body = _body.Simplest;
         for (; step > 0 ? i <= lim : i >= lim; i += step)
         {
             L.Stack[slot] = captured ? LuaValue.FromBox(new UpBox(LuaValue.FromNumber(i))) : LuaValue.FromNumber(i);
@@ -885,7 +887,7 @@ internal sealed class GenForStmt : Stmt
         var vars = _vars;
         int nv = vars.Length;
         // fast path: pairs/next over a table
-        if (fn.O == L.NextFn && state.T == LuaType.Table)
+        if (L.NextFn != null && fn.O == L.NextFn && state.T == LuaType.Table)
         {
             var t = (LuaTable)state.O!;
             var key = ctl;

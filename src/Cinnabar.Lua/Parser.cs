@@ -431,11 +431,7 @@ internal sealed class Parser
             CheckNext('=');
             var exprs = ParseExprList();
             int line = _lx.LastLine;
-            if (targets.Count == 1 && exprs.Count == 1)
-            {
-                var value = exprs[0] is CallExpr or MethodCallExpr or VarargExpr ? exprs[0] : exprs[0];
-                return MakeAssign(targets[0], value, line);
-            }
+            if (targets.Count == 1 && exprs.Count == 1) return MakeAssign(targets[0], exprs[0], line);
             return new MultiAssign(targets.ToArray(), exprs.ToArray(), line);
         }
         CheckTarget(e);
