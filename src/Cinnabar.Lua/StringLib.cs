@@ -304,6 +304,7 @@ internal static class StringLib
     private static int Match(MatchState ms, int s, int p)
     {
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw ms.L.Error("pattern too complex");
+        if (--ms.L.Steps <= 0) ms.L.CheckInterrupt(); // backtracking can be very long: keep SCRIPT KILL working
         var P = ms.P;
         while (true)
         {

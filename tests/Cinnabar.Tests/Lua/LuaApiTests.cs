@@ -58,6 +58,17 @@ public class LuaApiTests
     }
 
     [Fact]
+    public void InterruptCheckRunsDuringLongPatternMatching()
+    {
+        var L = NewState();
+        int calls = 0;
+        L.InterruptCheck = () => { if (++calls > 2) throw new TimeoutException("busy"); };
+        // polynomial backtracking: a*a*a*a*a*a*b over 2000 'a's would take hours
+        var f = L.Load("return string.find(string.rep('a', 2000), 'a*a*a*a*a*a*b')"u8, "@user_script");
+        Assert.Throws<TimeoutException>(() => L.Call(f, default));
+    }
+
+    [Fact]
     public void CallPassesArgumentsAndCallMultiReturnsAll()
     {
         var L = NewState();
