@@ -117,6 +117,7 @@ internal sealed class ParenExpr : Expr
     public readonly Expr E;
     public ParenExpr(Expr e) { E = e; Line = e.Line; }
     public override LuaValue Eval(Frame f) => E.Eval(f);
+    public override string? Describe() => E.Describe();
 }
 
 internal sealed class LocalExpr : Expr
