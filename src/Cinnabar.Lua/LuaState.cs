@@ -321,7 +321,7 @@ public sealed partial class LuaState
         finally
         {
             Restore(saved);
-            if (--_hostCalls == 0) CloseCoroutines();
+            if (--_hostCalls == 0) EndHostCall();
         }
     }
 
@@ -345,7 +345,26 @@ public sealed partial class LuaState
         finally
         {
             Restore(saved);
-            if (--_hostCalls == 0) CloseCoroutines();
+            if (--_hostCalls == 0) EndHostCall();
+        }
+    }
+
+    /// <summary>
+    /// After the outermost host call: close suspended coroutines and drop references left in the value
+    /// stack and pooled frames above the host's stack top, so a long-lived state does not keep a
+    /// finished script's data alive.
+    /// </summary>
+    private void EndHostCall()
+    {
+        CloseCoroutines();
+        if (Stack.Length > 64 * 1024 && Top < 1024) Array.Resize(ref Stack, 1024);
+        Array.Clear(Stack, Top, Stack.Length - Top);
+        for (int i = Depth + 1; i < _frames.Length; i++)
+        {
+            var fr = _frames[i];
+            if (fr == null) break;
+            fr.Cl = null!;
+            fr.TailSite = null;
         }
     }
 

@@ -135,6 +135,30 @@ public class LuaApiTests
     }
 
     [Fact]
+    public void FinishedScriptsLeaveNothingReachableOnTheStack()
+    {
+        var L = NewState();
+        var weak = MakeGarbage(L);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(weak.TryGetTarget(out _));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<LuaTable> MakeGarbage(LuaState L)
+    {
+        LuaTable? captured = null;
+        L.Globals.RawSet("grab", LuaValue.FromFunction(new LuaNativeClosure("grab", c => { captured = c[0].AsTable; return 0; })));
+        var f = L.Load("local big = {} for i = 1, 1000 do big[i] = i end grab(big) local function g() return big end g()"u8, "@user_script");
+        L.Call(f, default);
+        var w = new WeakReference<LuaTable>(captured!);
+        captured = null;
+        L.Globals.RawSet("grab", LuaValue.Nil);
+        return w;
+    }
+
+    [Fact]
     public void TryGetNumberCoercesStrings()
     {
         Assert.True(LuaValue.FromString(LuaString.FromUtf8(" 0x10 ")).TryGetNumber(out var n));
