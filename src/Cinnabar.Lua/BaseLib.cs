@@ -255,7 +255,7 @@ public sealed partial class LuaState
         var a = c[0];
         if (a.T == LuaType.String && a.AsString.Length > 0 && a.AsString[0] == '#')
             return c.Return(LuaValue.FromNumber(n - 1));
-        long i = c.CheckInteger(0, "select");
+        long i = c.CheckInt(0, "select"); // luaL_checkint: (int) of the integer
         if (i < 0) i = n + i;
         else if (i > n) i = n;
         if (i < 1) throw c.State.ArgError(1, "select", "index out of range");
@@ -308,8 +308,8 @@ public sealed partial class LuaState
     private static int Unpack(LuaCallContext c)
     {
         var t = c.CheckTable(0, "unpack");
-        long i = c.OptInteger(1, "unpack", 1);
-        long e = c[2].IsNil ? t.Length : c.CheckInteger(2, "unpack");
+        long i = c.OptInt(1, "unpack", 1);
+        long e = c[2].IsNil ? t.Length : c.CheckInt(2, "unpack");
         if (i > e) return 0;
         long n = e - i + 1;
         if (n >= int.MaxValue || n > 7990) throw c.State.Error("too many results to unpack");

@@ -31,8 +31,8 @@ internal static class TableLib
     {
         var t = c.CheckTable(0, "concat");
         var sep = c.OptString(1, "concat") ?? LuaString.Empty;
-        long i = c.OptInteger(2, "concat", 1);
-        long last = c[3].IsNil ? t.Length : c.CheckInteger(3, "concat");
+        long i = c.OptInt(2, "concat", 1);
+        long last = c[3].IsNil ? t.Length : c.CheckInt(3, "concat");
         var b = new List<byte>();
         for (; i <= last; i++)
         {

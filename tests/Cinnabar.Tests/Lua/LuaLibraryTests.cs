@@ -83,6 +83,16 @@ public class LuaLibraryTests
     public void StringLibrary(string script, string expected) => Assert.Equal(expected, Run(script));
 
     [Theory]
+    // 5.1 reads these arguments with luaL_checkint: a 64-bit integer truncated to int
+    [InlineData("return pcall(select, 2^31, 'a')", "false,bad argument #1 to '?' (index out of range)")]
+    [InlineData("return select('#', unpack({1, 2, 3}, -10, 2^31))", "0")]
+    [InlineData("return pcall(table.concat, {1, 'a', 2.5}, '', 2^31, 2)", "false,invalid value (nil) at index -2147483648 in table for 'concat'")]
+    [InlineData("return string.char(2^32 + 65), string.rep('x', 2^32 + 2)", "A,xx")]
+    // sprintf then strlen: NULs cut %s (under 100 bytes) and %c
+    [InlineData("return #string.format('%s|', 'a\0b'), #string.format('%c|', 0), #string.format('%5c|', 0), #string.format('%s', string.rep('a\0', 60))", "2,1,5,120")]
+    public void IntegerArgumentsAndNulsAsLua51(string script, string expected) => Assert.Equal(expected, Run(script));
+
+    [Theory]
     [InlineData("return table.concat({1,2,3}, ','), table.concat({}), table.concat({'a','b','c'}, '-', 2, 3)", "1,2,3,,b-c")]
     [InlineData("local t = {1,2,3} table.insert(t, 4) table.insert(t, 1, 0) return t", "{0,1,2,3,4}")]
     [InlineData("local t = {1,2,3} local r = table.remove(t, 1) return r, t[1], t[2], #t", "1,2,3,2")]
