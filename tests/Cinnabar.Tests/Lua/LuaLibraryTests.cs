@@ -90,6 +90,8 @@ public class LuaLibraryTests
     [InlineData("return string.char(2^32 + 65), string.rep('x', 2^32 + 2)", "A,xx")]
     // sprintf then strlen: NULs cut %s (under 100 bytes) and %c
     [InlineData("return #string.format('%s|', 'a\0b'), #string.format('%c|', 0), #string.format('%5c|', 0), #string.format('%s', string.rep('a\0', 60))", "2,1,5,120")]
+    [InlineData("return string.format('%x %X %o %u', 1/0, 0/0, -1/0, 2^63)", "0 8000000000000000 1000000000000000000000 9223372036854775808")]
+    [InlineData("return string.format('%x %u %x', 2^64, -1, -2^63)", "0 18446744073709551615 8000000000000000")]
     public void IntegerArgumentsAndNulsAsLua51(string script, string expected) => Assert.Equal(expected, Run(script));
 
     [Theory]
