@@ -9,7 +9,8 @@ public sealed partial class LuaState
         StringLib.Open(this);
         TableLib.Open(this);
         MathLib.Open(this);
-        OpenCoroutineStub();
+        OpenCoroutine();
+        _baselineReachable = MeasureReachable();
     }
 
     private void OpenBase()
@@ -58,7 +59,7 @@ public sealed partial class LuaState
             var t = c.CheckTable(0, "rawset");
             c.CheckAny(1, "rawset");
             c.CheckAny(2, "rawset");
-            if (t.ReadOnly) throw c.State.Error("Attempt to modify a readonly table");
+            if (t.ReadOnly) throw c.State.ReadOnlyError();
             c.State.CheckKey(c[1]);
             t.RawSet(c[1], c[2]);
             return c.Return(c[0]);
@@ -151,7 +152,7 @@ public sealed partial class LuaState
         var m = c[1];
         if (m.T != LuaType.Nil && m.T != LuaType.Table) throw c.State.ArgError(2, "setmetatable", "nil or table expected");
         if (t.Metatable != null && !t.Metatable.RawGet(MM.Metatable).IsNil) throw c.State.Error("cannot change a protected metatable");
-        if (t.ReadOnly) throw c.State.Error("Attempt to modify a readonly table");
+        if (t.ReadOnly) throw c.State.ReadOnlyError();
         t.Metatable = m.T == LuaType.Table ? (LuaTable)m.O! : null;
         return c.Return(c[0]);
     }
@@ -163,7 +164,7 @@ public sealed partial class LuaState
         bool ok;
         LuaValue v;
         try { ok = t.Next(ref k, out v); }
-        catch (KeyNotFoundException) { throw c.State.Error("invalid key to 'next'"); }
+        catch (KeyNotFoundException) { throw c.State.RuntimeErrorHere("invalid key to 'next'"); }
         if (!ok) return c.Return(default);
         c.Return(k);
         return c.Return(v);
@@ -254,7 +255,7 @@ public sealed partial class LuaState
         var a = c[0];
         if (a.T == LuaType.String && a.AsString.Length > 0 && a.AsString[0] == '#')
             return c.Return(LuaValue.FromNumber(n - 1));
-        long i = c.CheckInteger(0, "select");
+        long i = c.CheckInt(0, "select"); // luaL_checkint: (int) of the integer
         if (i < 0) i = n + i;
         else if (i > n) i = n;
         if (i < 1) throw c.State.ArgError(1, "select", "index out of range");
@@ -307,8 +308,8 @@ public sealed partial class LuaState
     private static int Unpack(LuaCallContext c)
     {
         var t = c.CheckTable(0, "unpack");
-        long i = c.OptInteger(1, "unpack", 1);
-        long e = c[2].IsNil ? t.Length : c.CheckInteger(2, "unpack");
+        long i = c.OptInt(1, "unpack", 1);
+        long e = c[2].IsNil ? t.Length : c.CheckInt(2, "unpack");
         if (i > e) return 0;
         long n = e - i + 1;
         if (n >= int.MaxValue || n > 7990) throw c.State.Error("too many results to unpack");
@@ -418,16 +419,5 @@ public sealed partial class LuaState
         if (f == null) throw L.Error("'setfenv' cannot change environment of given object");
         f.Env = t;
         return c.Return(LuaValue.FromFunction(f));
-    }
-
-    private void OpenCoroutineStub()
-    {
-        var co = new LuaTable();
-        foreach (var name in new[] { "create", "resume", "running", "status", "wrap", "yield" })
-        {
-            var n = name;
-            co.Reg(n, c => throw c.State.Error("coroutine." + n + " is not supported by this Lua implementation"));
-        }
-        Globals.RawSet("coroutine", LuaValue.FromTable(co));
     }
 }

@@ -400,27 +400,38 @@ internal static class NumberParser
         result = 0;
         int i = 0, n = s.Length;
         while (i < n && IsSpace(s[i])) i++;
-        int start = i;
         bool neg = false;
         if (i < n && (s[i] == '+' || s[i] == '-')) { neg = s[i] == '-'; i++; }
         if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
         {
-            // hex integer (strtoul semantics; wraps at 2^32 like a 32-bit unsigned long? glibc x86_64 is 64-bit)
+            // glibc strtod hex: digits, optional fraction, optional binary exponent
             int j = i + 2;
             double v = 0;
             int digits = 0;
-            while (j < n && Uri.IsHexDigit((char)s[j]))
+            while (j < n && Uri.IsHexDigit((char)s[j])) { v = v * 16 + HexVal(s[j]); j++; digits++; }
+            if (j < n && s[j] == '.')
             {
-                v = v * 16 + HexVal(s[j]);
-                j++; digits++;
+                j++;
+                double scale = 1.0 / 16;
+                while (j < n && Uri.IsHexDigit((char)s[j])) { v += HexVal(s[j]) * scale; scale /= 16; j++; digits++; }
             }
             if (digits == 0) return false;
-            if (j < n && s[j] == '.') return false;
+            if (j < n && (s[j] == 'p' || s[j] == 'P'))
+            {
+                int k = j + 1;
+                bool eneg = false;
+                if (k < n && (s[k] == '+' || s[k] == '-')) { eneg = s[k] == '-'; k++; }
+                if (k < n && s[k] >= '0' && s[k] <= '9')
+                {
+                    int ex = 0;
+                    while (k < n && s[k] >= '0' && s[k] <= '9') { if (ex < 100000) ex = ex * 10 + (s[k] - '0'); k++; }
+                    v = Math.ScaleB(v, eneg ? -ex : ex);
+                    j = k;
+                }
+            }
             while (j < n && IsSpace(s[j])) j++;
             if (j != n) return false;
-            if (v > ulong.MaxValue) v = ulong.MaxValue;
-            result = neg ? (double)(0 - (ulong)v) : v; // strtoul negates in unsigned arithmetic
-            if (neg) result = (double)unchecked(0UL - (ulong)v);
+            result = neg ? -v : v;
             return true;
         }
         // inf / nan
@@ -431,7 +442,7 @@ internal static class NumberParser
             if (Match(s, ref j, "infinity") || Match(s, ref j, "inf")) v = double.PositiveInfinity;
             else if (Match(s, ref j, "nan"))
             {
-                v = double.NaN;
+                v = BitConverter.Int64BitsToDouble(0x7FF8000000000000); // strtod's positive NaN
                 if (j < n && s[j] == '(')
                 {
                     int k = j + 1;
@@ -471,7 +482,6 @@ internal static class NumberParser
         if (text.StartsWith('.')) text = "0" + text;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return false;
         result = neg ? -d : d;
-        _ = start;
         return true;
     }
 

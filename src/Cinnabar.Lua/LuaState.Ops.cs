@@ -73,6 +73,17 @@ public sealed partial class LuaState
         throw RuntimeErrorHere("loop in gettable");
     }
 
+    internal LuaValue GetIndex(LuaValue o, LuaValue k, Expr? site)
+    {
+        if (o.T == LuaType.Table)
+        {
+            var tab = (LuaTable)o.O!;
+            var v = tab.RawGet(k);
+            if (v.T != LuaType.Nil || tab.Metatable == null) return v;
+        }
+        return GetIndexSlow(o, k, site, 0);
+    }
+
     internal LuaValue GetIndex(LuaValue o, LuaValue k)
     {
         if (o.T == LuaType.Table)
@@ -93,7 +104,7 @@ public sealed partial class LuaState
             if (t.T == LuaType.Table)
             {
                 var tab = (LuaTable)t.O!;
-                if (tab.ReadOnly) throw RuntimeErrorHere("Attempt to modify a readonly table");
+                if (tab.ReadOnly) throw ReadOnlyError();
                 var mt = tab.Metatable;
                 if (mt == null || (h = mt.RawGet(MM.NewIndex)).T == LuaType.Nil || tab.RawGet(k).T != LuaType.Nil)
                 {
@@ -121,6 +132,9 @@ public sealed partial class LuaState
         }
         throw RuntimeErrorHere("loop in settable");
     }
+
+    /// <summary>Redis' readonly-table error: positioned in Lua code, bare when raised inside a native (luaG_runerror on a C frame).</summary>
+    internal LuaRuntimeException ReadOnlyError() => RuntimeErrorHere("Attempt to modify a readonly table");
 
     internal void CheckKey(LuaValue k)
     {
@@ -187,8 +201,6 @@ public sealed partial class LuaState
         }
         return !CallMeta(h1, a, b).IsFalsy;
     }
-
-    internal static bool RawEquals(LuaValue a, LuaValue b) => a.Equals(b);
 
     /// <summary>Full equality with __eq (for library code).</summary>
     internal bool ValuesEqual(LuaValue a, LuaValue b)
@@ -276,7 +288,6 @@ public sealed partial class LuaState
                 s.Bytes.CopyTo(buf, pos);
                 pos += s.Length;
             }
-            AddMemory(total);
             Stack[first] = LuaValue.FromString(new LuaString(buf));
             last = first;
         }

@@ -16,6 +16,7 @@ public sealed partial class LuaState
     internal int Steps = InterruptInterval;
     private bool _curNative;        // the running function is a native
     private bool _callerNative;     // the running native was called by a native (luaL_where gives no position)
+    private Expr? _nativeSite;      // call expression that invoked the running native (for argument error names)
 
     internal LuaTable? StringMeta;
     internal object? NextFn;
@@ -29,7 +30,56 @@ public sealed partial class LuaState
         Globals = new LuaTable();
     }
 
-    public long ApproximateMemoryBytes => 4096 + _memory + Stack.Length * 24L;
+    /// <summary>
+    /// Rough size of what the state holds: 32 KB (what Redis reports for a fresh Lua state), plus the source of
+    /// loaded chunks, plus what is reachable from the globals beyond the libraries (walked on each read).
+    /// </summary>
+    public long ApproximateMemoryBytes => 32768 + _memory + Math.Max(0, MeasureReachable() - _baselineReachable);
+
+    private long _baselineReachable;
+
+    private long MeasureReachable()
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var todo = new Stack<object>();
+        long size = 0;
+        todo.Push(Globals);
+        if (StringMeta != null) todo.Push(StringMeta);
+        void Visit(LuaValue v)
+        {
+            if (v.O != null && v.T != LuaType.Nil) todo.Push(v.O);
+        }
+        while (todo.Count > 0 && seen.Count < 1_000_000)
+        {
+            var o = todo.Pop();
+            if (!seen.Add(o)) continue;
+            switch (o)
+            {
+                case LuaString s:
+                    size += 24 + s.Length;
+                    break;
+                case LuaTable t:
+                    size += t.ApproximateBytes;
+                    if (t.Metatable != null) todo.Push(t.Metatable);
+                    var k = LuaValue.Nil;
+                    while (t.Next(ref k, out var val))
+                    {
+                        Visit(k);
+                        Visit(val);
+                    }
+                    break;
+                case LuaClosure c:
+                    size += 64 + 32L * c.Up.Length;
+                    foreach (var u in c.Up) Visit(u.V);
+                    todo.Push(c.Env);
+                    break;
+                default:
+                    size += 40;
+                    break;
+            }
+        }
+        return size;
+    }
 
     internal void AddMemory(long n) => _memory += n;
 
@@ -91,7 +141,14 @@ public sealed partial class LuaState
     internal int CallValue(LuaValue fn, int argBase, int nargs, Expr? site)
     {
         if (fn.O is LuaClosure c && fn.T == LuaType.Function) return Invoke(c, argBase, nargs);
-        if (fn.O is LuaNativeClosure nc && fn.T == LuaType.Function) return InvokeNative(nc, argBase, nargs);
+        if (fn.O is LuaNativeClosure nc && fn.T == LuaType.Function)
+        {
+            var savedSite = _nativeSite;
+            _nativeSite = site;
+            int r = InvokeNative(nc, argBase, nargs);
+            _nativeSite = savedSite;
+            return r;
+        }
         var mm = GetMetamethod(fn, MM.Call);
         if (mm.T == LuaType.Nil)
         {
@@ -113,7 +170,6 @@ public sealed partial class LuaState
 
     internal int Invoke(LuaClosure c, int argBase, int nargs)
     {
-        var p = c.P;
         int depth = ++Depth;
         if (depth >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
@@ -123,47 +179,67 @@ public sealed partial class LuaState
         if (--Steps <= 0) CheckInterrupt();
         if (depth >= _frames.Length) Array.Resize(ref _frames, _frames.Length * 2);
         var f = _frames[depth] ??= new Frame(this);
-        f.Cl = c;
-        f.Line = p.LineDefined;
-        int b;
-        int np = p.NumParams;
-        if (p.IsVararg)
-        {
-            b = argBase + nargs;
-            EnsureStack(b + p.MaxSlots + 8);
-            var st = Stack;
-            for (int i = 0; i < np; i++) st[b + i] = i < nargs ? st[argBase + i] : default;
-            f.VarargBase = argBase + np;
-            f.VarargCount = nargs > np ? nargs - np : 0;
-        }
-        else
-        {
-            b = argBase;
-            EnsureStack(b + p.MaxSlots + 8);
-            for (int i = nargs; i < np; i++) Stack[b + i] = default;
-            f.VarargCount = 0;
-        }
-        f.Base = b;
-        if (p.AnyParamCaptured)
-        {
-            foreach (var v in p.Params)
-                if (v.Captured) Stack[b + v.Slot] = LuaValue.FromBox(new UpBox(Stack[b + v.Slot]));
-        }
         bool savedNative = _curNative;
         f.CalledFromNative = savedNative;
         _curNative = false;
-        Top = b + p.MaxSlots;
-        int n = 0;
-        if (p.Body.Exec(f) == Sig.Return)
+        while (true)
         {
-            n = f.RetCount;
-            if (n == 1) Stack[argBase] = Stack[f.RetBase];
-            else if (n > 0) Array.Copy(Stack, f.RetBase, Stack, argBase, n);
+            var p = c.P;
+            f.Cl = c;
+            f.Line = p.LineDefined;
+            int b;
+            int np = p.NumParams;
+            if (p.IsVararg)
+            {
+                b = argBase + nargs;
+                EnsureStack(b + p.MaxSlots + 8);
+                var st = Stack;
+                for (int i = 0; i < np; i++) st[b + i] = i < nargs ? st[argBase + i] : default;
+                f.VarargBase = argBase + np;
+                f.VarargCount = nargs > np ? nargs - np : 0;
+            }
+            else
+            {
+                b = argBase;
+                EnsureStack(b + p.MaxSlots + 8);
+                for (int i = nargs; i < np; i++) Stack[b + i] = default;
+                f.VarargCount = 0;
+            }
+            f.Base = b;
+            if (p.AnyParamCaptured)
+            {
+                foreach (var v in p.Params)
+                    if (v.Captured) Stack[b + v.Slot] = LuaValue.FromBox(new UpBox(Stack[b + v.Slot]));
+            }
+            Top = b + p.MaxSlots;
+            int n = 0;
+            int sig = p.Body.Exec(f);
+            if (sig == Sig.TailCall)
+            {
+                // proper tail call: the callee and its arguments were pushed at RetBase; reuse this frame
+                var fn = Stack[f.RetBase];
+                nargs = f.RetCount;
+                Array.Copy(Stack, f.RetBase + 1, Stack, argBase, nargs);
+                if (fn.O is LuaClosure next && fn.T == LuaType.Function)
+                {
+                    c = next;
+                    if (--Steps <= 0) CheckInterrupt();
+                    continue;
+                }
+                Top = argBase + nargs;
+                n = CallValue(fn, argBase, nargs, f.TailSite);
+            }
+            else if (sig == Sig.Return)
+            {
+                n = f.RetCount;
+                if (n == 1) Stack[argBase] = Stack[f.RetBase];
+                else if (n > 0) Array.Copy(Stack, f.RetBase, Stack, argBase, n);
+            }
+            Top = argBase + n;
+            _curNative = savedNative;
+            Depth--;
+            return n;
         }
-        Top = argBase + n;
-        _curNative = savedNative;
-        Depth--;
-        return n;
     }
 
     internal int InvokeNative(LuaNativeClosure c, int argBase, int nargs)
@@ -187,7 +263,8 @@ public sealed partial class LuaState
     {
         public readonly int Top, Depth;
         public readonly bool Cur, Caller;
-        public SavedState(LuaState l) { Top = l.Top; Depth = l.Depth; Cur = l._curNative; Caller = l._callerNative; }
+        public readonly Expr? Site;
+        public SavedState(LuaState l) { Top = l.Top; Depth = l.Depth; Cur = l._curNative; Caller = l._callerNative; Site = l._nativeSite; }
     }
 
     internal SavedState Save() => new(this);
@@ -198,6 +275,7 @@ public sealed partial class LuaState
         Depth = s.Depth;
         _curNative = s.Cur;
         _callerNative = s.Caller;
+        _nativeSite = s.Site;
     }
 
     /// <summary>Calls a function from native code: args pushed by the caller at argBase; returns the result count (results at argBase).</summary>
@@ -226,6 +304,7 @@ public sealed partial class LuaState
     {
         var saved = Save();
         int argBase = Top;
+        _hostCalls++;
         try
         {
             EnsureStack(argBase + args.Length + 1);
@@ -242,6 +321,7 @@ public sealed partial class LuaState
         finally
         {
             Restore(saved);
+            if (--_hostCalls == 0) EndHostCall();
         }
     }
 
@@ -249,6 +329,7 @@ public sealed partial class LuaState
     {
         var saved = Save();
         int argBase = Top;
+        _hostCalls++;
         try
         {
             EnsureStack(argBase + args.Length + 1);
@@ -264,6 +345,26 @@ public sealed partial class LuaState
         finally
         {
             Restore(saved);
+            if (--_hostCalls == 0) EndHostCall();
+        }
+    }
+
+    /// <summary>
+    /// After the outermost host call: close suspended coroutines and drop references left in the value
+    /// stack and pooled frames above the host's stack top, so a long-lived state does not keep a
+    /// finished script's data alive.
+    /// </summary>
+    private void EndHostCall()
+    {
+        CloseCoroutines();
+        if (Stack.Length > 64 * 1024 && Top < 1024) Array.Resize(ref Stack, 1024);
+        Array.Clear(Stack, Top, Stack.Length - Top);
+        for (int i = Depth + 1; i < _frames.Length; i++)
+        {
+            var fr = _frames[i];
+            if (fr == null) break;
+            fr.Cl = null!;
+            fr.TailSite = null;
         }
     }
 
@@ -308,7 +409,34 @@ public sealed partial class LuaState
         => MakeError(LuaValue.FromString(LuaString.FromUtf8(Where(1) + message)));
 
     public LuaRuntimeException ArgError(int argIndex1Based, string functionName, string extraMessage)
-        => Error("bad argument #" + argIndex1Based + " to '" + functionName + "' (" + extraMessage + ")");
+    {
+        // luaL_argerror names the function as the calling code did (5.1 getfuncname); '?' when called from a native
+        if (_curNative)
+        {
+            switch (_nativeSite)
+            {
+                case null:
+                    functionName = "?";
+                    break;
+                case MethodCallExpr me:
+                    functionName = me.Name.AsString.ToLatin1();
+                    argIndex1Based--;
+                    if (argIndex1Based == 0) return Error("calling '" + functionName + "' on bad self (" + extraMessage + ")");
+                    break;
+                case CallExpr ce:
+                    functionName = ce.Fn switch
+                    {
+                        GlobalExpr g => g.Key.AsString.ToLatin1(),
+                        LocalExpr l => l.V.Name,
+                        UpvalExpr u => u.Name,
+                        IndexExpr ie => ie.FieldName,
+                        _ => "?",
+                    };
+                    break;
+            }
+        }
+        return Error("bad argument #" + argIndex1Based + " to '" + functionName + "' (" + extraMessage + ")");
+    }
 
     internal LuaRuntimeException StackOverflow()
     {

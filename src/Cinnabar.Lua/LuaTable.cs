@@ -11,6 +11,8 @@ public sealed class LuaTable
 {
     private LuaValue[] _arr;
     private int _asize;
+    private int _holes;  // nil slots among 1.._asize
+    private int _lsize;  // emulation of Lua's own array-part size, which decides the border #t picks when there are holes
 
     private struct Entry
     {
@@ -34,9 +36,6 @@ public sealed class LuaTable
         if (hashCapacity > 0) InitHash(hashCapacity);
     }
 
-    internal int ArrayCount => _asize;
-    internal int HashLive => _live;
-
     private void InitHash(int cap)
     {
         int size = 4;
@@ -47,8 +46,42 @@ public sealed class LuaTable
         _live = 0;
     }
 
-    /// <summary>The raw border (#t).</summary>
-    public int Length => _asize;
+    /// <summary>The raw border (#t), chosen as luaH_getn would (binary search over Lua's array size when there are holes).</summary>
+    public int Length => _holes == 0 && _live == 0 ? _asize : LengthSlow();
+
+    private int LengthSlow()
+    {
+        int j = _lsize;
+        if (j > 0 && RawGet(j).T == LuaType.Nil)
+        {
+            int i = 0;
+            while (j - i > 1)
+            {
+                int m = (int)(((uint)i + (uint)j) / 2);
+                if (RawGet(m).T == LuaType.Nil) j = m; else i = m;
+            }
+            return i;
+        }
+        if (_live == 0) return j;
+        long lo = j, hi = (long)j + 1;
+        while (RawGet(LuaValue.FromNumber(hi)).T != LuaType.Nil)
+        {
+            lo = hi;
+            hi *= 2;
+            if (hi > int.MaxValue)
+            {
+                int k = 1;
+                while (RawGet(k).T != LuaType.Nil) k++;
+                return k - 1;
+            }
+        }
+        while (hi - lo > 1)
+        {
+            long m = (lo + hi) / 2;
+            if (RawGet(LuaValue.FromNumber(m)).T == LuaType.Nil) hi = m; else lo = m;
+        }
+        return (int)lo;
+    }
 
     // ---------- get ----------
 
@@ -118,12 +151,16 @@ public sealed class LuaTable
             {
                 if (i <= _asize)
                 {
+                    bool wasNil = _arr[i - 1].T == LuaType.Nil;
+                    bool isNil = value.T == LuaType.Nil;
                     _arr[i - 1] = value;
-                    if (i == _asize && value.T == LuaType.Nil)
+                    if (wasNil != isNil) _holes += isNil ? 1 : -1;
+                    if (i == _asize && isNil)
                     {
                         // shrink to the last non-nil element
                         int n = _asize - 1;
-                        while (n > 0 && _arr[n - 1].T == LuaType.Nil) n--;
+                        _holes--;
+                        while (n > 0 && _arr[n - 1].T == LuaType.Nil) { n--; _holes--; }
                         _asize = n;
                     }
                     return;
@@ -151,6 +188,53 @@ public sealed class LuaTable
             _arr = n;
         }
         _arr[_asize++] = value;
+        if (_asize > _lsize) _lsize = _holes == 0 ? NextPow2(_asize) : ComputeLuaArraySize();
+    }
+
+    private static int NextPow2(int n)
+    {
+        int p = 1;
+        while (p < n) p <<= 1;
+        return p;
+    }
+
+    /// <summary>ltable.c computesizes: the largest power of two n with more than n/2 integer keys in 1..n.</summary>
+    private int ComputeLuaArraySize()
+    {
+        Span<int> nums = stackalloc int[32]; // nums[i] = keys in (2^(i-1), 2^i]
+        int total = 0;
+        for (int k = 1; k <= _asize; k++)
+        {
+            if (_arr[k - 1].T == LuaType.Nil) continue;
+            nums[Ceil2(k)]++;
+            total++;
+        }
+        for (int e = 0; e < _ecount; e++)
+        {
+            ref var en = ref _entries![e];
+            if (en.Value.T == LuaType.Nil || en.Key.T != LuaType.Number) continue;
+            double d = en.Key.N;
+            int k = (int)d;
+            if (k == d && k >= 1) { nums[Ceil2(k)]++; total++; }
+        }
+        int a = 0, na = 0, n = 0;
+        for (int i = 0, twotoi = 1; i < 31 && twotoi / 2 < total; i++, twotoi *= 2)
+        {
+            if (nums[i] > 0)
+            {
+                a += nums[i];
+                if (a > twotoi / 2) { n = twotoi; na = a; }
+            }
+        }
+        return n;
+    }
+
+    private static int Ceil2(int k)
+    {
+        // ceil(log2(k)), with Ceil2(1) = 0
+        int l = 0;
+        while ((1L << l) < k) l++;
+        return l;
     }
 
     private void MigrateFromHash()
@@ -287,31 +371,22 @@ public sealed class LuaTable
     /// <summary>Rough memory estimate.</summary>
     internal long ApproximateBytes => 64 + _arr.Length * 24L + (_entries?.Length ?? 0) * 56L;
 
-    /// <summary>Fast set for constructors / library code: array append when index == Length+1.</summary>
-    internal void ArraySetFast(int index, LuaValue value)
-    {
-        if (index == _asize + 1 && value.T != LuaType.Nil && _live == 0) Append(value);
-        else RawSet(LuaValue.FromNumber(index), value);
-    }
-
     /// <summary>Constructor positional items: stored in the array part even with nil holes (as Lua presizes it).</summary>
     internal void InitArray(ReadOnlySpan<LuaValue> items)
     {
         int n = items.Length;
+        if (n > _lsize) _lsize = n;
         while (n > 0 && items[n - 1].T == LuaType.Nil) n--;
         if (n == 0) return;
         if (_arr.Length < n) _arr = new LuaValue[n];
         items.Slice(0, n).CopyTo(_arr);
         _asize = n;
+        _holes = 0;
+        for (int i = 0; i < n; i++) if (items[i].T == LuaType.Nil) _holes++;
         if (_live > 0)
         {
             for (int i = 1; i <= n; i++) HashRemove(LuaValue.FromNumber(i));
             MigrateFromHash();
         }
-    }
-
-    internal void EnsureArray(int n)
-    {
-        if (_arr.Length < n) Array.Resize(ref _arr, n);
     }
 }

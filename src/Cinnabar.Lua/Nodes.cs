@@ -14,6 +14,7 @@ internal sealed class Frame
     public int RetCount;
     public int Line;
     public bool CalledFromNative;
+    public Expr? TailSite;
     public Frame(LuaState l) { L = l; }
 }
 
@@ -44,7 +45,7 @@ internal sealed class Proto
 
 internal static class Sig
 {
-    public const int Normal = 0, Break = 1, Return = 2;
+    public const int Normal = 0, Break = 1, Return = 2, TailCall = 3;
 }
 
 // ===================== expressions =====================
@@ -52,6 +53,8 @@ internal static class Sig
 internal abstract class Expr
 {
     public int Line;
+    /// <summary>Nesting height of this expression tree (for stack guards on very deep trees).</summary>
+    public int Height;
     public abstract LuaValue Eval(Frame f);
     /// <summary>Pushes all values on the stack, returns their count.</summary>
     public virtual int EvalMulti(Frame f)
@@ -63,6 +66,28 @@ internal abstract class Expr
     public virtual bool IsMulti => false;
     /// <summary>5.1 variable naming for error messages: "local 'x'", "global 'x'", "field 'x'", "upvalue 'x'".</summary>
     public virtual string? Describe() => null;
+}
+
+/// <summary>Inserted every few dozen levels of a deep expression tree (e.g. x+x+...+x with thousands of terms):
+/// raises Lua's "stack overflow" before evaluation could exhaust the .NET stack.</summary>
+internal sealed class StackGuardExpr : Expr
+{
+    private readonly Expr _e;
+    public Expr Inner => _e;
+    public static Expr Unwrap(Expr e) => e is StackGuardExpr g ? g._e : e;
+    public StackGuardExpr(Expr e) { _e = e; Line = e.Line; Height = e.Height; }
+    public override bool IsMulti => _e.IsMulti;
+    public override LuaValue Eval(Frame f)
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw f.L.StackOverflow();
+        return _e.Eval(f);
+    }
+    public override int EvalMulti(Frame f)
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw f.L.StackOverflow();
+        return _e.EvalMulti(f);
+    }
+    public override string? Describe() => _e.Describe();
 }
 
 internal sealed class ConstExpr : Expr
@@ -92,6 +117,7 @@ internal sealed class ParenExpr : Expr
     public readonly Expr E;
     public ParenExpr(Expr e) { E = e; Line = e.Line; }
     public override LuaValue Eval(Frame f) => E.Eval(f);
+    public override string? Describe() => E.Describe();
 }
 
 internal sealed class LocalExpr : Expr
@@ -167,7 +193,9 @@ internal sealed class IndexExpr : Expr
         return f.L.GetIndexSlow(o, k, Obj, Line);
     }
     public override string? Describe()
-        => Key is ConstExpr c && c.V.T == LuaType.String ? "field '" + c.V.AsString.ToLatin1() + "'" : null;
+        => "field '" + FieldName + "'";
+    /// <summary>5.1 kname: the constant string key, else "?".</summary>
+    public string FieldName => Key is ConstExpr c && c.V.T == LuaType.String ? c.V.AsString.ToLatin1() : "?";
 }
 
 internal sealed class CallExpr : Expr
@@ -210,6 +238,22 @@ internal sealed class CallExpr : Expr
     }
 
     public string? DescribeCallee() => Fn.Describe();
+
+    /// <summary>For 'return f(...)': pushes the callee then the arguments, for the caller's frame to tail-call.</summary>
+    public void PushForTail(Frame f)
+    {
+        var L = f.L;
+        var fn = Fn.Eval(f);
+        L.Push(fn);
+        var args = Args;
+        int n = _lastMulti ? args.Length - 1 : args.Length;
+        for (int i = 0; i < n; i++)
+        {
+            var v = args[i].Eval(f);
+            L.Push(v);
+        }
+        if (_lastMulti) args[^1].EvalMulti(f);
+    }
 }
 
 internal sealed class MethodCallExpr : Expr
@@ -264,6 +308,25 @@ internal sealed class MethodCallExpr : Expr
         L.Top = top;
         return v;
     }
+
+    /// <summary>For 'return o:m(...)': pushes the method then self and the arguments.</summary>
+    public void PushForTail(Frame f)
+    {
+        var L = f.L;
+        var o = Obj.Eval(f);
+        f.Line = Line;
+        var fn = L.GetIndex(o, Name, Obj);
+        L.Push(fn);
+        L.Push(o);
+        var args = Args;
+        int n = _lastMulti ? args.Length - 1 : args.Length;
+        for (int i = 0; i < n; i++)
+        {
+            var v = args[i].Eval(f);
+            L.Push(v);
+        }
+        if (_lastMulti) args[^1].EvalMulti(f);
+    }
 }
 
 internal sealed class FunctionExpr : Expr
@@ -285,7 +348,6 @@ internal sealed class FunctionExpr : Expr
             }
             else ups[i] = f.Cl.Up[d.Index];
         }
-        f.L.AddMemory(64 + 8 * ups.Length);
         return LuaValue.FromFunction(new LuaClosure(P, ups, f.Cl.Env));
     }
 }
@@ -511,7 +573,6 @@ internal sealed class TableExpr : Expr
         int n = L.Top - top;
         if (n > 0) t.InitArray(new ReadOnlySpan<LuaValue>(L.Stack, top, n));
         L.Top = top;
-        L.AddMemory(64 + 24 * n + 56 * _nhash);
         return LuaValue.FromTable(t);
     }
 }
@@ -528,6 +589,8 @@ internal sealed class Block : Stmt
 {
     public readonly Stmt[] Stmts;
     public Block(Stmt[] s) { Stmts = s; }
+    /// <summary>The block itself, or its only statement (saves a dispatch per loop iteration).</summary>
+    public Stmt Simplest => Stmts.Length == 1 ? Stmts[0] : this;
     public override int Exec(Frame f)
     {
         var s = Stmts;
@@ -790,7 +853,7 @@ internal sealed class NumForStmt : Stmt
         if (!c.TryGetNumber(out double step)) throw L.RtError(f, Line, "'for' step must be a number");
         int slot = f.Base + _v.Slot;
         bool captured = _v.Captured;
-        var body = _body;
+        var body = _body.Simplest;
         for (; step > 0 ? i <= lim : i >= lim; i += step)
         {
             L.Stack[slot] = captured ? LuaValue.FromBox(new UpBox(LuaValue.FromNumber(i))) : LuaValue.FromNumber(i);
@@ -825,7 +888,7 @@ internal sealed class GenForStmt : Stmt
         var vars = _vars;
         int nv = vars.Length;
         // fast path: pairs/next over a table
-        if (fn.O == L.NextFn && state.T == LuaType.Table)
+        if (L.NextFn != null && fn.O == L.NextFn && state.T == LuaType.Table)
         {
             var t = (LuaTable)state.O!;
             var key = ctl;
@@ -834,7 +897,7 @@ internal sealed class GenForStmt : Stmt
                 bool ok;
                 LuaValue val;
                 try { ok = t.Next(ref key, out val); }
-                catch (KeyNotFoundException) { throw L.RtError(f, Line, "invalid key to 'next'"); }
+                catch (KeyNotFoundException) { throw new LuaRuntimeException(LuaValue.FromString(LuaString.FromUtf8("invalid key to 'next'")), f.Cl.P.Source, Line); }
                 if (!ok) break;
                 LocalExpr.Init(f, vars[0], key);
                 if (nv > 1)
@@ -907,6 +970,25 @@ internal sealed class ReturnStmt : Stmt
         f.RetBase = top;
         f.RetCount = L.Top - top;
         return Sig.Return;
+    }
+}
+
+/// <summary>'return f(...)' / 'return o:m(...)': a proper tail call, performed by the caller's Invoke loop.</summary>
+internal sealed class TailCallStmt : Stmt
+{
+    private readonly Expr _call;
+    public TailCallStmt(Expr call) { _call = call; }
+    public override int Exec(Frame f)
+    {
+        var L = f.L;
+        int top = L.Top;
+        if (_call is CallExpr ce) ce.PushForTail(f);
+        else ((MethodCallExpr)_call).PushForTail(f);
+        f.RetBase = top;
+        f.RetCount = L.Top - top - 1;
+        f.TailSite = _call;
+        f.Line = _call.Line;
+        return Sig.TailCall;
     }
 }
 

@@ -416,28 +416,24 @@ internal sealed class Parser
 
     private Stmt ParseExprStat()
     {
-        var e = ParseSuffixedExpr();
+        var e = StackGuardExpr.Unwrap(ParseSuffixedExpr());
+        if (e is CallExpr or MethodCallExpr) return new CallStmt(e);
         if (Tok == '=' || Tok == ',')
         {
             var targets = new List<Expr> { e };
             CheckTarget(e);
             while (TestNext(','))
             {
-                var t = ParseSuffixedExpr();
+                var t = StackGuardExpr.Unwrap(ParseSuffixedExpr());
                 CheckTarget(t);
                 targets.Add(t);
             }
             CheckNext('=');
             var exprs = ParseExprList();
             int line = _lx.LastLine;
-            if (targets.Count == 1 && exprs.Count == 1)
-            {
-                var value = exprs[0] is CallExpr or MethodCallExpr or VarargExpr ? exprs[0] : exprs[0];
-                return MakeAssign(targets[0], value, line);
-            }
+            if (targets.Count == 1 && exprs.Count == 1) return MakeAssign(targets[0], exprs[0], line);
             return new MultiAssign(targets.ToArray(), exprs.ToArray(), line);
         }
-        if (e is CallExpr or MethodCallExpr) return new CallStmt(e);
         CheckTarget(e);
         CheckNext('=');
         return null!;
@@ -451,7 +447,10 @@ internal sealed class Parser
     private Stmt ParseReturn()
     {
         if (BlockFollow(Tok) || Tok == ';') return new ReturnStmt(Array.Empty<Expr>());
-        return new ReturnStmt(ParseExprList().ToArray());
+        var list = ParseExprList();
+        if (list.Count == 1 && StackGuardExpr.Unwrap(list[0]) is CallExpr or MethodCallExpr)
+            return new TailCallStmt(StackGuardExpr.Unwrap(list[0]));
+        return new ReturnStmt(list.ToArray());
     }
 
     // ---------- functions ----------
@@ -548,10 +547,21 @@ internal sealed class Parser
             _lx.Advance();
             var right = ParseSubExpr(rp);
             int line = _lx.LastLine;
-            left = MakeBinary(op, left, right, line);
+            left = Guard(MakeBinary(op, left, right, line), left, right);
         }
         LeaveLevel();
         return left;
+    }
+
+    private const int GuardEvery = 48;
+
+    /// <summary>Sets the node's height from its children and adds a stack guard every <see cref="GuardEvery"/> levels.</summary>
+    private static Expr Guard(Expr e, Expr a, Expr? b = null)
+    {
+        int h = Math.Max(a.Height, b?.Height ?? 0) + 1;
+        if (e is ConcatChain) return e; // flattened into one node; its parts are guarded on their own
+        e.Height = h;
+        return h % GuardEvery == 0 ? new StackGuardExpr(e) : e;
     }
 
     private static Expr MakeBinary(int op, Expr a, Expr b, int line)
@@ -648,7 +658,7 @@ internal sealed class Parser
                 {
                     _lx.Advance();
                     var k = new ConstExpr(LuaValue.FromString(LuaString.FromUtf8(CheckName())));
-                    e = new IndexExpr(e, k) { Line = _lx.LastLine };
+                    e = Guard(new IndexExpr(e, k) { Line = _lx.LastLine }, e);
                     break;
                 }
                 case '[':
@@ -656,7 +666,7 @@ internal sealed class Parser
                     _lx.Advance();
                     var k = Finish(ParseExpr());
                     CheckNext(']');
-                    e = new IndexExpr(e, k) { Line = _lx.LastLine };
+                    e = Guard(new IndexExpr(e, k) { Line = _lx.LastLine }, e, k);
                     break;
                 }
                 case ':':
@@ -665,7 +675,7 @@ internal sealed class Parser
                     var name = CheckName();
                     int line = _lx.Line;
                     var args = ParseArgs(line);
-                    e = new MethodCallExpr(e, LuaValue.FromString(LuaString.FromUtf8(name)), args, line);
+                    e = Guard(new MethodCallExpr(e, LuaValue.FromString(LuaString.FromUtf8(name)), args, line), e);
                     break;
                 }
                 case '(':
@@ -674,7 +684,7 @@ internal sealed class Parser
                 {
                     int line = _lx.Line;
                     var args = ParseArgs(line);
-                    e = new CallExpr(e, args, line);
+                    e = Guard(new CallExpr(e, args, line), e);
                     break;
                 }
                 default:

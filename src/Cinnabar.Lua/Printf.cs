@@ -108,9 +108,16 @@ internal static class Printf
         return (long)d;
     }
 
+    /// <summary>(unsigned long) cast as gcc compiles it on x86-64 (values from 2^63 up and inf go through the subtract-2^63 path, NaN through cvttsd2si).</summary>
+    public static ulong ToULong(double d)
+    {
+        if (d >= 9.2233720368547758e18) return (ulong)ToLong(d - 9.2233720368547758e18) ^ 0x8000000000000000UL;
+        return (ulong)ToLong(d);
+    }
+
     public static string FormatInt(double d, char conv, in Spec sp)
     {
-        long v = ToLong(d);
+        long v = conv == 'd' || conv == 'i' ? ToLong(d) : (long)ToULong(d);
         string digits;
         bool neg = false;
         switch (conv)

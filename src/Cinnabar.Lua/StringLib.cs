@@ -89,7 +89,7 @@ internal static class StringLib
         var b = new byte[c.ArgCount];
         for (int i = 0; i < c.ArgCount; i++)
         {
-            long v = c.CheckInteger(i, "char");
+            long v = c.CheckInt(i, "char");
             if ((byte)v != v) throw c.State.ArgError(i + 1, "char", "invalid value");
             b[i] = (byte)v;
         }
@@ -99,14 +99,13 @@ internal static class StringLib
     private static int Rep(LuaCallContext c)
     {
         var s = c.CheckString(0, "rep");
-        long n = c.CheckInteger(1, "rep");
+        long n = c.CheckInt(1, "rep");
         if (n <= 0 || s.Length == 0) return c.Return(LuaString.Empty);
         long total = s.Length * n;
         if (total > int.MaxValue / 2) throw c.State.Error("not enough memory");
         var b = new byte[total];
         var src = s.Span;
         for (long i = 0; i < n; i++) src.CopyTo(b.AsSpan((int)(i * s.Length)));
-        c.State.AddMemory(total);
         return c.Return(new LuaString(b));
     }
 
@@ -305,6 +304,7 @@ internal static class StringLib
     private static int Match(MatchState ms, int s, int p)
     {
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw ms.L.Error("pattern too complex");
+        if (--ms.L.Steps <= 0) ms.L.CheckInterrupt(); // backtracking can be very long: keep SCRIPT KILL working
         var P = ms.P;
         while (true)
         {
@@ -493,7 +493,7 @@ internal static class StringLib
         var p = c.CheckString(1, "gsub");
         var repl = c[2];
         var tr = repl.T;
-        long maxN = c.OptInteger(3, "gsub", (long)src.Length + 1);
+        long maxN = c.OptInt(3, "gsub", src.Length + 1);
         if (!(tr == LuaType.Number || tr == LuaType.String || tr == LuaType.Function || tr == LuaType.Table))
             throw c.State.ArgError(3, "gsub", "string/function/table expected");
         var L = c.State;
@@ -585,6 +585,15 @@ internal static class StringLib
 
     // ===================== format =====================
 
+    private static void AddUntilNul(List<byte> sb, List<byte> piece)
+    {
+        foreach (var b in piece)
+        {
+            if (b == 0) return;
+            sb.Add(b);
+        }
+    }
+
     private static int Format(LuaCallContext c)
     {
         var fmt = c.CheckString(0, "format").Bytes;
@@ -636,20 +645,20 @@ internal static class StringLib
             if (i >= fmt.Length) throw L.Error("invalid option '%' to 'format'");
             byte conv = fmt[i++];
             arg++;
-            if (arg >= c.ArgCount && "cdiouxXeEfgGqs".IndexOf((char)conv) >= 0) throw L.ArgError(arg + 1, "format", "no value");
+            if (arg >= c.ArgCount) throw L.ArgError(arg + 1, "format", "no value");
             string outStr;
             switch (conv)
             {
                 case (byte)'c':
                 {
-                    byte cv = (byte)c.CheckInteger(arg, "format");
+                    double cd = c.CheckNumber(arg, "format");
+                    byte cv = (byte)(double.IsNaN(cd) || cd >= 2147483648.0 || cd <= -2147483649.0 ? int.MinValue : (int)cd); // (int) cast as x86
+                    var piece = new List<byte>();
                     int pad = sp.Width - 1;
-                    if (pad > 0)
-                    {
-                        if (sp.Left) { sb.Add(cv); for (int k = 0; k < pad; k++) sb.Add((byte)' '); }
-                        else { for (int k = 0; k < pad; k++) sb.Add((byte)' '); sb.Add(cv); }
-                    }
-                    else sb.Add(cv);
+                    if (!sp.Left) for (int k = 0; k < pad; k++) piece.Add((byte)' ');
+                    piece.Add(cv);
+                    if (sp.Left) for (int k = 0; k < pad; k++) piece.Add((byte)' ');
+                    AddUntilNul(sb, piece); // 5.1 appends strlen(buff)
                     continue;
                 }
                 case (byte)'d':
@@ -701,13 +710,22 @@ internal static class StringLib
                 }
                 case (byte)'s':
                 {
-                    var s = c.CheckString(arg, "format").Bytes;
-                    int len = s.Length;
+                    var str = c.CheckString(arg, "format").Bytes;
+                    if (sp.Precision < 0 && str.Length >= 100)
+                    {
+                        sb.AddRange(str); // 5.1 adds long strings whole
+                        continue;
+                    }
+                    int len = str.Length;
                     if (sp.Precision >= 0 && sp.Precision < len) len = sp.Precision;
+                    int nul = Array.IndexOf(str, (byte)0, 0, len);
+                    if (nul >= 0) len = nul; // sprintf %s stops at NUL
+                    var piece = new List<byte>();
                     int pad = sp.Width - len;
-                    if (pad > 0 && !sp.Left) for (int k = 0; k < pad; k++) sb.Add((byte)' ');
-                    for (int k = 0; k < len; k++) sb.Add(s[k]);
-                    if (pad > 0 && sp.Left) for (int k = 0; k < pad; k++) sb.Add((byte)' ');
+                    if (pad > 0 && !sp.Left) for (int k = 0; k < pad; k++) piece.Add((byte)' ');
+                    for (int k = 0; k < len; k++) piece.Add(str[k]);
+                    if (pad > 0 && sp.Left) for (int k = 0; k < pad; k++) piece.Add((byte)' ');
+                    sb.AddRange(piece);
                     continue;
                 }
                 default:

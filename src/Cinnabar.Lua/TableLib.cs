@@ -24,15 +24,15 @@ internal static class TableLib
 
     private static void CheckWritable(LuaCallContext c, LuaTable t)
     {
-        if (t.ReadOnly) throw c.State.Error("Attempt to modify a readonly table");
+        if (t.ReadOnly) throw c.State.ReadOnlyError();
     }
 
     private static int Concat(LuaCallContext c)
     {
         var t = c.CheckTable(0, "concat");
         var sep = c.OptString(1, "concat") ?? LuaString.Empty;
-        long i = c.OptInteger(2, "concat", 1);
-        long last = c[3].IsNil ? t.Length : c.CheckInteger(3, "concat");
+        long i = c.OptInt(2, "concat", 1);
+        long last = c[3].IsNil ? t.Length : c.CheckInt(3, "concat");
         var b = new List<byte>();
         for (; i <= last; i++)
         {
@@ -61,7 +61,7 @@ internal static class TableLib
             {
                 pos = c.CheckInt(1, "insert");
                 if (pos > e) e = pos;
-                CheckWritable(c, t);
+                if (e > pos) CheckWritable(c, t);
                 for (int i = e; i > pos; i--) t.RawSet(LuaValue.FromNumber(i), t.RawGet(LuaValue.FromNumber(i - 1)));
                 break;
             }
@@ -142,7 +142,11 @@ internal static class TableLib
         public LuaValue Cmp;
 
         public LuaValue Get(int i) => T.RawGet(i);
-        public void Set(int i, LuaValue v) => T.RawSet(LuaValue.FromNumber(i), v);
+        public void Set(int i, LuaValue v)
+        {
+            if (T.ReadOnly) throw L.ReadOnlyError();
+            T.RawSet(LuaValue.FromNumber(i), v);
+        }
 
         public bool Less(LuaValue a, LuaValue b)
         {
@@ -225,7 +229,6 @@ internal static class TableLib
         var t = c.CheckTable(0, "sort");
         int n = t.Length;
         if (!c[1].IsNil) c.CheckType(1, "sort", LuaType.Function);
-        CheckWritable(c, t);
         var s = new Sorter { L = c.State, T = t, Cmp = c[1] };
         s.AuxSort(1, n);
         return 0;
