@@ -121,6 +121,8 @@ public sealed partial class LuaState
         var L = c.State;
         int level = c.OptInt(1, "error", 1);
         var v = c[0];
+        // lua_isstring: a number gets the position too, and becomes a string.
+        if (v.T == LuaType.Number && level > 0) v = LuaValue.FromString(LuaState.NumberToLuaString(v.N));
         if (v.T == LuaType.String && level > 0)
         {
             string where = L.Where(level);

@@ -161,6 +161,30 @@ public sealed class LuaString : IEquatable<LuaString>, IComparable<LuaString>
         return h;
     }
 
+    private uint _luaHash;
+    private bool _luaHashed;
+
+    /// <summary>
+    /// Lua 5.1's string hash (lstring.c): seeded with the length, over at most 32 bytes taken from the end
+    /// at a stride. Tables place string keys by it, which decides pairs() order.
+    /// </summary>
+    internal uint LuaHash
+    {
+        get
+        {
+            if (_luaHashed) return _luaHash;
+            var str = Bytes;
+            int l = str.Length;
+            uint h = (uint)l;
+            int step = (l >> 5) + 1;
+            for (int l1 = l; l1 >= step; l1 -= step)
+                h ^= (h << 5) + (h >> 2) + str[l1 - 1];
+            _luaHash = h;
+            _luaHashed = true;
+            return h;
+        }
+    }
+
     public int CompareTo(LuaString? other) => Bytes.AsSpan().SequenceCompareTo(other!.Bytes);
 
     public override string ToString() => Encoding.UTF8.GetString(Bytes);

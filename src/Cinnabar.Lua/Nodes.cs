@@ -169,6 +169,8 @@ internal sealed class GlobalExpr : Expr
         var env = f.Cl.Env;
         var v = env.RawGetStr(_key);
         if (v.T != LuaType.Nil || env.Metatable == null) return v;
+        // The environment's __index may raise (Redis' protected globals): errors name this line.
+        f.Line = Line;
         return f.L.GetIndexSlow(LuaValue.FromTable(env), Key, this, Line);
     }
     public override string? Describe() => "global '" + _key.ToLatin1() + "'";
@@ -547,7 +549,10 @@ internal sealed class TableExpr : Expr
     public override LuaValue Eval(Frame f)
     {
         var L = f.L;
-        var t = new LuaTable(0, _nhash);
+        // Presized as Lua's OP_NEWTABLE: positional items (but a trailing multi-value one) and hash items,
+        // each rounded as the opcode's "floating point byte" stores them.
+        int npos = _npos > 0 && _values.Length > 0 && _keys[^1] == null && _values[^1].IsMulti ? _npos - 1 : _npos;
+        var t = new LuaTable(FloatingByte.Round(npos), FloatingByte.Round(_nhash));
         int top = L.Top;
         for (int i = 0; i < _values.Length; i++)
         {
@@ -574,6 +579,22 @@ internal sealed class TableExpr : Expr
         if (n > 0) t.InitArray(new ReadOnlySpan<LuaValue>(L.Stack, top, n));
         L.Top = top;
         return LuaValue.FromTable(t);
+    }
+}
+
+/// <summary>Lua 5.1's luaO_int2fb/luaO_fb2int: table size hints are stored as eeeeexxx, rounding up.</summary>
+internal static class FloatingByte
+{
+    public static int Round(int x)
+    {
+        int e = 0;
+        if (x < 8) return x;
+        while (x >= 16)
+        {
+            x = (x + 1) >> 1;
+            e++;
+        }
+        return (x & 7 | 8) << e;
     }
 }
 
