@@ -117,9 +117,17 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public long StartTimeMs { get; }
     public long StartTimestamp { get; }
 
-    /// <summary>The TCP ports actually bound (useful with port 0 in tests).</summary>
-    public IReadOnlyList<int> BoundPorts => _listeners.Where(l => l.UnixPath is null).Select(l => l.Port).ToArray();
-    public int Port => _listeners.Count > 0 && _listeners[0].UnixPath is null ? _listeners[0].Port : Config.Port;
+    /// <summary>The plain TCP ports actually bound (useful with port 0 in tests).</summary>
+    public IReadOnlyList<int> BoundPorts { get { lock (_listeners) return _listeners.Where(l => l.UnixPath is null && !l.IsTls).Select(l => l.Port).ToArray(); } }
+    public int Port { get { lock (_listeners) return _listeners.FirstOrDefault(l => l.UnixPath is null && !l.IsTls)?.Port ?? Config.Port; } }
+    /// <summary>The TLS port being listened on (tls-port), or 0.</summary>
+    public int TlsPort { get { lock (_listeners) return _listeners.FirstOrDefault(l => l.IsTls)?.Port ?? 0; } }
+
+    /// <summary>
+    /// The TLS context (certificates, CAs, protocols) when TLS is in use, else null. Replaced as a whole on
+    /// CONFIG SET of a tls-* parameter; connections take the current one when they start.
+    /// </summary>
+    public volatile TlsContext? Tls;
 
     /// <summary>Completes when the server has stopped (SHUTDOWN or <see cref="StopAsync"/>).</summary>
     public Task Completion => _stopped.Task;
@@ -160,38 +168,29 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             Aof.LoadAtStartup(); // reads the manifest only, so that CONFIG SET appendonly yes continues its sequence numbers
         }
         SocketTuning.Apply();
-        // port 0 with a unixsocket listens on the socket only, as Redis; port 0 alone picks a free port (tests).
-        bool tcp = Config.Port != 0 || Config.UnixSocket == "";
-        foreach (var entry in tcp ? Config.Bind : [])
+        // As Redis' main: TLS configured at start-up when tls-port, tls-replication or tls-cluster needs it.
+        if (Config.TlsInUse)
         {
-            // "-addr" is optional (Redis 7.0): skipped when this host has no such address or protocol.
-            bool optional = entry.StartsWith('-');
-            var address = optional ? entry[1..] : entry;
-            Listener listener;
-            try
+            try { Tls = TlsContext.Load(Config); }
+            catch (TlsConfigException ex)
             {
-                var ip = address switch
-                {
-                    "*" => IPAddress.Any,
-                    "::*" => IPAddress.IPv6Any,
-                    _ => IPAddress.TryParse(address.Trim('[', ']'), out var parsed) ? parsed : Dns.GetHostAddresses(address).FirstOrDefault()
-                         ?? throw new SocketException((int)SocketError.HostNotFound),
-                };
-                listener = new Listener(this, new IPEndPoint(ip, _listeners.Count > 0 && Config.Port == 0 ? _listeners[0].Port : Config.Port));
+                Log.Warning(ex.Message);
+                Log.Warning("Failed to configure TLS. Check logs for more info.");
+                throw new ConfigException($"Failed to configure TLS: {ex.Message}");
             }
-            catch (SocketException ex) when (optional && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported
-                                                 or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported)
-            {
-                continue;
-            }
-            listener.Start();
-            _listeners.Add(listener);
+        }
+        // port 0 with a unixsocket or a tls-port listens on those only, as Redis; port 0 alone picks a free port (tests).
+        bool tcp = Config.Port != 0 || (Config.UnixSocket == "" && Config.TlsPort == 0);
+        if (tcp) foreach (var l in BindListeners(Config.Port, tls: false)) StartListener(l);
+        if (Config.TlsPort != 0)
+        {
+            foreach (var l in BindListeners(Config.TlsPort, tls: true)) StartListener(l);
+            Log.Info($"Cinnabar ready to accept TLS connections on port {TlsPort}");
         }
         if (Config.UnixSocket != "")
         {
             var unix = new Listener(this, Config.UnixSocket, Config.UnixSocketPerm);
-            unix.Start();
-            _listeners.Add(unix);
+            StartListener(unix);
             Log.Info($"The server is now ready to accept connections at {Config.UnixSocket}");
         }
         _cron = new ServerCron(this);
@@ -203,14 +202,93 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             SystemdNotify.Send("STATUS=Ready to accept connections\nREADY=1\n", Log);
     }
 
+    private void StartListener(Listener l)
+    {
+        l.Start();
+        lock (_listeners) _listeners.Add(l);
+    }
+
+    /// <summary>
+    /// A listener on <paramref name="port"/> for each bind address ("-addr" optional, as Redis 7.0). With
+    /// port 0 (tests) the addresses after the first take the port the first was given. On an error the
+    /// listeners already bound are closed and the error is thrown.
+    /// </summary>
+    private List<Listener> BindListeners(int port, bool tls)
+    {
+        var bound = new List<Listener>();
+        try
+        {
+            foreach (var entry in Config.Bind)
+            {
+                // "-addr" is optional (Redis 7.0): skipped when this host has no such address or protocol.
+                bool optional = entry.StartsWith('-');
+                var address = optional ? entry[1..] : entry;
+                Listener listener;
+                try
+                {
+                    var ip = address switch
+                    {
+                        "*" => IPAddress.Any,
+                        "::*" => IPAddress.IPv6Any,
+                        _ => IPAddress.TryParse(address.Trim('[', ']'), out var parsed) ? parsed : Dns.GetHostAddresses(address).FirstOrDefault()
+                             ?? throw new SocketException((int)SocketError.HostNotFound),
+                    };
+                    listener = new Listener(this, new IPEndPoint(ip, bound.Count > 0 && port == 0 ? bound[0].Port : port), tls);
+                }
+                catch (SocketException ex) when (optional && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported
+                                                     or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported)
+                {
+                    continue;
+                }
+                bound.Add(listener);
+            }
+        }
+        catch
+        {
+            foreach (var l in bound) l.Stop();
+            throw;
+        }
+        return bound;
+    }
+
+    /// <summary>
+    /// CONFIG SET tls-port (Redis' changeListenPort): binds the new port on every bind address first, then
+    /// closes the old TLS listeners (connections already accepted stay); 0 only closes them. Returns false,
+    /// with the old listeners untouched, when the new port cannot be bound.
+    /// </summary>
+    internal bool ChangeTlsPort(int port)
+    {
+        List<Listener> fresh = [];
+        if (port != 0)
+        {
+            try { fresh = BindListeners(port, tls: true); }
+            catch (SocketException ex)
+            {
+                Log.Warning($"Could not create server TLS listening socket {string.Join(' ', Config.Bind)}:{port}: {ex.Message}");
+                return false;
+            }
+        }
+        List<Listener> old;
+        lock (_listeners)
+        {
+            old = _listeners.Where(l => l.IsTls).ToList();
+            _listeners.RemoveAll(l => l.IsTls);
+        }
+        foreach (var l in old) l.Stop();
+        foreach (var l in fresh) StartListener(l);
+        return true;
+    }
+
     public async Task StopAsync()
     {
         if (_startCalled) await _startFinished.Task;
-        foreach (var l in _listeners) l.Stop();
+        Listener[] listeners;
+        lock (_listeners) listeners = _listeners.ToArray();
+        foreach (var l in listeners) l.Stop();
         _cron?.Stop();
         foreach (var c in Clients.Snapshot()) (c as ClientConnection)?.Close();
         lock (ExecLock) Aof.Shutdown();
-        foreach (var l in _listeners) await l.Completion;
+        foreach (var l in listeners) await l.Completion;
         RemovePidFile();
         _stopped.TrySetResult();
     }

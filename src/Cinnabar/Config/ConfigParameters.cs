@@ -292,6 +292,22 @@ internal static partial class ConfigParameters
                     return null;
                 },
             },
+            // TLS (docs/security.md). CONFIG SET of any of them reloads the TLS context, as Redis' applyTlsCfg.
+            Int("tls-port", c => c.TlsPort, (c, v) => c.TlsPort = v, 0, 65535),
+            Str("tls-cert-file", c => c.TlsCertFile, (c, v) => { c.TlsCertFile = v; return null; }),
+            Str("tls-key-file", c => c.TlsKeyFile, (c, v) => { c.TlsKeyFile = v; return null; }),
+            Str("tls-key-file-pass", c => c.TlsKeyFilePass, (c, v) => { c.TlsKeyFilePass = v; return null; }),
+            Str("tls-client-cert-file", c => c.TlsClientCertFile, (c, v) => { c.TlsClientCertFile = v; return null; }),
+            Str("tls-client-key-file", c => c.TlsClientKeyFile, (c, v) => { c.TlsClientKeyFile = v; return null; }),
+            Str("tls-client-key-file-pass", c => c.TlsClientKeyFilePass, (c, v) => { c.TlsClientKeyFilePass = v; return null; }),
+            Str("tls-ca-cert-file", c => c.TlsCaCertFile, (c, v) => { c.TlsCaCertFile = v; return null; }),
+            Str("tls-ca-cert-dir", c => c.TlsCaCertDir, (c, v) => { c.TlsCaCertDir = v; return null; }),
+            Str("tls-protocols", c => c.TlsProtocols, (c, v) => { c.TlsProtocols = v; return null; }),
+            Str("tls-ciphers", c => c.TlsCiphers, (c, v) => { c.TlsCiphers = v; return null; }),
+            Str("tls-ciphersuites", c => c.TlsCipherSuites, (c, v) => { c.TlsCipherSuites = v; return null; }),
+            Enum("tls-auth-clients", ConfigEnums.TlsAuthClientsModes, c => c.TlsAuthClients, (c, v) => c.TlsAuthClients = v),
+            Bool("tls-replication", c => c.TlsReplication, (c, v) => c.TlsReplication = v),
+            Bool("tls-cluster", c => c.TlsCluster, (c, v) => c.TlsCluster = v),
             Int("io-threads", c => c.IoThreads, (c, v) => c.IoThreads = v, 1, 128, immutable: true),
             Bool("io-threads-do-reads", c => c.IoThreadsDoReads, (c, v) => c.IoThreadsDoReads = v, true),
         };

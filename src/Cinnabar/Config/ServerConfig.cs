@@ -104,6 +104,21 @@ public sealed class ServerConfig
     /// <summary>Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM) and the percentiles INFO shows.</summary>
     public bool LatencyTracking = true;
     public double[] LatencyTrackingInfoPercentiles = [50, 99, 99.9];
+    /// <summary>TLS (docs/security.md): the TLS listening port (0: none) and the files and policies of the TLS context.</summary>
+    public int TlsPort;
+    public string TlsCertFile = "", TlsKeyFile = "", TlsKeyFilePass = "";
+    public string TlsClientCertFile = "", TlsClientKeyFile = "", TlsClientKeyFilePass = "";
+    public string TlsCaCertFile = "", TlsCaCertDir = "";
+    public string TlsProtocols = "", TlsCiphers = "", TlsCipherSuites = "";
+    public TlsAuthClients TlsAuthClients = TlsAuthClients.Yes;
+    /// <summary>The link to our master uses TLS (and the replica announces its tls-port).</summary>
+    public bool TlsReplication;
+    /// <summary>The cluster bus over TLS: there is no cluster yet, so it only makes the TLS context load, as in Redis without cluster.</summary>
+    public bool TlsCluster;
+    /// <summary>Whether anything needs the TLS context (Redis: tls-port, tls-replication or tls-cluster).</summary>
+    public bool TlsInUse => TlsPort != 0 || TlsReplication || TlsCluster;
+    /// <summary>How long an accepted TLS connection may take to finish its handshake (not a Redis parameter).</summary>
+    public int TlsHandshakeTimeoutMs = 10_000;
     /// <summary>Accepted for compatibility; see docs/configuration.md for why it has no effect.</summary>
     public int IoThreads = 1;
     public bool IoThreadsDoReads;
