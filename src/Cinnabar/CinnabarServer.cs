@@ -184,7 +184,13 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         if (tcp) foreach (var l in BindListeners(Config.Port, tls: false)) StartListener(l);
         if (Config.TlsPort != 0)
         {
-            foreach (var l in BindListeners(Config.TlsPort, tls: true)) StartListener(l);
+            List<Listener> tlsListeners;
+            try { tlsListeners = BindListeners(Config.TlsPort, tls: true); }
+            catch (SocketException ex)
+            {
+                throw new ConfigException($"Could not create server TLS listening socket {string.Join(' ', Config.Bind)}:{Config.TlsPort}: {ex.Message}");
+            }
+            foreach (var l in tlsListeners) StartListener(l);
             Log.Info($"Cinnabar ready to accept TLS connections on port {TlsPort}");
         }
         if (Config.UnixSocket != "")

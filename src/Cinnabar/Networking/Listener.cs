@@ -26,7 +26,11 @@ public sealed class Listener
         IsTls = tls;
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = false;
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // SO_REUSEADDR only, as Redis (anetSetReuseAddr): a restart binds a port with connections in TIME_WAIT.
+        // .NET's ReuseAddress also sets SO_REUSEPORT on Linux, which would let a second listener (another
+        // server, or tls-port equal to port) share the port silently instead of failing to bind.
+        if (OperatingSystem.IsLinux()) _socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        else _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _socket.Bind(endPoint);
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
     }
@@ -41,6 +45,8 @@ public sealed class Listener
         _socket.Bind(new UnixDomainSocketEndPoint(path));
         if (permissions != 0 && !OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)permissions);
     }
+
+    private const int SolSocket = 1, SoReuseAddr = 2; // Linux <sys/socket.h>
 
     public int Port { get; }
     /// <summary>Accepts TLS connections (tls-port).</summary>
