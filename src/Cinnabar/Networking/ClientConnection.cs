@@ -21,7 +21,7 @@ namespace Cinnabar.Networking;
 /// bytes are pending, so it cannot grow the server's memory without bound or slow anyone else.
 /// <para>The transport is the socket itself (zero-copy receive and send, nothing allocated per command), or,
 /// for a connection accepted on tls-port or a TLS link to our master, an <see cref="SslStream"/> over it
-/// whose handshake is already done (<see cref="TlsAcceptor"/>, <see cref="Replication.MasterLink"/>): the
+/// whose handshake is already done (<see cref="Listener"/>, <see cref="Replication.MasterLink"/>): the
 /// loops read and write through it, and everything above the transport is the same.</para>
 /// </summary>
 public sealed class ClientConnection : Client
@@ -74,8 +74,6 @@ public sealed class ClientConnection : Client
     /// <summary>The socket file when connected through unixsocket (CLIENT LIST shows it as "path:0" and flag U).</summary>
     public string? UnixPath { get; }
     public bool IsUnixSocket => UnixPath is not null;
-    /// <summary>The connection runs over TLS.</summary>
-    public bool IsTls => _tls is not null;
     public override string Address => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(RemoteEndPoint);
     public override string LocalAddress => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(LocalEndPoint);
     public int Fd => (int)_socket.Handle;

@@ -331,6 +331,35 @@ public sealed class TlsTests : IDisposable
         Assert.Equal("+OK\r\n", ours.Call("CONFIG", "SET", "tls-session-caching", "yes"));
     }
 
+    /// <summary>Everything a TLS client reads until the server closes (the handshake done, nothing sent).</summary>
+    private string ReadOverTlsUntilClosed(string host, int port)
+    {
+        using var tcp = new TcpClient(host, port);
+        using var ssl = new SslStream(tcp.GetStream());
+        ssl.ReadTimeout = 5000;
+        ssl.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = "localhost", RemoteCertificateValidationCallback = (_, c, _, _) => _certs.Trusts(c) });
+        var ms = new MemoryStream();
+        try { ssl.CopyTo(ms); } catch (IOException) { }
+        return Encoding.ASCII.GetString(ms.ToArray());
+    }
+
+    [Fact]
+    public async Task ProtectedModeDeniesOverTlsAsRedis()
+    {
+        // An address of this host outside the loopback interface.
+        var external = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up && n.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .First(a => a.AddressFamily == AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a)).ToString();
+        int redisTls = RealRedis.FreePort();
+        using var redis = new RealRedis([.. _certs.RedisArgs(redisTls), "--bind", "*"]);
+        await using var server = Start(more: c => c.Bind = ["*"]);
+        var expected = ReadOverTlsUntilClosed(external, redisTls);
+        Assert.StartsWith("-DENIED Redis is running in protected mode", expected);
+        Assert.Equal(expected, ReadOverTlsUntilClosed(external, server.Server.TlsPort));
+        Assert.Equal("PONG", _certs.TlsCli(server.Server.TlsPort, null, "PING"));
+    }
+
     [Fact]
     public async Task TheTlsPortSurvivesManyClientsComingAndGoing()
     {
