@@ -82,23 +82,84 @@ public sealed class TlsContext
 
     private static SslStreamCertificateContext LoadCertificate(string certFile, string keyFile, string password, string what)
     {
+        // The certificate, then the rest of the file as the chain presented with it (SSL_CTX_use_certificate_chain_file).
+        string certPem;
+        var all = new X509Certificate2Collection();
         try
         {
-            var leaf = password != ""
-                ? X509Certificate2.CreateFromEncryptedPemFile(certFile, password, keyFile)
-                : X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            if (!leaf.HasPrivateKey) throw new TlsConfigException($"Failed to load private key: {keyFile}");
-            // The rest of the file is the chain presented with it (SSL_CTX_use_certificate_chain_file).
-            var all = new X509Certificate2Collection();
-            all.ImportFromPemFile(certFile);
-            var chain = new X509Certificate2Collection();
-            foreach (var cert in all)
-                if (cert.Thumbprint != leaf.Thumbprint) chain.Add(cert);
-            return SslStreamCertificateContext.Create(leaf, chain, offline: true);
+            certPem = File.ReadAllText(certFile);
+            all.ImportFromPem(certPem);
+            if (all.Count == 0) throw new CryptographicException("no certificate in the file");
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new TlsConfigException($"Failed to load {what}: {certFile}: {ex.Message}");
+        }
+        X509Certificate2 leaf;
+        try
+        {
+            var keyPem = File.ReadAllText(keyFile);
+            if (password != "" && keyPem.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+            {
+                keyPem = DecryptLegacyPem(keyPem, password);
+                password = "";
+            }
+            leaf = password != "" ? X509Certificate2.CreateFromEncryptedPem(certPem, keyPem, password) : X509Certificate2.CreateFromPem(certPem, keyPem);
+            if (!leaf.HasPrivateKey) throw new CryptographicException("no private key");
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException or FormatException)
+        {
+            throw new TlsConfigException($"Failed to load private key: {keyFile}: {ex.Message}");
+        }
+        var chain = new X509Certificate2Collection();
+        foreach (var cert in all)
+            if (cert.Thumbprint != leaf.Thumbprint) chain.Add(cert);
+        return SslStreamCertificateContext.Create(leaf, chain, offline: true);
+    }
+
+    /// <summary>
+    /// A key in OpenSSL's traditional encrypted PEM ("Proc-Type: 4,ENCRYPTED" and "DEK-Info: AES-256-CBC,iv",
+    /// as `openssl rsa -aes256 -traditional` writes), which .NET does not read, decrypted to its plain PEM:
+    /// the key is OpenSSL's EVP_BytesToKey (MD5, one round, the IV's first 8 bytes as salt).
+    /// </summary>
+    internal static string DecryptLegacyPem(string pem, string password)
+    {
+        var lines = pem.Split('\n').Select(l => l.Trim()).ToList();
+        int begin = lines.FindIndex(l => l.StartsWith("-----BEGIN ", StringComparison.Ordinal) && l.EndsWith("PRIVATE KEY-----", StringComparison.Ordinal));
+        if (begin < 0) throw new CryptographicException("no private key in the file");
+        var label = lines[begin]["-----BEGIN ".Length..^"-----".Length];
+        string? dekInfo = null;
+        int i = begin + 1;
+        for (; i < lines.Count && lines[i] != ""; i++)
+            if (lines[i].StartsWith("DEK-Info:", StringComparison.Ordinal)) dekInfo = lines[i]["DEK-Info:".Length..].Trim();
+        if (dekInfo is null) throw new CryptographicException("encrypted PEM without DEK-Info");
+        var body = new System.Text.StringBuilder();
+        for (i++; i < lines.Count && !lines[i].StartsWith("-----END ", StringComparison.Ordinal); i++) body.Append(lines[i]);
+        var data = Convert.FromBase64String(body.ToString());
+        var parts = dekInfo.Split(',');
+        var iv = Convert.FromHexString(parts[1]);
+        SymmetricAlgorithm cipher = parts[0].ToUpperInvariant() switch
+        {
+            "AES-128-CBC" or "AES-192-CBC" or "AES-256-CBC" => Aes.Create(),
+            "DES-EDE3-CBC" => TripleDES.Create(),
+            _ => throw new CryptographicException($"unsupported PEM encryption {parts[0]}"),
+        };
+        using (cipher)
+        {
+            int keyLength = parts[0].ToUpperInvariant() switch { "AES-128-CBC" => 16, "AES-192-CBC" => 24, _ => parts[0].StartsWith("DES", StringComparison.OrdinalIgnoreCase) ? 24 : 32 };
+            var pass = System.Text.Encoding.UTF8.GetBytes(password);
+            var key = new List<byte>();
+            byte[] previous = [];
+            while (key.Count < keyLength)
+            {
+                previous = MD5.HashData([.. previous, .. pass, .. iv.AsSpan(0, 8)]);
+                key.AddRange(previous);
+            }
+            cipher.Key = key.Take(keyLength).ToArray();
+            byte[] der;
+            try { der = cipher.DecryptCbc(data, iv, PaddingMode.PKCS7); }
+            catch (CryptographicException) { throw new CryptographicException("bad decrypt (wrong tls-key-file-pass?)"); }
+            return PemEncoding.WriteString(label, der);
         }
     }
 

@@ -184,6 +184,20 @@ public sealed class TlsTests : IDisposable
             c.TlsKeyFilePass = TestCertificates.KeyPassword;
         });
         Assert.Equal("PONG", _certs.TlsCli(server.Server.TlsPort, null, "PING"));
+
+        // OpenSSL's traditional encrypted PEM ("Proc-Type: 4,ENCRYPTED"), which redis-server reads too.
+        var legacy = Path.Combine(_certs.Dir, "legacy.key");
+        var openssl = System.Diagnostics.Process.Start(new ProcessStartInfo("openssl", ["ec", "-in", _certs.ServerKeyFile, "-aes256", "-passout", "pass:" + TestCertificates.KeyPassword, "-out", legacy])
+            { RedirectStandardError = true })!;
+        openssl.WaitForExit();
+        Assert.Contains("Proc-Type: 4,ENCRYPTED", File.ReadAllText(legacy));
+        int redisTls = RealRedis.FreePort();
+        using (var redis = new RealRedis([.. _certs.RedisArgs(redisTls), "--tls-key-file", legacy, "--tls-key-file-pass", TestCertificates.KeyPassword]))
+            Assert.Equal("PONG", _certs.TlsCli(redisTls, null, "PING"));
+        Assert.Equal("OK", server.Cli("CONFIG", "SET", "tls-key-file", legacy));
+        Assert.Equal("PONG", _certs.TlsCli(server.Server.TlsPort, null, "PING"));
+        Assert.StartsWith("ERR CONFIG SET failed", server.Cli("CONFIG", "SET", "tls-key-file-pass", "wrong"));
+        Assert.Equal("PONG", _certs.TlsCli(server.Server.TlsPort, null, "PING"));
     }
 
     [Fact]
@@ -203,7 +217,7 @@ public sealed class TlsTests : IDisposable
             c.TlsKeyFile = _certs.EncryptedServerKeyFile;
             c.TlsKeyFilePass = "wrong";
         }));
-        Assert.Contains("Failed to load certificate", ex.Message);
+        Assert.Contains("Failed to load private key", ex.Message);
         await Task.CompletedTask;
     }
 
