@@ -166,10 +166,12 @@ public sealed class TlsContext
     // ---- peers' certificates ----------------------------------------------------------------------
 
     /// <summary>
-    /// Whether <paramref name="cert"/> chains up to one of the trusted CAs (tls-ca-cert-file/dir) and is valid
-    /// now. As Redis (OpenSSL's SSL_VERIFY_PEER), the host name is not checked.
+    /// Whether <paramref name="cert"/> chains up to one of the trusted CAs (tls-ca-cert-file/dir), is valid
+    /// now and, when it lists extended key usages, allows <paramref name="purpose"/> (client authentication for
+    /// a client, server authentication for our master), as OpenSSL's default purpose check. As Redis
+    /// (SSL_VERIFY_PEER), the host name is not checked.
     /// </summary>
-    public bool IsTrusted(X509Certificate cert, X509Chain? presented, out string reason)
+    public bool IsTrusted(X509Certificate cert, X509Chain? presented, Oid purpose, out string reason)
     {
         using var copy = cert is X509Certificate2 ? null : X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
         var leaf = cert as X509Certificate2 ?? copy!;
@@ -178,6 +180,7 @@ public sealed class TlsContext
         chain.ChainPolicy.CustomTrustStore.AddRange(_trusted);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.ApplicationPolicy.Add(purpose);
         // Intermediates the peer sent along.
         if (presented is not null)
             foreach (var element in presented.ChainElements)
@@ -211,11 +214,14 @@ public sealed class TlsContext
                 rejected?.Invoke("peer did not return a certificate");
                 return false;
             }
-            if (IsTrusted(cert, chain, out var reason)) return true;
+            if (IsTrusted(cert, chain, ClientAuthentication, out var reason)) return true;
             rejected?.Invoke($"certificate verify failed ({reason})");
             return false;
         },
     };
+
+    private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
+    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
 
     /// <summary>The options of our connection to a master with tls-replication: its certificate must chain to our CAs.</summary>
     public SslClientAuthenticationOptions ClientOptions(string host, Action<string>? rejected = null) => new()
@@ -228,7 +234,7 @@ public sealed class TlsContext
         RemoteCertificateValidationCallback = (_, cert, chain, _) =>
         {
             if (cert is null) { rejected?.Invoke("the master presented no certificate"); return false; }
-            if (IsTrusted(cert, chain, out var reason)) return true;
+            if (IsTrusted(cert, chain, ServerAuthentication, out var reason)) return true;
             rejected?.Invoke($"certificate verify failed ({reason})");
             return false;
         },

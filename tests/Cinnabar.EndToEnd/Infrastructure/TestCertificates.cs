@@ -23,6 +23,7 @@ public sealed class TestCertificates : IDisposable
         (ClientCertFile, ClientKeyFile) = Issue("client", ca, caKey, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
         (ExpiredCertFile, ExpiredKeyFile) = Issue("expired", ca, caKey, DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-2));
         (SecondServerCertFile, SecondServerKeyFile) = Issue("server2", ca, caKey, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
+        (ServerOnlyCertFile, ServerOnlyKeyFile) = Issue("serveronly", ca, caKey, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2), clientAuth: false);
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var other = CreateCa("Some Other CA", otherKey);
         (UntrustedCertFile, UntrustedKeyFile) = Issue("untrusted", other, otherKey, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
@@ -45,6 +46,9 @@ public sealed class TestCertificates : IDisposable
     public string SecondServerKeyFile { get; }
     public string ClientCertFile { get; }
     public string ClientKeyFile { get; }
+    /// <summary>A certificate of the test CA whose extended key usage is server authentication only.</summary>
+    public string ServerOnlyCertFile { get; }
+    public string ServerOnlyKeyFile { get; }
     public string ExpiredCertFile { get; }
     public string ExpiredKeyFile { get; }
     public string UntrustedCertFile { get; }
@@ -90,7 +94,7 @@ public sealed class TestCertificates : IDisposable
         return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(30));
     }
 
-    private (string Cert, string Key) Issue(string name, X509Certificate2 issuer, ECDsa issuerKey, DateTimeOffset from, DateTimeOffset to)
+    private (string Cert, string Key) Issue(string name, X509Certificate2 issuer, ECDsa issuerKey, DateTimeOffset from, DateTimeOffset to, bool clientAuth = true)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var req = new CertificateRequest($"CN={(name.StartsWith("server") ? "localhost" : name)}", key, HashAlgorithmName.SHA256);
@@ -98,7 +102,7 @@ public sealed class TestCertificates : IDisposable
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, false));
         // Both purposes, as Redis' test certificates: a server certificate is also its replication client certificate.
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+            clientAuth ? [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")] : [new Oid("1.3.6.1.5.5.7.3.1")], false));
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
         san.AddIpAddress(IPAddress.Loopback);
@@ -140,6 +144,7 @@ public sealed class TestCertificates : IDisposable
 
     public (string, string) Client => (ClientCertFile, ClientKeyFile);
     public (string, string) Expired => (ExpiredCertFile, ExpiredKeyFile);
+    public (string, string) ServerOnly => (ServerOnlyCertFile, ServerOnlyKeyFile);
     public (string, string) Untrusted => (UntrustedCertFile, UntrustedKeyFile);
 
     public void Dispose()

@@ -103,6 +103,21 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task ClientCertificatesAreJudgedAsRedisJudgesThem()
+    {
+        int redisTls = RealRedis.FreePort();
+        using var redis = new RealRedis(_certs.RedisArgs(redisTls, "yes"));
+        await using var server = Start(TlsAuthClients.Yes);
+        foreach (var (name, cert) in new (string, (string, string)?)[] { ("none", null), ("valid", _certs.Client), ("expired", _certs.Expired),
+                     ("untrusted", _certs.Untrusted), ("server-auth only", _certs.ServerOnly) })
+        {
+            bool redisServes = _certs.TlsCli(redisTls, cert, "PING") == "PONG";
+            bool weServe = _certs.TlsCli(server.Server.TlsPort, cert, "PING") == "PONG";
+            Assert.True(redisServes == weServe, $"{name}: redis {(redisServes ? "serves" : "refuses")} it, Cinnabar {(weServe ? "serves" : "refuses")} it");
+        }
+    }
+
+    [Fact]
     public async Task AuthClientsOptionalAcceptsNoCertificateButNotABadOne()
     {
         await using var server = Start(TlsAuthClients.Optional);
