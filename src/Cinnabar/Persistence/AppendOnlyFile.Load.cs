@@ -50,8 +50,9 @@ public sealed partial class AppendOnlyFile
             // A fresh AOF starts with a base holding the dataset (empty: the dump is not loaded).
             var next = _manifest.Clone();
             long seq = ++next.CurrentBaseSeq;
-            var name = AofManifest.BaseName(config.AppendFilename, seq);
-            WriteBase(Path.Combine(DirPath, name), _server.Persistence.BeginSnapshot());
+            var name = AofManifest.BaseName(config.AppendFilename, seq, config.AofUseRdbPreamble);
+            WriteBase(Path.Combine(DirPath, name), _server.Persistence.BeginSnapshot(), _server.Persistence.SaveOptions(),
+                config.AofUseRdbPreamble, config.AofTimestampEnabled);
             _server.Persistence.EndSnapshot();
             next.Base = new AofFileInfo(name, seq, AofFileType.Base);
             PersistManifest(next);
@@ -105,10 +106,18 @@ public sealed partial class AppendOnlyFile
         }
     }
 
-    private static void WriteBase(string path, List<DatabaseImage> images)
+    /// <summary>
+    /// A base file (Redis' rewriteAppendOnlyFile): an RDB with AUX aof-base 1, or with
+    /// <c>aof-use-rdb-preamble no</c> the dataset as commands (<see cref="AofRewriter"/>). Runs on the
+    /// rewrite's thread over the snapshot's images.
+    /// </summary>
+    private static void WriteBase(string path, List<DatabaseImage> images, RdbSaveOptions options, bool preamble, bool timestamp)
     {
         using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = KeyspaceState.WallClockMs(), AofBase = true });
+        if (preamble)
+            RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, AofBase = true });
+        else
+            AofRewriter.Write(fs, images, options.NowMs, timestamp);
         fs.Flush(flushToDisk: true);
     }
 

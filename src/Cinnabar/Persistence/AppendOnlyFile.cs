@@ -96,6 +96,7 @@ public sealed partial class AppendOnlyFile
         // Waiting to turn on while the rewrite has not started (a BGSAVE runs): the rewrite's snapshot
         // will hold these writes, so appending them too would apply them twice (Redis buffers nothing then).
         if (State == AofState.WaitRewrite && _rewrite is null) return;
+        if (_server.Config.AofTimestampEnabled) FeedTimestamp(db, command);
         if (db >= 0 && db != _selectedDb)
         {
             Append(SelectCommand(db));
@@ -103,6 +104,30 @@ public sealed partial class AppendOnlyFile
         }
         Append(command);
     }
+
+    /// <summary>
+    /// aof-timestamp-enabled (Redis' genAofTimestampAnnotationIfNeeded): <c>#TS:&lt;unix seconds&gt;</c> before
+    /// a command when the second changed since the last annotation. Not between MULTI and EXEC: Redis
+    /// feeds a transaction within one command's time, so its annotation, if any, comes before the MULTI.
+    /// </summary>
+    private void FeedTimestamp(int db, ReadOnlySpan<byte> command)
+    {
+        if (db < 0) { _feedInMulti = false; return; } // EXEC
+        if (_feedInMulti) return;
+        if (command.StartsWith("*1\r\n$5\r\nMULTI\r\n"u8)) _feedInMulti = true;
+        long now = KeyspaceState.WallClockMs() / 1000;
+        if (_timestamp >= now) return;
+        _timestamp = now;
+        Span<byte> line = stackalloc byte[32];
+        "#TS:"u8.CopyTo(line);
+        int n = 4 + Protocol.RespNumbers.FormatInt64(now, line[4..]);
+        line[n++] = (byte)'\r';
+        line[n++] = (byte)'\n';
+        Append(line[..n]);
+    }
+
+    private long _timestamp;
+    private bool _feedInMulti;
 
     private byte[] SelectCommand(int db)
     {
@@ -485,6 +510,7 @@ public sealed partial class AppendOnlyFile
         var images = _server.Persistence.BeginSnapshot();
         LatencySample("aof-snapshot", started);
         var options = _server.Persistence.SaveOptions();
+        bool preamble = _server.Config.AofUseRdbPreamble, timestamp = _server.Config.AofTimestampEnabled;
         var temp = Path.Combine(DirPath, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
         RewriteStartMs = KeyspaceState.WallClockMs();
         _rewriteCancelled = false;
@@ -494,18 +520,16 @@ public sealed partial class AppendOnlyFile
             Exception? error = null;
             try
             {
-                using var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, AofBase = true });
-                fs.Flush(flushToDisk: true);
+                WriteBase(temp, images, options, preamble, timestamp);
             }
             catch (Exception ex) { error = ex; }
-            _server.Dispatcher.RunLocked(() => RewriteDone(temp, error));
+            _server.Dispatcher.RunLocked(() => RewriteDone(temp, preamble, error));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return null;
     }
 
     /// <summary>Redis' backgroundRewriteDoneHandler, under the lock.</summary>
-    private void RewriteDone(string temp, Exception? error)
+    private void RewriteDone(string temp, bool preamble, Exception? error)
     {
         _server.Persistence.EndSnapshot();
         _rewrite = null;
@@ -518,7 +542,7 @@ public sealed partial class AppendOnlyFile
             {
                 var next = _manifest.Clone();
                 long seq = next.CurrentBaseSeq + 1;
-                var name = AofManifest.BaseName(_server.Config.AppendFilename, seq);
+                var name = AofManifest.BaseName(_server.Config.AppendFilename, seq, preamble);
                 if (next.Base is not null) next.History.Add(next.Base with { Type = AofFileType.History });
                 // Every incremental file but the one opened for this rewrite is covered by the new base.
                 for (int i = 0; i < next.Incrs.Count - 1; i++) next.History.Add(next.Incrs[i] with { Type = AofFileType.History });
