@@ -230,7 +230,9 @@ public sealed class PersistenceManager
     /// <summary>Periodic check of the save points ("save 3600 1 300 100"); runs from the cron under the lock.</summary>
     public void Cron()
     {
-        if (BgsaveInProgress) return;
+        // One background job at a time, as Redis' hasActiveChildProcess(): a scheduled BGSAVE or a save
+        // point waits for a running AOF rewrite.
+        if (BgsaveInProgress || _server.Aof.RewriteInProgress) return;
         long now = KeyspaceState.WallClockMs();
         if (BgsaveScheduled)
         {
