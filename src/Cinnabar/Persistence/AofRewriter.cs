@@ -30,7 +30,8 @@ public static class AofRewriter
             w.Header(2);
             w.Bulk("SELECT"u8);
             w.Bulk(db.Index);
-            foreach (ref readonly var e in db.Entries.AsSpan())
+            foreach (var chunk in db.Chunks())
+            foreach (ref readonly var e in chunk.AsSpan())
             {
                 if (e.Key is null || e.Value is null) continue;
                 if (e.ExpireAt != 0 && e.ExpireAt <= nowMs && !keepExpired) continue;

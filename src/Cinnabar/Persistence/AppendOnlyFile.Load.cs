@@ -51,9 +51,9 @@ public sealed partial class AppendOnlyFile
             var next = _manifest.Clone();
             long seq = ++next.CurrentBaseSeq;
             var name = AofManifest.BaseName(config.AppendFilename, seq, config.AofUseRdbPreamble);
-            WriteBase(Path.Combine(DirPath, name), _server.Persistence.BeginSnapshot(), _server.Persistence.SaveOptions(),
-                config.AofUseRdbPreamble, config.AofTimestampEnabled);
-            _server.Persistence.EndSnapshot();
+            var images = _server.Persistence.BeginSnapshot();
+            WriteBase(Path.Combine(DirPath, name), images, _server.Persistence.SaveOptions(), config.AofUseRdbPreamble, config.AofTimestampEnabled);
+            _server.Persistence.EndSnapshot(images);
             next.Base = new AofFileInfo(name, seq, AofFileType.Base);
             PersistManifest(next);
             _manifest = next;

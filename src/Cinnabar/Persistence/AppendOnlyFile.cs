@@ -523,15 +523,15 @@ public sealed partial class AppendOnlyFile
                 WriteBase(temp, images, options, preamble, timestamp);
             }
             catch (Exception ex) { error = ex; }
-            _server.Dispatcher.RunLocked(() => RewriteDone(temp, preamble, error));
+            _server.Dispatcher.RunLocked(() => RewriteDone(temp, preamble, images, error));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return null;
     }
 
     /// <summary>Redis' backgroundRewriteDoneHandler, under the lock.</summary>
-    private void RewriteDone(string temp, bool preamble, Exception? error)
+    private void RewriteDone(string temp, bool preamble, List<DatabaseImage> images, Exception? error)
     {
-        _server.Persistence.EndSnapshot();
+        _server.Persistence.EndSnapshot(images);
         _rewrite = null;
         LastRewriteSeconds = (KeyspaceState.WallClockMs() - RewriteStartMs) / 1000;
         RewriteStartMs = 0;
