@@ -785,4 +785,26 @@ public sealed class AofTests : IDisposable
         Assert.Equal("$6\r\nx59999\r\n", c.Call("LINDEX", "l" + (59_999 % 7), "-1"));
         Assert.Equal(length - "*3\r\n$3\r\nSET\r\n$4\r\ncut".Length, new FileInfo(IncrPath(dir)).Length); // the torn tail was cut
     }
+
+    [Fact]
+    public async Task UnderEverysecAReplyComesAfterItsWriteReachedTheFile()
+    {
+        // The write() happens after the execution lock is released (one write covers concurrent batches),
+        // but still before the batch's replies go out: a process crash never loses an acknowledged write.
+        var dir = NewDir("write-before-reply");
+        await using var s = Start(dir, c => c.AppendFsync = Cinnabar.Config.AppendFsyncMode.EverySec);
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            using var c = s.Raw();
+            for (int i = 0; i < 100; i++)
+            {
+                var value = $"w{w}-{i}-" + new string('x', 20);
+                Assert.Equal("+OK\r\n", c.Call("SET", $"key{w}", value));
+                using var f = new FileStream(IncrPath(dir), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var text = new StreamReader(f, Encoding.Latin1).ReadToEnd();
+                Assert.Contains(value, text);
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+    }
 }
