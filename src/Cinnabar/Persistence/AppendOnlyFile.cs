@@ -14,9 +14,10 @@ public enum AofState { Off, On, WaitRewrite }
 /// <para>
 /// It is a consumer of the one propagation feed (<see cref="Replication.ReplicationManager.FlushPending"/>):
 /// the bytes a command's effects put on the replication stream are appended to <see cref="_buf"/> with a
-/// SELECT of the AOF's own. The buffer is written to the file with one write() at the end of each
-/// execution batch, still under the execution lock (so the file holds whole commands in execution order);
-/// the fsync happens outside it: for <c>always</c>, on the thread of the batch before its replies may be
+/// SELECT of the AOF's own, under the execution lock (so the buffer holds whole commands in execution
+/// order). Under everysec and no the buffer is written once the batch released the lock, before its
+/// replies go out, one write() covering every batch that appended meanwhile; under always at the end of
+/// the batch, under the lock. The fsync happens outside it: for <c>always</c>, on the thread of the batch before its replies may be
 /// sent, as a group commit (one fdatasync covers every batch written before it started, so concurrent
 /// writers share it); for <c>everysec</c>, on a dedicated thread once a second.
 /// </para>
@@ -198,14 +199,17 @@ public sealed partial class AppendOnlyFile
     public void WriteAfterBatch(long position)
     {
         if (Volatile.Read(ref _writtenPos) >= position) return;
-        Write(underExecLock: false);
+        Write(underExecLock: false, upTo: position);
     }
 
     /// <summary>Writes the buffer to the incremental file (Redis' flushAppendOnlyFile). False if nothing was written.</summary>
-    private bool Write(bool force = false, bool underExecLock = true)
+    private bool Write(bool force = false, bool underExecLock = true, long upTo = 0)
     {
         lock (_writeLock)
         {
+            // The write() this batch waited for covered it: leave the rest to batches that need it, so
+            // more of them share the next one.
+            if (upTo > 0 && _writtenPos >= upTo) return true;
             if (_bufLen == 0 || _incr is null) return false;
             if (!force && _server.Config.AppendFsync == Config.AppendFsyncMode.EverySec && _fsyncInProgress)
             {
