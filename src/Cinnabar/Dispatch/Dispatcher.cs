@@ -115,8 +115,8 @@ public sealed class Dispatcher
         {
             // The AOF's write() for this batch, outside the lock, before any of its replies go out (one
             // write covers the batches that appended meanwhile).
-            _server.Aof.WriteAfterBatch(writeTo);
-            c.OutputHeld = false;
+            try { _server.Aof.WriteAfterBatch(writeTo); }
+            finally { c.OutputHeld = false; }
         }
         // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
         OutputScheduler.FlushAll(flush);
