@@ -39,7 +39,6 @@ public sealed class Dispatcher
     internal int ExecuteBatch(ClientConnection c, byte[] buffer, int batchStart, ArgSlice[] args, ReadOnlySpan<(int ArgStart, int ArgCount, int End)> batch)
     {
         int done = 0;
-        long writeTo = 0;
         List<ClientConnection>? flush;
         bool fromMaster = (c.Flags & ClientFlags.Master) != 0;
         // CLIENT PAUSE holds the batch before it takes the lock (Redis step 17: blocked, not refused).
@@ -59,8 +58,7 @@ public sealed class Dispatcher
             {
                 // appendfsync always: these replies wait for the fsync of the batch (set under the output
                 // lock, so a send loop still running cannot take them first).
-                // Otherwise, with the AOF on, until the batch's writes are written (after the lock, below).
-                c.OutputHeld = _server.Aof.FsyncBeforeReply || _server.Aof.Active;
+                c.OutputHeld = _server.Aof.FsyncBeforeReply;
                 int start = batchStart;
                 foreach (var cmd in batch)
                 {
@@ -97,8 +95,7 @@ public sealed class Dispatcher
             c.CheckOutputLimits();
             // The AOF gets the batch's writes with one write(); under appendfsync always the replies wait
             // for their fsync, which happens below, outside the lock, shared with concurrent batches.
-            long durable = _server.Aof.AfterBatch(deferWrite: true);
-            writeTo = durable < 0 && _server.Aof.Active ? _server.Aof.AppendedPosition : 0;
+            long durable = _server.Aof.AfterBatch();
             flush = Output.TakePending();
             if (durable >= 0)
             {
@@ -109,14 +106,7 @@ public sealed class Dispatcher
                     foreach (var other in flush)
                         lock (other.OutputLock) other.DurableTarget = Math.Max(other.DurableTarget, durable);
             }
-            if (writeTo == 0) c.OutputHeld = false;
-        }
-        if (writeTo > 0)
-        {
-            // The AOF's write() for this batch, outside the lock, before any of its replies go out (one
-            // write covers the batches that appended meanwhile).
-            try { _server.Aof.WriteAfterBatch(writeTo); }
-            finally { c.OutputHeld = false; }
+            c.OutputHeld = false;
         }
         // Other clients got output from this batch (pub/sub, unblocked pops): send it, outside the lock.
         OutputScheduler.FlushAll(flush);

@@ -69,7 +69,7 @@ public sealed partial class AppendOnlyFile
             for (int i = 0; i < _manifest.Incrs.Count - 1; i++) _olderIncrsSize += FileSize(_manifest.Incrs[i]);
         }
         _rewriteBaseSize = loaded;
-        _appendedPos = _writtenPos = _syncedPos = 0;
+        _writtenPos = _syncedPos = 0;
         DeleteHistory();
         State = AofState.On;
         StartFsyncThread();

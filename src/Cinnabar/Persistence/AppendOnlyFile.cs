@@ -14,10 +14,9 @@ public enum AofState { Off, On, WaitRewrite }
 /// <para>
 /// It is a consumer of the one propagation feed (<see cref="Replication.ReplicationManager.FlushPending"/>):
 /// the bytes a command's effects put on the replication stream are appended to <see cref="_buf"/> with a
-/// SELECT of the AOF's own, under the execution lock (so the buffer holds whole commands in execution
-/// order). Under everysec and no the buffer is written once the batch released the lock, before its
-/// replies go out, one write() covering every batch that appended meanwhile; under always at the end of
-/// the batch, under the lock. The fsync happens outside it: for <c>always</c>, on the thread of the batch before its replies may be
+/// SELECT of the AOF's own. The buffer is written to the file with one write() at the end of each
+/// execution batch, still under the execution lock (so the file holds whole commands in execution order);
+/// the fsync happens outside it: for <c>always</c>, on the thread of the batch before its replies may be
 /// sent, as a group commit (one fdatasync covers every batch written before it started, so concurrent
 /// writers share it); for <c>everysec</c>, on a dedicated thread once a second.
 /// </para>
@@ -138,44 +137,20 @@ public sealed partial class AppendOnlyFile
 
     private void Append(ReadOnlySpan<byte> bytes)
     {
-        lock (_bufLock)
-        {
-            if (_bufLen + bytes.Length > _buf.Length)
-                Array.Resize(ref _buf, Math.Max(_buf.Length * 2, _bufLen + bytes.Length));
-            bytes.CopyTo(_buf.AsSpan(_bufLen));
-            _bufLen += bytes.Length;
-            _appendedPos += bytes.Length;
-        }
+        if (_bufLen + bytes.Length > _buf.Length)
+            Array.Resize(ref _buf, Math.Max(_buf.Length * 2, _bufLen + bytes.Length));
+        bytes.CopyTo(_buf.AsSpan(_bufLen));
+        _bufLen += bytes.Length;
     }
 
-    // The buffer is filled under the execution lock and may be written by a thread that no longer holds it
-    // (WriteAfterBatch): _bufLock guards the buffer (innermost), _writeLock makes the write()s one at a time
-    // in buffer order and guards the file handle and offset. Order: execution lock, _writeLock, _syncLock, _bufLock.
-    private readonly Lock _bufLock = new();
-    private readonly Lock _writeLock = new();
-    private byte[] _spare = new byte[64 * 1024];
-    private long _appendedPos; // logical position of everything appended: written, then buffered
-    private long _slowWriteMs; // a slow write() seen outside the execution lock, reported under it
-
     /// <summary>
-    /// End of an execution batch (under the lock). Under <c>appendfsync always</c> (or when
-    /// <paramref name="deferWrite"/> is false) the batch's writes reach the file now and the position that
-    /// must be fsynced before its replies go out is returned. Otherwise -1, and the caller calls
-    /// <see cref="WriteAfterBatch"/> with <see cref="AppendedPosition"/> once it released the lock, before
-    /// the replies go out: the write() then happens outside the lock, and one write covers every batch
-    /// that appended meanwhile (Redis writes once per event-loop iteration, in beforeSleep).
+    /// End of an execution batch (under the lock): writes what the batch appended. Returns the position
+    /// that must be fsynced before the batch's replies go out (<c>appendfsync always</c>), or -1.
     /// </summary>
-    public long AfterBatch(bool deferWrite = false)
+    public long AfterBatch()
     {
-        if (_slowWriteMs > 0)
-        {
-            if (_slowWriteMs >= _server.Config.LatencyMonitorThreshold && _server.Config.LatencyMonitorThreshold > 0)
-                _server.Latency.Add("aof-write", _slowWriteMs);
-            _slowWriteMs = 0;
-        }
-        bool always = FsyncBeforeReply;
-        if (_bufLen > 0 && (always || !deferWrite)) Write();
-        if (!always) return -1;
+        if (_bufLen > 0) Write();
+        if (!FsyncBeforeReply) return -1;
         // Also when this batch wrote nothing: its replies may show another batch's writes that are not
         // on disk yet (Redis fsyncs before any reply of the event loop iteration goes out).
         return Volatile.Read(ref _syncedPos) < _writtenPos ? _writtenPos : -1;
@@ -187,98 +162,52 @@ public sealed partial class AppendOnlyFile
     /// <summary>no-appendfsync-on-rewrite: no fsync while a rewrite runs (Redis: while a child is active).</summary>
     private bool SkipFsyncForRewrite => _server.Config.NoAppendfsyncOnRewrite && (_rewrite is not null || _server.Persistence.BgsaveInProgress);
 
-    /// <summary>Everything appended so far (under the execution lock): what a batch's replies may show.</summary>
-    public long AppendedPosition => _appendedPos;
-
-    /// <summary>
-    /// After a batch, outside the execution lock, before its replies go out: makes sure what was appended up
-    /// to <paramref name="position"/> (this batch's writes and any its replies may show) is written, by a
-    /// write() of its own or by a concurrent batch's that covered it. A postponed write (a slow everysec
-    /// fsync) or a failed one returns without it, as Redis then replies anyway.
-    /// </summary>
-    public void WriteAfterBatch(long position)
-    {
-        if (Volatile.Read(ref _writtenPos) >= position) return;
-        Write(underExecLock: false, upTo: position);
-    }
-
     /// <summary>Writes the buffer to the incremental file (Redis' flushAppendOnlyFile). False if nothing was written.</summary>
-    private bool Write(bool force = false, bool underExecLock = true, long upTo = 0)
+    private bool Write(bool force = false)
     {
-        lock (_writeLock)
+        if (_bufLen == 0 || _incr is null) return false;
+        if (!force && _server.Config.AppendFsync == Config.AppendFsyncMode.EverySec && _fsyncInProgress)
         {
-            // The write() this batch waited for covered it: leave the rest to batches that need it, so
-            // more of them share the next one.
-            if (upTo > 0 && _writtenPos >= upTo) return true;
-            if (_bufLen == 0 || _incr is null) return false;
-            if (!force && _server.Config.AppendFsync == Config.AppendFsyncMode.EverySec && _fsyncInProgress)
-            {
-                // Redis' rule: a write() behind a slow fsync may block the server, so wait for it up to 2 s,
-                // then write anyway and count it (aof_delayed_fsync).
-                long now = KeyspaceState.WallClockMs();
-                if (_postponedSinceMs == 0) { _postponedSinceMs = now; return false; }
-                if (now - _postponedSinceMs < 2000) return false;
-                DelayedFsyncs++;
-                _server.Log.Info("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
-            }
-            _postponedSinceMs = 0;
-            // Take the buffer; batches append to the spare one meanwhile.
-            byte[] data;
-            int len;
-            lock (_bufLock)
-            {
-                data = _buf;
-                len = _bufLen;
-                _buf = _spare;
-                _bufLen = 0;
-            }
-            long started = Stopwatch.GetTimestamp();
-            try
-            {
-                RandomAccess.Write(_incr, data.AsSpan(0, len), _incrOffset);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // A partial write would leave half a command: cut the file back to the last whole one.
-                try { RandomAccess.SetLength(_incr, _incrOffset); } catch (IOException) { }
-                // The bytes go back in front of what was appended since, for the retry.
-                lock (_bufLock)
-                {
-                    var merged = new byte[Math.Max(64 * 1024, len + _bufLen)];
-                    data.AsSpan(0, len).CopyTo(merged);
-                    _buf.AsSpan(0, _bufLen).CopyTo(merged.AsSpan(len));
-                    _spare = _buf;
-                    _buf = merged;
-                    _bufLen += len;
-                }
-                _lastWriteError = ErrorText(ex);
-                if (_server.Config.AppendFsync == Config.AppendFsyncMode.Always)
-                {
-                    // As Redis: the client was promised durability and the data is in an unknown state.
-                    _server.Log.Warning($"Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... ({_lastWriteError})");
-                    Environment.Exit(1);
-                }
-                if (LastWriteOk) _server.Log.Warning($"Error writing to the AOF file: {_lastWriteError}");
-                LastWriteOk = false;
-                return false;
-            }
-            if (underExecLock) LatencySample("aof-write", started);
-            else
-            {
-                long ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (ms > 0) _slowWriteMs = Math.Max(_slowWriteMs, ms);
-            }
-            _incrOffset += len;
-            Volatile.Write(ref _writtenPos, _writtenPos + len);
-            // A large MULTI block: do not keep its buffer.
-            _spare = data.Length > 4 << 20 ? new byte[64 * 1024] : data;
-            if (!LastWriteOk)
-            {
-                _server.Log.Info("AOF write error looks solved, Redis can write again.");
-                LastWriteOk = true;
-            }
-            return true;
+            // Redis' rule: a write() behind a slow fsync may block the server, so wait for it up to 2 s,
+            // then write anyway and count it (aof_delayed_fsync).
+            long now = KeyspaceState.WallClockMs();
+            if (_postponedSinceMs == 0) { _postponedSinceMs = now; return false; }
+            if (now - _postponedSinceMs < 2000) return false;
+            DelayedFsyncs++;
+            _server.Log.Info("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
         }
+        _postponedSinceMs = 0;
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            RandomAccess.Write(_incr, _buf.AsSpan(0, _bufLen), _incrOffset);
+            LatencySample("aof-write", started);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A partial write would leave half a command: cut the file back to the last whole one.
+            try { RandomAccess.SetLength(_incr, _incrOffset); } catch (IOException) { }
+            _lastWriteError = ErrorText(ex);
+            if (_server.Config.AppendFsync == Config.AppendFsyncMode.Always)
+            {
+                // As Redis: the client was promised durability and the data is in an unknown state.
+                _server.Log.Warning($"Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... ({_lastWriteError})");
+                Environment.Exit(1);
+            }
+            if (LastWriteOk) _server.Log.Warning($"Error writing to the AOF file: {_lastWriteError}");
+            LastWriteOk = false;
+            return false;
+        }
+        _incrOffset += _bufLen;
+        Volatile.Write(ref _writtenPos, _writtenPos + _bufLen);
+        _bufLen = 0;
+        if (_buf.Length > 4 << 20) _buf = new byte[64 * 1024]; // a large MULTI block: do not keep its buffer
+        if (!LastWriteOk)
+        {
+            _server.Log.Info("AOF write error looks solved, Redis can write again.");
+            LastWriteOk = true;
+        }
+        return true;
     }
 
     /// <summary>Redis' latencyAddSampleIfNeeded for the AOF's work under the execution lock (LATENCY LATEST / HISTORY).</summary>
@@ -498,13 +427,10 @@ public sealed partial class AppendOnlyFile
             File.Delete(path);
             throw;
         }
-        lock (_writeLock)
-        {
-            CloseIncr(background: true);
-            _incr = handle;
-            _incrOffset = length;
-        }
+        CloseIncr(background: true);
         _manifest = next;
+        _incr = handle;
+        _incrOffset = length;
         _selectedDb = -1; // a new file starts with its own SELECT
         _server.Log.Info($"Creating AOF incr file {name} {why}");
     }
@@ -518,7 +444,6 @@ public sealed partial class AppendOnlyFile
     /// </summary>
     private void CloseIncr(bool background = false)
     {
-        using var writing = _writeLock.EnterScope();
         if (_incr is null) return;
         Write(force: true);
         lock (_syncLock)
@@ -725,11 +650,7 @@ public sealed partial class AppendOnlyFile
     {
         if (State == AofState.Off) return;
         CloseIncr();
-        lock (_bufLock)
-        {
-            _bufLen = 0;
-            _appendedPos = _writtenPos;
-        }
+        _bufLen = 0;
         if (_rewrite is not null) _rewriteCancelled = true;
         RewriteScheduled = false;
         State = AofState.Off;
