@@ -40,8 +40,6 @@ internal static partial class ConfigParameters
             Passive("always-show-logo", Support.CannotApply, "no", Kind.Immutable, null),
             Passive("aof-disable-auto-gc", Support.NotYet, "no", Kind.Bool, null),
             Passive("aof-rewrite-incremental-fsync", Support.CannotApply, "yes", Kind.Bool, null),
-            Passive("aof-timestamp-enabled", Support.NotYet, "no", Kind.Bool, null),
-            Passive("aof-use-rdb-preamble", Support.NotYet, "yes", Kind.Bool, null),
             Passive("aof_rewrite_cpulist", Support.CannotApply, "", Kind.Immutable, null),
             Passive("bgsave_cpulist", Support.CannotApply, "", Kind.Immutable, null),
             Passive("bind-source-addr", Support.NotYet, "", Kind.Text, null),

@@ -140,6 +140,8 @@ internal static partial class ConfigParameters
             Bool("aof-load-truncated", c => c.AofLoadTruncated, (c, v) => c.AofLoadTruncated = v),
             Int("auto-aof-rewrite-percentage", c => c.AutoAofRewritePercentage, (c, v) => c.AutoAofRewritePercentage = v, 0, int.MaxValue),
             Memory("auto-aof-rewrite-min-size", c => c.AutoAofRewriteMinSize, (c, v) => c.AutoAofRewriteMinSize = v, 0, long.MaxValue),
+            Bool("aof-use-rdb-preamble", c => c.AofUseRdbPreamble, (c, v) => c.AofUseRdbPreamble = v),
+            Bool("aof-timestamp-enabled", c => c.AofTimestampEnabled, (c, v) => c.AofTimestampEnabled = v),
             Bool("no-appendfsync-on-rewrite", c => c.NoAppendfsyncOnRewrite, (c, v) => c.NoAppendfsyncOnRewrite = v),
             new()
             {

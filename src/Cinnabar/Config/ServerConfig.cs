@@ -49,6 +49,10 @@ public sealed class ServerConfig
     public int AutoAofRewritePercentage = 100;
     public long AutoAofRewriteMinSize = 64L * 1024 * 1024;
     public bool NoAppendfsyncOnRewrite;
+    /// <summary>aof-use-rdb-preamble: a rewrite writes its base as an RDB (yes) or as commands (no).</summary>
+    public bool AofUseRdbPreamble = true;
+    /// <summary>aof-timestamp-enabled: #TS:&lt;unix seconds&gt; annotations in the AOF.</summary>
+    public bool AofTimestampEnabled;
     public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
     public bool ReplicaReadOnly = true;
     public bool ReplicaServeStaleData = true;

@@ -131,6 +131,7 @@ public sealed class Database
         int i = _table.Find(key, hash);
         if (i >= 0)
         {
+            _table.BeforeChange(i);
             ref KeyEntry e = ref _table.EntryAt(i);
             if (e.ExpireAt != 0 && (!keepTtl || e.ExpireAt <= Now))
             {
@@ -225,6 +226,7 @@ public sealed class Database
     /// <summary>Sets an absolute expiry (Unix ms) on a live key.</summary>
     public void SetExpire(int index, long whenMs)
     {
+        _table.BeforeChange(index);
         ref KeyEntry e = ref _table.EntryAt(index);
         if (e.ExpireAt == 0) ExpiresCount++;
         e.ExpireAt = whenMs;
@@ -233,6 +235,7 @@ public sealed class Database
     /// <summary>Removes a key's expiry; returns false when it had none.</summary>
     public bool Persist(int index)
     {
+        _table.BeforeChange(index);
         ref KeyEntry e = ref _table.EntryAt(index);
         if (e.ExpireAt == 0) return false;
         e.ExpireAt = 0;

@@ -293,7 +293,7 @@ public sealed partial class ReplicationManager
             }
             lock (_server.ExecLock)
             {
-                _server.Persistence.EndSnapshot();
+                _server.Persistence.EndSnapshot(images);
                 if (rdb is null || conn.IsClosed)
                 {
                     _replicas.Remove(info);

@@ -46,8 +46,9 @@ public sealed class ServerCron
                     // An expired stream answers its XREADGROUP waiters, as after a command.
                     if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
                     if (_server.Config.ActiveRehashing) RehashCycle();
-                    _server.Persistence.Cron();
+                    // A scheduled AOF rewrite first, then save points and a scheduled BGSAVE (serverCron's order).
                     _server.Aof.Cron();
+                    _server.Persistence.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
                     TrimIdleQueryBuffers();
                     _server.Replication.Cron();
