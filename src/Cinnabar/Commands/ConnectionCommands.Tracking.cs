@@ -72,7 +72,7 @@ public static partial class ConnectionCommands
             }
             if (optIn && optOut)
             {
-                c.Reply.Error("ERR You can't use both OPTIN and OPTOUT");
+                c.Reply.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
                 return;
             }
             if ((optIn && t is { OptOut: true }) || (optOut && t is { OptIn: true }))
