@@ -131,6 +131,20 @@ public sealed class TrackingDifferentialTests(DifferentialFixture f) : IClassFix
         using var a = NewPair();
         using var b = NewPair();
         a.Same("CLIENT", "TRACKING", "ON");
+        // Lazy expiry only: the active cycle would expire both keys in an order of its own.
+        a.Same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        try
+        {
+            ExpiredKeysAreInvalidatedLazily(a, b);
+        }
+        finally
+        {
+            a.Both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        }
+    }
+
+    private static void ExpiredKeysAreInvalidatedLazily(DiffPair a, DiffPair b)
+    {
         b.Same("SET", "e:k", "v", "PX", "300");
         b.Same("SET", "e:own", "v", "PX", "300");
         a.Same("MGET", "e:k", "e:own");
@@ -489,6 +503,139 @@ public sealed class TrackingDifferentialTests(DifferentialFixture f) : IClassFix
         Assert.Equal("-1", Field(a.Ours, "redir"));
         Assert.Equal(Field(a.Redis, "redir"), Field(a.Ours, "redir"));
         a.Same("DEL", "cl:k");
+    }
+
+    [Fact]
+    public void PushesSurviveClientReplyOffAndSkip()
+    {
+        using var a = NewPair();
+        using var b = NewPair();
+        a.Same("CLIENT", "TRACKING", "ON");
+        a.Same("GET", "ro:k");
+        a.Redis.Send("CLIENT", "REPLY", "OFF");
+        a.Ours.Send("CLIENT", "REPLY", "OFF");
+        b.Same("SET", "ro:k", "1");
+        a.SameNext();
+        // Its own write while silenced: the reply is dropped, the push is not.
+        a.Redis.Send("GET", "ro:k");
+        a.Ours.Send("GET", "ro:k");
+        a.Redis.Send("SET", "ro:k", "2");
+        a.Ours.Send("SET", "ro:k", "2");
+        a.Same("CLIENT", "REPLY", "ON");
+        a.Same("PING");
+        a.Same("GET", "ro:k");
+        a.Same("CLIENT", "REPLY", "SKIP");
+        a.Redis.Send("DEL", "ro:k");
+        a.Ours.Send("DEL", "ro:k");
+        a.Same("PING");
+        a.Same("PING");
+    }
+
+    [Fact]
+    public void InvalidationsFollowRepliesOfLazyExpiryFlushInMultiAndUnblockedClients()
+    {
+        using var a = NewPair();
+        using var b = NewPair();
+        a.Same("CLIENT", "TRACKING", "ON");
+        // A key expiring inside a multi-key read: after the whole reply.
+        a.Same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        try
+        {
+            a.Same("MULTI");
+            a.Same("MSET", "le:x", "1", "le:y", "2");
+            a.Same("PEXPIRE", "le:y", "100");
+            a.Same("GET", "le:y");
+            a.Same("EXEC");
+            Thread.Sleep(150);
+            a.Same("MGET", "le:x", "le:y");
+            a.SameNext();
+            a.Same("PING");
+        }
+        finally
+        {
+            a.Both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        }
+        // FLUSHDB inside a transaction: the null list after EXEC's reply.
+        a.Same("SET", "le:a", "1");
+        a.Same("GET", "le:a");
+        a.Same("MULTI");
+        a.Same("FLUSHDB");
+        a.Same("EXEC");
+        a.SameNext();
+        a.Same("HSET", "le:h", "f", "1");
+        a.Same("HGET", "le:h", "f");
+        a.Same("HDEL", "le:h", "f");
+        a.SameNext();
+        // A blocked BLMOVE served by another client's push: its destination was read by it.
+        a.Same("RPUSH", "le:list2", "a");
+        a.Same("LRANGE", "le:list2", "0", "-1");
+        a.Redis.Send("BLMOVE", "le:list1", "le:list2", "LEFT", "LEFT", "0");
+        a.Ours.Send("BLMOVE", "le:list1", "le:list2", "LEFT", "LEFT", "0");
+        Thread.Sleep(100);
+        b.Same("RPUSH", "le:list1", "foo");
+        a.SameNext();
+        a.SameNext();
+        a.Same("PING");
+        a.Same("DEL", "le:list2", "le:x");
+        a.Same("PING");
+    }
+
+    [Fact]
+    public void BroadcastNoLoopWithLazyExpiryInsideMulti()
+    {
+        using var a = NewPair();
+        using var sub = NewPair("2");
+        long sR = Id(sub.Redis), sO = Id(sub.Ours);
+        sub.Same("SUBSCRIBE", "__redis__:invalidate");
+        SameWithIds(a, id => ["CLIENT", "TRACKING", "ON", "BCAST", "REDIRECT", id.ToString(), "NOLOOP", "PREFIX", "bn:"], sR, sO);
+        a.Same("MULTI");
+        a.Same("SET", "bn:mykey", "v", "PX", "1");
+        a.Same("SET", "bn:mykeyother", "v");
+        a.Same("DEBUG", "SLEEP", "0.1");
+        a.Same("GET", "bn:mykey");
+        a.Same("EXEC");
+        sub.SameNext();
+        sub.Same("PING");
+        // From normal tracking to BCAST: keys read before are not invalidated as such.
+        a.Same("CLIENT", "TRACKING", "OFF");
+        a.Same("CLIENT", "TRACKING", "ON");
+        a.Same("GET", "bn:k1");
+        a.Same("CLIENT", "TRACKING", "OFF");
+        a.Same("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "bn:");
+        using var b = NewPair();
+        b.Same("INCR", "bn:k1");
+        a.SameNext();
+        a.Same("PING");
+        a.Same("DEL", "bn:k1", "bn:mykeyother");
+        a.SameNext();
+    }
+
+    [Fact]
+    public void SeveralClientsRedirectToOneConnection()
+    {
+        using var sub = NewPair("2");
+        using var a = NewPair("2");
+        using var c = NewPair("3");
+        using var b = NewPair("2");
+        long sR = Id(sub.Redis), sO = Id(sub.Ours);
+        sub.Same("SUBSCRIBE", "__redis__:invalidate");
+        SameWithIds(a, id => ["CLIENT", "TRACKING", "ON", "REDIRECT", id.ToString()], sR, sO);
+        SameWithIds(c, id => ["CLIENT", "TRACKING", "ON", "REDIRECT", id.ToString()], sR, sO);
+        a.Same("GET", "sr:k");
+        c.Same("GET", "sr:k");
+        b.Same("SET", "sr:k", "1");
+        sub.SameNext();
+        sub.SameNext();
+        sub.Same("PING");
+        // A RESP3 redirection target in subscribe mode gets pushes, not messages.
+        using var sub3 = NewPair("3");
+        long s3R = Id(sub3.Redis), s3O = Id(sub3.Ours);
+        sub3.Same("SUBSCRIBE", "__redis__:invalidate");
+        SameWithIds(a, id => ["CLIENT", "TRACKING", "ON", "REDIRECT", id.ToString()], s3R, s3O);
+        a.Same("GET", "sr:k");
+        b.Same("SET", "sr:k", "2");
+        sub3.SameNext();
+        sub3.Same("PING");
     }
 
     private static string Cmd(params string[] args) => RespClient.Latin1.GetString(RespClient.Encode(args.Select(x => RespClient.Latin1.GetBytes(x)).ToArray()));
