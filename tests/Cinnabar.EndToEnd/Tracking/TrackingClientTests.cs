@@ -104,6 +104,10 @@ public sealed class TrackingClientTests
         Assert.Equal(">2\r\n$10\r\ninvalidate\r\n*1\r\n$4\r\nev:k\r\n", a.ReadReply());
         Assert.Equal(">2\r\n$10\r\ninvalidate\r\n*1\r\n$4\r\nev:k\r\n", bcast.ReadReply());
         Assert.Equal("+PONG\r\n", a.Call("PING"));
+        Assert.Equal("2", Info(a, "tracking_clients", "clients"));
+        bcast.Call("CLIENT", "TRACKING", "OFF");
+        Assert.Equal("1", Info(a, "tracking_clients", "clients"));
+        Assert.Equal("0", Info(a, "tracking_total_prefixes"));
     }
 
     [Fact]
@@ -135,9 +139,9 @@ public sealed class TrackingClientTests
         Assert.Equal("*2\r\n$4\r\npong\r\n$0\r\n\r\n", sub.ReadReply());
     }
 
-    private static string Info(RespClient c, string field)
+    private static string Info(RespClient c, string field, string section = "stats")
     {
-        var text = RespClient.BulkContent(c.Call("INFO", "stats"));
+        var text = RespClient.BulkContent(c.Call("INFO", section));
         return Regex.Match(text, $@"^{field}:(\S*)", RegexOptions.Multiline).Groups[1].Value;
     }
 

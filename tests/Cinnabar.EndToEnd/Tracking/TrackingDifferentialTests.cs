@@ -638,6 +638,44 @@ public sealed class TrackingDifferentialTests(DifferentialFixture f) : IClassFix
         sub3.Same("PING");
     }
 
+    [Fact]
+    public void KeyspaceNotificationsPrecedeInvalidationsAndAResp3FlushNullReachesAResp2Target()
+    {
+        using var admin = NewPair();
+        using var a = NewPair();
+        using var b = NewPair();
+        admin.Same("CONFIG", "SET", "notify-keyspace-events", "KA");
+        try
+        {
+            a.Same("SUBSCRIBE", "__keyspace@0__:kn:k");
+            a.Same("CLIENT", "TRACKING", "ON");
+            a.Same("GET", "kn:k");
+            b.Same("SET", "kn:k", "1");
+            a.SameNext();
+            a.SameNext();
+            a.Same("GET", "kn:k");
+            a.Same("SET", "kn:k", "2");
+            a.SameNext();
+            a.SameNext();
+            a.Same("PING");
+        }
+        finally
+        {
+            admin.Both("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+        // A RESP3 tracking client redirected to a RESP2 subscriber: the flush carries RESP3's null, as Redis writes it.
+        using var sub = NewPair("2");
+        long sR = Id(sub.Redis), sO = Id(sub.Ours);
+        sub.Same("SUBSCRIBE", "__redis__:invalidate");
+        using var c = NewPair("3");
+        SameWithIds(c, id => ["CLIENT", "TRACKING", "ON", "REDIRECT", id.ToString()], sR, sO);
+        a.Same("UNSUBSCRIBE");
+        a.Same("CLIENT", "TRACKING", "OFF");
+        b.Same("FLUSHDB");
+        sub.SameNext();
+        sub.Same("PING");
+    }
+
     private static string Cmd(params string[] args) => RespClient.Latin1.GetString(RespClient.Encode(args.Select(x => RespClient.Latin1.GetBytes(x)).ToArray()));
 
     private static string Info(RespClient c, string field)
