@@ -178,11 +178,12 @@ public sealed class Dispatcher
         tracking.CurrentClient = previous;
     }
 
-    /// <summary>Runs or queues the command; returns it (null when unknown or of the wrong arity).</summary>
+    /// <summary>Runs or queues the command; returns it (also when of the wrong arity; null when unknown).</summary>
     private CommandDef? ExecuteCommand(Client c, Tracking.TrackingManager tracking)
     {
-        var cmd = Lookup(c);
-        if (cmd is null || !Admit(c, cmd)) return cmd;
+        var cmd = Lookup(c, out var named);
+        if (cmd is null) return named;
+        if (!Admit(c, cmd)) return cmd;
         if ((c.Flags & ClientFlags.Multi) != 0 && !IsTransactionControl(cmd))
         {
             _server.Transactions.Queue(c, cmd);
@@ -204,8 +205,9 @@ public sealed class Dispatcher
     }
 
     /// <summary>Step 2 of processCommand: the command or subcommand by name, and its arity.</summary>
-    private CommandDef? Lookup(Client c)
+    private CommandDef? Lookup(Client c, out CommandDef? named)
     {
+        named = null;
         // Clients tend to repeat a command: try the last one before the table lookup.
         var name = c.Arg(0);
         var cmd = c.CommandCache is { DispatchName: { } known } last && Ascii.EqualsIgnoreCase(name, known) ? last : _commands.Find(name);
@@ -226,6 +228,7 @@ public sealed class Dispatcher
         }
         if (!cmd.ArityMatches(c.ArgCount) || cmd.Handler is null)
         {
+            named = cmd; // Redis' c->cmd is set even so (CLIENT CACHING survives a CLIENT arity error)
             Reject(c, Errors.WrongArgs(cmd.FullName));
             return null;
         }

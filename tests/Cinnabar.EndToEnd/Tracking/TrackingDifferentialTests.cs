@@ -243,6 +243,17 @@ public sealed class TrackingDifferentialTests(DifferentialFixture f) : IClassFix
         a.SameNext();
         a.Same("PING");
         a.Same("CLIENT", "TRACKING", "ON", "OPTIN");
+        // What clears CLIENT CACHING: any command but CLIENT, even refused; a CLIENT subcommand keeps it,
+        // even one that fails or has the wrong arity (Redis compares the command found, not its success).
+        a.Same("CLIENT", "TRACKING", "OFF");
+        a.Same("CLIENT", "TRACKING", "ON", "OPTIN");
+        foreach (var next in new[] { new[] { "NOSUCHCMD" }, ["CLIENT", "NOSUCH"], ["CLIENT", "LIST", "junk"], ["GET"], ["CLIENT", "GETREDIR", "x"], ["CLIENT"], ["MULTI"] })
+        {
+            a.Same("CLIENT", "CACHING", "YES");
+            a.Same(next);
+            a.Same("CLIENT", "TRACKINGINFO");
+        }
+        a.Same("DISCARD");
     }
 
     [Fact]
