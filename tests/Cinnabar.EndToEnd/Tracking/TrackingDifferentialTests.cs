@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using Cinnabar.EndToEnd.Infrastructure;
 
@@ -685,6 +686,109 @@ public sealed class TrackingDifferentialTests(DifferentialFixture f) : IClassFix
         b.Same("FLUSHDB");
         sub.SameNext();
         sub.Same("PING");
+    }
+
+    /// <summary>
+    /// Random command streams from five clients in every tracking mode; after each command every client's
+    /// pending output (replies and pushes, up to a PING's answer) must be identical on both servers.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RandomStreamsProduceTheSamePushes(int seed)
+    {
+        var rnd = new Random(seed);
+        using var sub = NewPair("2");
+        using var t3 = NewPair("3");
+        using var optin = NewPair("3");
+        using var bc = NewPair("3");
+        using var r2 = NewPair("2");
+        using var w = NewPair("2");
+        string p = $"fz{seed}:";
+        long sR = Id(sub.Redis), sO = Id(sub.Ours);
+        sub.Same("SUBSCRIBE", "__redis__:invalidate");
+        t3.Same("CLIENT", "TRACKING", "ON");
+        optin.Same("CLIENT", "TRACKING", "ON", "OPTIN", "NOLOOP");
+        bc.Same("CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP", "PREFIX", p + "a", "PREFIX", p + "b");
+        SameWithIds(r2, id => ["CLIENT", "TRACKING", "ON", "REDIRECT", id.ToString()], sR, sO);
+        t3.Both("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        try
+        {
+            var actors = new[] { t3, optin, bc, r2, w };
+            var everyone = new[] { sub, t3, optin, bc, r2, w };
+            string Key() => p + "ab"[rnd.Next(2)] + rnd.Next(4);
+            string[] Op() => rnd.Next(13) switch
+            {
+                0 or 1 => ["GET", Key()],
+                2 => ["MGET", Key(), Key(), Key()],
+                3 or 4 => ["SET", Key(), rnd.Next(100).ToString()],
+                5 => ["DEL", Key(), Key()],
+                6 => ["INCR", Key()],
+                7 => ["LPUSH", Key(), "x"],
+                8 => ["LRANGE", Key(), "0", "-1"],
+                9 => ["EXISTS", Key()],
+                10 => ["CLIENT", "CACHING", "YES"],
+                11 => ["PEXPIRE", Key(), "1"],
+                _ => rnd.Next(20) == 0 ? ["FLUSHDB"] : ["STRLEN", Key()],
+            };
+            var names = new[] { "t3", "optin", "bc", "r2", "w" };
+            var history = new List<string>();
+            for (int step = 0; step < 250; step++)
+            {
+                int who = rnd.Next(actors.Length);
+                var actor = actors[who];
+                if (rnd.Next(10) == 0)
+                {
+                    actor.Same("MULTI");
+                    var ops = new List<string>();
+                    for (int i = rnd.Next(1, 4); i > 0; i--)
+                    {
+                        var op = Op();
+                        ops.Add(string.Join(' ', op));
+                        actor.Same(op);
+                    }
+                    actor.Same("EXEC");
+                    // A key given 1 ms to live is expired on both servers before anyone looks at it again.
+                    if (ops.Exists(o => o.StartsWith("PEXPIRE", StringComparison.Ordinal))) Thread.Sleep(5);
+                    history.Add($"{step} {names[who]}: MULTI {string.Join("; ", ops)} EXEC");
+                }
+                else
+                {
+                    var op = Op();
+                    actor.Same(op);
+                    history.Add($"{step} {names[who]}: {string.Join(' ', op)}");
+                    if (op[0] == "PEXPIRE") Thread.Sleep(5);
+                }
+                for (int i = 0; i < everyone.Length; i++) DrainSame(everyone[i], $"{(i == 0 ? "sub" : names[i - 1])} after\n" + string.Join('\n', history.TakeLast(12)));
+            }
+        }
+        finally
+        {
+            t3.Both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+            t3.Both("FLUSHDB");
+        }
+    }
+
+    /// <summary>Reads everything up to the answer of a PING from both servers and compares.</summary>
+    private static void DrainSame(DiffPair client, string step)
+    {
+        client.Redis.Send("PING");
+        client.Ours.Send("PING");
+        var expected = ReadUntilPong(client.Redis);
+        var actual = ReadUntilPong(client.Ours);
+        Assert.True(expected == actual, $"{step}\noutput differs\n  redis:    {DiffPair.Escape(expected)}\n  cinnabar: {DiffPair.Escape(actual)}");
+    }
+
+    private static string ReadUntilPong(RespClient c)
+    {
+        var all = new StringBuilder();
+        while (true)
+        {
+            var r = c.ReadReply();
+            all.Append(r);
+            if (r is "+PONG\r\n" or "*2\r\n$4\r\npong\r\n$0\r\n\r\n") return all.ToString();
+        }
     }
 
     private static string Cmd(params string[] args) => RespClient.Latin1.GetString(RespClient.Encode(args.Select(x => RespClient.Latin1.GetBytes(x)).ToArray()));
