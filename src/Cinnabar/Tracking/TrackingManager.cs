@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Cinnabar.Commands;
 using Cinnabar.Keyspace;
 using Cinnabar.Networking;
@@ -29,7 +30,7 @@ public sealed class TrackingManager
     private readonly OutputScheduler _output;
 
     /// <summary>Key → ids of the clients that may cache it (Redis' TrackingTable).</summary>
-    private readonly Dictionary<byte[], HashSet<long>> _table = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<byte[], ClientIds> _table = new(ByteArrayComparer.Instance);
 
     /// <summary>BCAST prefix → its clients and the keys modified under it (Redis' PrefixTable), in radix order.</summary>
     private readonly SortedDictionary<byte[], BcastState> _prefixes = new(ByteOrder.Instance);
@@ -49,6 +50,44 @@ public sealed class TrackingManager
     {
         _server = server;
         _output = output;
+    }
+
+    /// <summary>
+    /// The clients that read a key: most keys have one, held inline in the table's entry (a key costs its
+    /// bytes and one dictionary entry); the others go to a set. Client ids start at 1, so 0 is "none".
+    /// </summary>
+    private struct ClientIds
+    {
+        private long _first;
+        private HashSet<long>? _more;
+
+        public readonly int Count => (_first != 0 ? 1 : 0) + (_more?.Count ?? 0);
+
+        public bool Add(long id)
+        {
+            if (_first == 0 && _more is null)
+            {
+                _first = id;
+                return true;
+            }
+            if (id == _first) return false;
+            return (_more ??= new HashSet<long>()).Add(id);
+        }
+
+        /// <summary>
+        /// The ids in Redis' order: its radix tree of ids is keyed by their in-memory (little-endian) bytes.
+        /// Only matters when several of them redirect to one client.
+        /// </summary>
+        public readonly long[] InRadixOrder()
+        {
+            if (_more is null) return [_first];
+            var all = new long[Count];
+            int n = 0;
+            if (_first != 0) all[n++] = _first;
+            foreach (var id in _more) all[n++] = id;
+            Array.Sort(all, (a, b) => ((ulong)BinaryPrimitives.ReverseEndianness(a)).CompareTo((ulong)BinaryPrimitives.ReverseEndianness(b)));
+            return all;
+        }
     }
 
     private sealed class BcastState
@@ -216,8 +255,7 @@ public sealed class TrackingManager
         var lookup = _table.GetAlternateLookup<ReadOnlySpan<byte>>();
         foreach (var k in keys)
         {
-            var key = executing.Arg(k.Position);
-            if (!lookup.TryGetValue(key, out var ids)) lookup[key] = ids = new HashSet<long>();
+            ref var ids = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, executing.Arg(k.Position), out _);
             if (ids.Add(tracking.Id)) TotalItems++;
         }
         keys.Clear();
@@ -237,7 +275,7 @@ public sealed class TrackingManager
         if (_table.Count == 0) return;
         if (!_table.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(key, out var stored, out var ids)) return;
         TotalItems -= ids.Count;
-        foreach (long id in InRadixOrder(ids))
+        foreach (long id in ids.InRadixOrder())
         {
             var target = _server.Clients.Find(id);
             // A client that switched to BCAST meanwhile gets nothing for what it read before.
@@ -246,18 +284,6 @@ public sealed class TrackingManager
             if (target == CurrentClient && Executing) _pending.Add(stored);
             else Send(target, stored, proto: false);
         }
-    }
-
-    /// <summary>
-    /// Client ids in Redis' order: its radix tree of ids is keyed by their in-memory (little-endian) bytes.
-    /// Only matters when several of them redirect to one client.
-    /// </summary>
-    private static IEnumerable<long> InRadixOrder(HashSet<long> ids)
-    {
-        if (ids.Count == 1) return ids;
-        var sorted = ids.ToArray();
-        Array.Sort(sorted, (a, b) => ((ulong)BinaryPrimitives.ReverseEndianness(a)).CompareTo((ulong)BinaryPrimitives.ReverseEndianness(b)));
-        return sorted;
     }
 
     private void RememberKeyToBroadcast(Client? writer, ReadOnlySpan<byte> key)
