@@ -171,11 +171,17 @@ public sealed class Dispatcher
         var tracking = _server.Tracking;
         var previous = tracking.CurrentClient;
         tracking.CurrentClient = c;
-        var cmd = ExecuteCommand(c, tracking);
-        // Redis' resetClient: CLIENT CACHING applies to the next command (or transaction) only; a CLIENT
-        // subcommand keeps it.
-        if (c.Tracking is { Caching: true } t && (c.Flags & ClientFlags.Multi) == 0 && cmd?.Parent?.Name != "client") t.Caching = false;
-        tracking.CurrentClient = previous;
+        try
+        {
+            var cmd = ExecuteCommand(c, tracking);
+            // Redis' resetClient: CLIENT CACHING applies to the next command (or transaction) only; a CLIENT
+            // subcommand keeps it.
+            if (c.Tracking is { Caching: true } t && (c.Flags & ClientFlags.Multi) == 0 && cmd?.Parent?.Name != "client") t.Caching = false;
+        }
+        finally
+        {
+            tracking.CurrentClient = previous;
+        }
     }
 
     /// <summary>Runs or queues the command; returns it (also when of the wrong arity; null when unknown).</summary>
