@@ -688,6 +688,67 @@ public sealed class TrackingDifferentialTests(DifferentialFixture f) : IClassFix
         sub.Same("PING");
     }
 
+    [Fact]
+    public void ReadOnlyCommandsOfEveryFamilyTrackTheirKeys()
+    {
+        using var a = NewPair();
+        using var b = NewPair();
+        b.Same("SET", "mc:s", "v");
+        b.Same("RPUSH", "mc:l", "1", "2");
+        b.Same("SADD", "mc:set", "m");
+        b.Same("ZADD", "mc:z", "1", "m");
+        b.Same("HSET", "mc:h", "f", "v");
+        b.Same("XADD", "mc:x", "1-1", "f", "v");
+        b.Same("PFADD", "mc:hll", "a");
+        b.Same("GEOADD", "mc:geo", "13.36", "38.11", "p");
+        a.Same("CLIENT", "TRACKING", "ON");
+        // Reads through key specs and getkeys procedures; commands without keys or not read-only track nothing.
+        foreach (var read in new[]
+        {
+            new[] { "TYPE", "mc:s" }, ["TTL", "mc:l"], ["OBJECT", "ENCODING", "mc:set"], ["ZRANGE", "mc:z", "0", "-1"],
+            ["HGETALL", "mc:h"], ["XRANGE", "mc:x", "-", "+"], ["PFCOUNT", "mc:hll"], ["GEOPOS", "mc:geo", "p"],
+            ["SORT_RO", "mc:l"], ["LCS", "mc:s", "mc:s2"], ["SINTER", "mc:set", "mc:set2"], ["ZUNION", "2", "mc:z", "mc:z2"],
+            ["XREAD", "STREAMS", "mc:x", "mc:x2", "0", "0"], ["DUMP", "mc:s"], ["TOUCH", "mc:t"], ["DBSIZE"],
+            ["BITFIELD_RO", "mc:bits", "GET", "u8", "0"],
+        })
+            a.Same(read);
+        // Commands without keys (their replies' order is the hash table's, not compared).
+        a.Both("KEYS", "mc:*");
+        a.Both("SCAN", "0", "MATCH", "mc:*");
+        a.Both("RANDOMKEY");
+        a.Same("INCR", "mc:counter");
+        DrainSame(a, "reads");
+        foreach (var write in new[]
+        {
+            new[] { "APPEND", "mc:s", "x" }, ["LPOP", "mc:l"], ["SREM", "mc:set", "m"], ["ZINCRBY", "mc:z", "1", "m"],
+            ["HDEL", "mc:h", "f"], ["XTRIM", "mc:x", "MAXLEN", "0"], ["PFADD", "mc:hll", "b"], ["GEOADD", "mc:geo", "1", "1", "q"],
+            ["SET", "mc:s2", "x"], ["SADD", "mc:set2", "x"], ["ZADD", "mc:z2", "1", "x"], ["XADD", "mc:x2", "1-1", "f", "v"],
+            ["SET", "mc:t", "x"], ["SETBIT", "mc:bits", "1", "1"], ["INCR", "mc:counter"], ["SET", "mc:never-read", "x"],
+        })
+        {
+            b.Same(write);
+            DrainSame(a, string.Join(' ', write));
+        }
+        // Keys that move: RENAME, MOVE, COPY, SWAPDB (which, as in Redis 7.0, invalidates nothing).
+        a.Same("MGET", "mc:s", "mc:l", "mc:h", "mc:z");
+        b.Same("RENAME", "mc:s", "mc:renamed");
+        DrainSame(a, "moves");
+        b.Same("MOVE", "mc:l", "5");
+        DrainSame(a, "moves");
+        b.Same("COPY", "mc:h", "mc:z", "REPLACE");
+        DrainSame(a, "moves");
+        a.Same("GET", "mc:renamed");
+        b.Same("SWAPDB", "0", "5");
+        DrainSame(a, "moves");
+        b.Same("SWAPDB", "0", "5");
+        b.Same("SELECT", "5");
+        b.Same("FLUSHDB");
+        DrainSame(a, "moves");
+        b.Same("SELECT", "0");
+        b.Same("FLUSHDB");
+        DrainSame(a, "moves");
+    }
+
     /// <summary>
     /// Random command streams from five clients in every tracking mode; after each command every client's
     /// pending output (replies and pushes, up to a PING's answer) must be identical on both servers.
