@@ -11,6 +11,7 @@ using Cinnabar.Networking;
 using Cinnabar.Notifications;
 using Cinnabar.PubSub;
 using Cinnabar.Server;
+using Cinnabar.Tracking;
 using Cinnabar.Transactions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -55,6 +56,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         PubSub = new PubSubHub(Dispatcher.Output);
         Notifications = new KeyspaceNotifier(config, PubSub);
         Transactions = new TransactionManager(this);
+        Tracking = new TrackingManager(this, Dispatcher.Output);
         Blocking = new Blocking.BlockingManager(this);
         Monitors = new MonitorFeed(this);
         Persistence = new Persistence.PersistenceManager(this);
@@ -90,6 +92,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public KeyspaceNotifier Notifications { get; }
     /// <summary>MULTI/EXEC and WATCH.</summary>
     public TransactionManager Transactions { get; }
+    /// <summary>Client-side caching: CLIENT TRACKING, the keys clients read, invalidation messages.</summary>
+    public TrackingManager Tracking { get; }
     /// <summary>Clients parked in blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...).</summary>
     public Blocking.BlockingManager Blocking { get; }
     /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading, changes since the last save.</summary>
@@ -364,6 +368,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Blocking.Remove(c);
         Monitors.Remove(c);
         Replication.OnClientClosed(c);
+        Tracking.Disable(c);
     }
 
     // ---- keyspace signals -----------------------------------------------------------------------------
@@ -373,12 +378,31 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Sees every signalled key write (tests observe the server through it).</summary>
     public event KeyModifiedObserver? KeyModifiedObserved;
 
-    /// <summary>Redis' signalModifiedKey, after every key write: WATCH (and later client-side caching).</summary>
+    /// <summary>Redis' signalModifiedKey, after every key write: WATCH and client-side caching.</summary>
     public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key)
     {
         Transactions.TouchWatchedKey(db, key);
+        // The writer is the client whose command runs (BCAST NOLOOP leaves its own writes out).
+        if (Tracking.Active) Tracking.InvalidateKey(key, Tracking.CurrentClient);
         KeyModifiedObserved?.Invoke(db, key);
     }
+
+    /// <summary>
+    /// A key was evicted (maxmemory): Redis' signalModifiedKey(NULL, ...) of performEvictions. Watchers see a
+    /// change and tracking clients an invalidation, with no client as the writer. Call after the deletion.
+    /// </summary>
+    public void SignalEvictedKey(Database db, ReadOnlySpan<byte> key)
+    {
+        Transactions.TouchWatchedKey(db, key);
+        if (Tracking.Active) Tracking.InvalidateKey(key, null);
+        KeyModifiedObserved?.Invoke(db, key);
+    }
+
+    /// <summary>
+    /// Redis' signalFlushedDb after the keyspace (or one database) was emptied: every tracking client is told
+    /// to drop everything (WATCH is touched by the callers, per database, before they empty it).
+    /// </summary>
+    public void SignalFlushed() => Tracking.InvalidateKeysOnFlush();
 
     void IKeyspaceObserver.OnKeyAdded(Database db, ReadOnlySpan<byte> key)
     {
@@ -396,6 +420,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Replication.PropagateExpired(db.Id, key);
         Notifications.Notify(NotifyFlags.Expired, "expired", key, db.Id);
         Transactions.TouchWatchedKey(db, key);
+        if (Tracking.Active) Tracking.InvalidateKey(key, null);
     }
 
     /// <summary>

@@ -93,7 +93,7 @@ public static partial class ServerCommands
                 F("client_recent_max_input_buffer", 0);
                 F("client_recent_max_output_buffer", 0);
                 F("blocked_clients", blocked);
-                F("tracking_clients", 0);
+                F("tracking_clients", s.Tracking.TrackingClients);
                 F("clients_in_timeout_table", blocked);
                 break;
             }
@@ -247,9 +247,9 @@ public static partial class ServerCommands
                 F("active_defrag_key_misses", 0);
                 F("total_active_defrag_time", 0);
                 F("current_active_defrag_time", 0);
-                F("tracking_total_keys", 0);
-                F("tracking_total_items", 0);
-                F("tracking_total_prefixes", 0);
+                F("tracking_total_keys", s.Tracking.TotalKeys);
+                F("tracking_total_items", s.Tracking.TotalItems);
+                F("tracking_total_prefixes", s.Tracking.TotalPrefixes);
                 F("unexpected_error_replies", 0);
                 F("total_error_replies", st.TotalErrorReplies);
                 F("dump_payload_sanitizations", 0);

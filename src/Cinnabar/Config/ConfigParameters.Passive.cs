@@ -104,7 +104,6 @@ internal static partial class ConfigParameters
             Passive("tls-session-cache-size", Support.NotYet, "20480", Kind.Int, null),
             Passive("tls-session-cache-timeout", Support.NotYet, "300", Kind.Int, null),
             Passive("tls-session-caching", Support.NotYet, "yes", Kind.Bool, null),
-            Passive("tracking-table-max-keys", Support.NotYet, "1000000", Kind.Int, null),
     ];
 
     private static ConfigParameter Passive(string name, Support support, string defaultValue, Kind kind, string? enumValues, params string[] aliases)

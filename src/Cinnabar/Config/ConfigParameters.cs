@@ -221,6 +221,7 @@ internal static partial class ConfigParameters
             Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
             Enum("acl-pubsub-default", ConfigEnums.AclPubSubDefaults, c => c.AclPubSubDefault, (c, v) => c.AclPubSubDefault = v),
             Long("acllog-max-len", c => c.AclLogMaxLen, (c, v) => c.AclLogMaxLen = v, 0, long.MaxValue),
+            Long("tracking-table-max-keys", c => c.TrackingTableMaxKeys, (c, v) => c.TrackingTableMaxKeys = v, 0, long.MaxValue),
             new()
             {
                 Name = "cluster-enabled", Immutable = true,

@@ -35,6 +35,8 @@ public sealed class ServerConfig
     public bool LfuPolicy => MaxMemoryPolicy.IsLfu();
     public int LfuLogFactor = 10;
     public int LfuDecayTime = 1;
+    /// <summary>tracking-table-max-keys: keys the client-side caching table may hold (0: no limit).</summary>
+    public long TrackingTableMaxKeys = 1_000_000;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;

@@ -88,6 +88,7 @@ public sealed partial class AppendOnlyFile
         }
         long dirty = _server.Persistence.Dirty;
         foreach (var db in _server.Databases) db.Clear();
+        _server.SignalFlushed();
         if (File.Exists(ManifestPath)) _manifest = ReadManifest();
         LoadFiles(_manifest);
         // The reload changed nothing that must be propagated (Redis resets dirty for the same reason).

@@ -181,6 +181,7 @@ public sealed class MasterLink
         lock (_server.ExecLock)
         {
             foreach (var db in _server.Databases) db.Clear();
+            _server.SignalFlushed();
             RdbFile.Read(new MemoryStream(rdb), _server.Config, (db, key, value, expireAt) => _server.Databases[db].Add(key, value, expireAt),
                 (db, keys) => _server.Databases[db].Reserve(keys));
             _replication.OnFullSync(replId, offset);

@@ -51,6 +51,8 @@ public sealed class ServerCron
                     _server.Persistence.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
                     TrimIdleQueryBuffers();
+                    // The tracking table is kept within tracking-table-max-keys even when no command runs.
+                    if (_server.Tracking.TrackingClients > 0) _server.Tracking.LimitUsedSlots();
                     _server.Replication.Cron();
                 });
             }
