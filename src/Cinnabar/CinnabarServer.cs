@@ -60,6 +60,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
         Aof = new Persistence.AppendOnlyFile(this);
+        Memory = new Cinnabar.Memory.MemoryManager(this);
+        Memory.CaptureStartup();
         KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
@@ -97,6 +99,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Master and replica roles: propagation, backlog, PSYNC, the link to our master.</summary>
     public Replication.ReplicationManager Replication { get; }
     public Persistence.AppendOnlyFile Aof { get; }
+    /// <summary>used_memory, maxmemory and eviction (docs/memory.md).</summary>
+    public Cinnabar.Memory.MemoryManager Memory { get; }
     /// <summary>CLIENT PAUSE.</summary>
     public ClientPause Pause { get; } = new();
     public ServerStats Stats { get; } = new();
@@ -292,6 +296,10 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Redis' signalModifiedKey, after every key write: WATCH (and later client-side caching).</summary>
     public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key)
     {
+        // A collection changed in place: the running memory total follows its size (strings are counted
+        // when stored, so only collections need a look).
+        int i = db.Table.Find(key);
+        if (i >= 0 && db.EntryAt(i).Value is DataTypes.IRedisObject) db.Remeasure(i);
         Transactions.TouchWatchedKey(db, key);
         KeyModifiedObserved?.Invoke(db, key);
     }

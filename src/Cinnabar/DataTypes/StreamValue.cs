@@ -21,6 +21,8 @@ public sealed class StreamValue : IRedisObject
     public NamedSortedList<StreamGroup>? Groups;
 
     public string TypeName => "stream";
+
+    public long AccountedBytes { get; set; }
     public string GetEncoding(ServerConfig config) => "stream";
 
     public int NodeCount => _nodes.Count - _head;

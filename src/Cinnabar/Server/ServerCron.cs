@@ -50,6 +50,10 @@ public sealed class ServerCron
                     _server.Aof.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
                     TrimIdleQueryBuffers();
+                    // Client buffers re-summed for used_memory, and maxmemory-clients enforced (clientsCron).
+                    _server.Memory.RefreshClients();
+                    _server.Memory.EvictClients();
+                    _server.TrackPeak(_server.Memory.UsedMemory);
                     _server.Replication.Cron();
                 });
             }
