@@ -338,6 +338,30 @@ public sealed class MemoryManager
     /// <summary>Forgets pooled candidates (FLUSHALL, policy changes): they would only be ghosts.</summary>
     public void ClearPool() => Array.Clear(_pool);
 
+    // ---- the collector -------------------------------------------------------------------------------
+
+    private long _lastInducedGc;
+
+    /// <summary>
+    /// With a maxmemory limit, starts a background full collection when the managed heap holds much more than
+    /// the running total says is live: evicted, deleted and overwritten values are garbage that the collector
+    /// only reclaims at its next gen2 collection, which its own budget may put off long enough for RSS to reach
+    /// several times maxmemory under a steady eviction load. A background collection runs beside the
+    /// commands; at most one is asked for every 200 ms. Called by the cron outside the execution lock.
+    /// </summary>
+    public void CollectIfGarbageExceeds()
+    {
+        long limit = _server.Config.MaxMemory;
+        if (limit == 0) return;
+        long live = UsedMemory;
+        long heap = GC.GetTotalMemory(false);
+        if (heap < live + Math.Max(live / 4, 8L << 20)) return;
+        long now = Environment.TickCount64;
+        if (now - _lastInducedGc < 200) return;
+        _lastInducedGc = now;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false, compacting: false);
+    }
+
     // ---- client eviction (maxmemory-clients) ---------------------------------------------------------
 
     /// <summary>The limit maxmemory-clients sets now (a percentage is of maxmemory), 0 for none.</summary>

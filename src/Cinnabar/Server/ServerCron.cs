@@ -61,6 +61,8 @@ public sealed class ServerCron
             {
                 _server.Log.Error($"cron: {ex}");
             }
+            // Outside the lock: a collection asked for here runs beside the commands.
+            _server.Memory.CollectIfGarbageExceeds();
         }
     }
 
