@@ -294,12 +294,18 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public event KeyModifiedObserver? KeyModifiedObserved;
 
     /// <summary>Redis' signalModifiedKey, after every key write: WATCH (and later client-side caching).</summary>
-    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key)
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key) => SignalModifiedKey(db, key, removed: false);
+
+    /// <summary><see cref="SignalModifiedKey(Database, ReadOnlySpan{byte})"/> for a key known to be gone (eviction): nothing to re-measure.</summary>
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key, bool removed)
     {
         // A collection changed in place: the running memory total follows its size (strings are counted
         // when stored, so only collections need a look).
-        int i = db.Table.Find(key);
-        if (i >= 0 && db.EntryAt(i).Value is DataTypes.IRedisObject) db.Remeasure(i);
+        if (!removed)
+        {
+            int i = db.FindSignalled(key);
+            if (i >= 0 && db.EntryAt(i).Value is DataTypes.IRedisObject) db.Remeasure(i);
+        }
         Transactions.TouchWatchedKey(db, key);
         KeyModifiedObserved?.Invoke(db, key);
     }

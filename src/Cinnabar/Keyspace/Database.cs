@@ -55,6 +55,21 @@ public sealed class Database
     /// </summary>
     public long UsedBytes { get; private set; }
 
+    /// <summary>The entry the last lookup or store found: the key a write then signals, almost always.</summary>
+    private int _lastIndex = -1;
+
+    /// <summary>
+    /// The entry of <paramref name="key"/> without expiring it: the last entry looked up or stored when it is
+    /// that key (a write signals the key it just found, so one comparison replaces a hash lookup), else a lookup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int FindSignalled(ReadOnlySpan<byte> key)
+    {
+        int i = _lastIndex;
+        if (i >= 0 && _table.EntryAt(i).Key is { } k && key.SequenceEqual(k)) return i;
+        return _table.Find(key);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Account(long delta)
     {
@@ -97,7 +112,8 @@ public sealed class Database
     public void ReplaceValue(int index, object value)
     {
         ref KeyEntry e = ref _table.EntryAt(index);
-        Account(Measure(value) - Counted(e.Value));
+        long old = Counted(e.Value); // first: the same collection may be stored again
+        Account(Measure(value) - old);
         e.Value = value;
     }
 
@@ -140,6 +156,7 @@ public sealed class Database
         int i = _table.Find(key);
         if (i >= 0)
         {
+            _lastIndex = i;
             ref KeyEntry e = ref _table.EntryAt(i);
             long exp = e.ExpireAt;
             if (exp != 0 && exp <= Now && ExpireIfAllowed(i)) return -1;
@@ -190,11 +207,13 @@ public sealed class Database
                 ExpiresCount--;
             }
             if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
-            Account(Measure(value) - Counted(e.Value));
+            long old = Counted(e.Value); // first: the same collection may be stored again
+            Account(Measure(value) - old);
             e.Value = value;
             // A new object: the LRU clock now; an LFU counter stays with the key (Redis' dbOverwrite).
             if (_keyspace.Config is not { LfuPolicy: true }) e.LruSeconds = LruClock;
             e.StringHint = StringHint.FromBytes;
+            _lastIndex = i;
             return i;
         }
         var copy = key.ToArray();
@@ -206,6 +225,7 @@ public sealed class Database
 
     private int Touch(int index)
     {
+        _lastIndex = index;
         _table.EntryAt(index).LruSeconds = _keyspace.Config is { LfuPolicy: true } ? Lfu.New(Now) : LruClock;
         return index;
     }
@@ -303,6 +323,7 @@ public sealed class Database
     {
         if (_table.Count > 0) _keyspace.Removals?.OnDatabaseCleared(this);
         _table = new KeyTable();
+        _lastIndex = -1;
         Account(-UsedBytes);
         ExpiresCount = 0;
         ExpireCursor = 0;
@@ -316,6 +337,7 @@ public sealed class Database
     public void SwapWith(Database other)
     {
         (_table, other._table) = (other._table, _table);
+        _lastIndex = other._lastIndex = -1;
         (ExpiresCount, other.ExpiresCount) = (other.ExpiresCount, ExpiresCount);
         (UsedBytes, other.UsedBytes) = (other.UsedBytes, UsedBytes); // the total over databases is unchanged
         (AvgTtl, other.AvgTtl) = (other.AvgTtl, AvgTtl);

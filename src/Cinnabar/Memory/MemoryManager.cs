@@ -29,7 +29,9 @@ public sealed class MemoryManager
     private struct PoolEntry
     {
         public long Idle;
+        /// <summary>The key's array, the table's own: the same array at <see cref="Index"/> means the same key, still there.</summary>
         public byte[]? Key;
+        public int Index;
         public int Db;
     }
 
@@ -137,10 +139,14 @@ public sealed class MemoryManager
         {
             if (!SelectKey(config, out var db, out int index)) return EvictResult.Fail;
             long before = keyspace.DatasetBytes;
-            long delStart = Stopwatch.GetTimestamp();
-            EvictKey(db, index, config);
-            long delMs = (Stopwatch.GetTimestamp() - delStart) * 1000 / Stopwatch.Frequency;
-            if (config.LatencyMonitorThreshold > 0 && delMs >= config.LatencyMonitorThreshold) _server.Latency.Add("eviction-del", delMs);
+            if (config.LatencyMonitorThreshold > 0)
+            {
+                long delStart = Stopwatch.GetTimestamp();
+                EvictKey(db, index, config);
+                long delMs = (Stopwatch.GetTimestamp() - delStart) * 1000 / Stopwatch.Frequency;
+                if (delMs >= config.LatencyMonitorThreshold) _server.Latency.Add("eviction-del", delMs);
+            }
+            else EvictKey(db, index, config);
             freed += before - keyspace.DatasetBytes;
             keysFreed++;
             if (keysFreed % 16 == 0 && Stopwatch.GetTimestamp() - start > limitTicks)
@@ -222,7 +228,7 @@ public sealed class MemoryManager
             _server.KeyspaceState.LazyfreedObjects++;
         db.RemoveAt(index);
         _server.Stats.EvictedKeys++;
-        _server.SignalModifiedKey(db, key);
+        _server.SignalModifiedKey(db, key, removed: true);
         _server.Notifications.Notify(NotifyFlags.Evicted, "evicted", key, db.Id);
         _server.Replication.PropagateDeletion(db.Id, key, config.LazyFreeLazyEviction);
         // Each eviction reaches replicas and the AOF on its own, before the command that caused it.
@@ -272,10 +278,12 @@ public sealed class MemoryManager
                 anyInPool = true;
                 var candidate = dbs[p.Db];
                 var key = p.Key;
+                int i = p.Index;
                 p.Key = null;
                 p.Idle = 0;
-                int i = candidate.Table.Find(key);
-                if (i >= 0 && (!volatileOnly || candidate.EntryAt(i).ExpireAt != 0))
+                // Still there when its slot holds the same array (a key deleted and written again is a new
+                // array: a ghost, as Redis finds when the lookup fails).
+                if (candidate.Table.IsOccupied(i) && ReferenceEquals(candidate.EntryAt(i).Key, key) && (!volatileOnly || candidate.EntryAt(i).ExpireAt != 0))
                 {
                     db = candidate;
                     index = i;
@@ -307,11 +315,11 @@ public sealed class MemoryManager
                 MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu => 255 - Lfu.Counter(e.LruSeconds, now, config.LfuDecayTime),
                 _ => long.MaxValue - e.ExpireAt, // volatile-ttl: the sooner the expiry, the better
             };
-            Insert(idle, e.Key!, db.Id);
+            Insert(idle, e.Key!, _samples[s], db.Id);
         }
     }
 
-    private void Insert(long idle, byte[] key, int dbId)
+    private void Insert(long idle, byte[] key, int index, int dbId)
     {
         var pool = _pool;
         int k = 0;
@@ -332,7 +340,7 @@ public sealed class MemoryManager
             k--;
             Array.Copy(pool, 1, pool, 0, k);
         }
-        pool[k] = new PoolEntry { Idle = idle, Key = key, Db = dbId };
+        pool[k] = new PoolEntry { Idle = idle, Key = key, Index = index, Db = dbId };
     }
 
     /// <summary>Forgets pooled candidates (FLUSHALL, policy changes): they would only be ghosts.</summary>
