@@ -62,6 +62,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
         Aof = new Persistence.AppendOnlyFile(this);
+        Memory = new Cinnabar.Memory.MemoryManager(this);
+        Memory.CaptureStartup();
         KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         StartTimeMs = KeyspaceState.WallClockMs();
@@ -101,6 +103,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Master and replica roles: propagation, backlog, PSYNC, the link to our master.</summary>
     public Replication.ReplicationManager Replication { get; }
     public Persistence.AppendOnlyFile Aof { get; }
+    /// <summary>used_memory, maxmemory and eviction (docs/memory.md).</summary>
+    public Cinnabar.Memory.MemoryManager Memory { get; }
     /// <summary>CLIENT PAUSE.</summary>
     public ClientPause Pause { get; } = new();
     public ServerStats Stats { get; } = new();
@@ -379,8 +383,18 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public event KeyModifiedObserver? KeyModifiedObserved;
 
     /// <summary>Redis' signalModifiedKey, after every key write: WATCH and client-side caching.</summary>
-    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key)
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key) => SignalModifiedKey(db, key, removed: false);
+
+    /// <summary><see cref="SignalModifiedKey(Database, ReadOnlySpan{byte})"/> for a key known to be gone: nothing to re-measure.</summary>
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key, bool removed)
     {
+        // A collection changed in place: the running memory total follows its size (strings are counted
+        // when stored, so only collections need a look).
+        if (!removed)
+        {
+            int i = db.FindSignalled(key);
+            if (i >= 0 && db.EntryAt(i).Value is DataTypes.IRedisObject) db.Remeasure(i);
+        }
         Transactions.TouchWatchedKey(db, key);
         // The writer is the client whose command runs (BCAST NOLOOP leaves its own writes out).
         if (Tracking.Active) Tracking.InvalidateKey(key, Tracking.CurrentClient);

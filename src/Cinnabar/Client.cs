@@ -69,6 +69,9 @@ public class Client
 
     /// <summary>Where replies are written. Its <see cref="ReplyBuffer.Protocol"/> is the client's RESP version.</summary>
     public ReplyBuffer Reply { get; }
+
+    /// <summary>Bytes this client holds (used_memory's clients part, maxmemory-clients): its state and buffers.</summary>
+    public virtual long MemoryBytes => DataTypes.MemorySize.Object(256) + Reply.Capacity;
     public int Protocol { get => Reply.Protocol; set => Reply.Protocol = value; }
 
     /// <summary>The socket side, or null for internal clients.</summary>

@@ -153,6 +153,12 @@ public static partial class ServerCommands
             return;
         }
         if (!config.AppendOnly && aof.Active) aof.Stop();
+        // A lower maxmemory evicts at once (updateMaxmemory); a lower maxmemory-clients closes clients.
+        foreach (var item in items)
+        {
+            if (item.P.Name == "maxmemory") c.Server.Memory.OnMaxMemoryChanged();
+            if (item.P.Name is "maxmemory-clients" or "maxmemory") c.Server.Memory.EvictClients();
+        }
         c.Reply.Ok();
     }
 
@@ -205,6 +211,7 @@ public static partial class ServerCommands
     {
         var s = c.Server;
         s.Stats.Reset();
+        s.Memory.ResetStats();
         s.KeyspaceState.Hits = s.KeyspaceState.Misses = s.KeyspaceState.ExpiredKeys = s.KeyspaceState.LazyfreedObjects = 0;
         foreach (var cmd in s.Commands.All)
         {

@@ -93,17 +93,29 @@ internal static partial class ConfigParameters
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
             Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
             Enum("enable-protected-configs", ConfigEnums.ProtectedActions, c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true),
+            // Enforced before each command (Memory/MemoryManager.cs, docs/memory.md).
+            Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
+            Int("maxmemory-eviction-tenacity", c => c.MaxMemoryEvictionTenacity, (c, v) => c.MaxMemoryEvictionTenacity = v, 0, 100),
+            Bool("replica-ignore-maxmemory", c => c.ReplicaIgnoreMaxMemory, (c, v) => c.ReplicaIgnoreMaxMemory = v, "slave-ignore-maxmemory"),
+            Bool("lazyfree-lazy-eviction", c => c.LazyFreeLazyEviction, (c, v) => c.LazyFreeLazyEviction = v),
             new()
             {
-                // No memory limit is enforced yet (no eviction, no -OOM): a limit is refused rather than
-                // accepted and ignored, so nobody believes a cache is bounded when it is not.
-                Name = "maxmemory",
-                Get = c => c.MaxMemory.ToString(CultureInfo.InvariantCulture),
+                // A memory value, or a percentage of maxmemory (Redis' PERCENT_CONFIG).
+                Name = "maxmemory-clients",
+                Get = c => c.MaxMemoryClientsPercent > 0 ? c.MaxMemoryClientsPercent.ToString(CultureInfo.InvariantCulture) + "%" : c.MaxMemoryClients.ToString(CultureInfo.InvariantCulture),
                 Setter = (c, a) =>
                 {
-                    if (!ServerConfig.TryParseMemory(a[0], out long v) || v < 0) return "argument must be a memory value";
-                    if (v != 0) return NotYet("maxmemory", "0");
-                    c.MaxMemory = 0;
+                    var text = a[0];
+                    if (text.EndsWith('%'))
+                    {
+                        if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long pct) || pct > int.MaxValue) return "argument must be a memory or percent value";
+                        c.MaxMemoryClientsPercent = pct;
+                        c.MaxMemoryClients = 0;
+                        return null;
+                    }
+                    if (!ServerConfig.TryParseMemory(text, out long v) || v < 0) return "argument must be a memory or percent value";
+                    c.MaxMemoryClients = v;
+                    c.MaxMemoryClientsPercent = 0;
                     return null;
                 },
             },

@@ -31,6 +31,13 @@ public sealed class ServerConfig
     public List<(string From, string To)> RenamedCommands = [];
     public long MaxMemory;
     public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
+    public int MaxMemoryEvictionTenacity = 10;
+    /// <summary>maxmemory-clients as bytes (0: none), unless <see cref="MaxMemoryClientsPercent"/> is set.</summary>
+    public long MaxMemoryClients;
+    /// <summary>maxmemory-clients as a percentage of maxmemory (0: not a percentage).</summary>
+    public long MaxMemoryClientsPercent;
+    public bool ReplicaIgnoreMaxMemory = true;
+    public bool LazyFreeLazyEviction;
     /// <summary>An LFU maxmemory policy: key accesses update LFU counters instead of the LRU clock.</summary>
     public bool LfuPolicy => MaxMemoryPolicy.IsLfu();
     public int LfuLogFactor = 10;

@@ -263,7 +263,9 @@ public sealed class Dispatcher
         if (c.SecurityCheck && !CheckAcl(c, cmd, inMulti ? "multi" : "toplevel", out var denial))
             return Refuse(c, Security.AclManager.DeniedError(denial, cmd));
         // 7. Cluster redirection (cluster issue).
-        // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
+        // 8. maxmemory: evict first; when nothing more can go, -OOM for commands that may grow memory, and
+        //    for anything queued inside MULTI (reads and deletes go on). One comparison when there is no limit.
+        if (_server.Config.MaxMemory != 0 && !AdmitMemory(c, cmd, inMulti)) return false;
         //    Then the tracking table is kept within tracking-table-max-keys.
         if (_server.Tracking.TrackingClients > 0) _server.Tracking.LimitUsedSlots();
         // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save, or while the AOF
@@ -290,6 +292,18 @@ public sealed class Dispatcher
         // 15. -BUSY while a script runs past busy-reply-threshold (scripting issue).
         // 16-17. Replica connections and CLIENT PAUSE: handled by ExecuteBatch before the lock.
         return true;
+    }
+
+    /// <summary>Step 8 of processCommand (performEvictions, then the OOM refusal).</summary>
+    private bool AdmitMemory(Client c, CommandDef cmd, bool inMulti)
+    {
+        if (_server.Memory.PerformEvictions() != Memory.EvictResult.Fail) return true;
+        bool reject = cmd.HasFlag(CommandFlags.DenyOom);
+        if (!reject && cmd.Name == "exec" && c.Transaction is { } tx)
+            foreach (var queued in tx.Queued)
+                if (queued.Command.HasFlag(CommandFlags.DenyOom)) { reject = true; break; }
+        if (inMulti && cmd.Name is not ("exec" or "discard" or "quit" or "reset")) reject = true;
+        return !reject || Refuse(c, Memory.MemoryManager.OomError);
     }
 
     /// <summary>Redis' ACLCheckAllPerm: a refusal is logged (ACL LOG) with its context.</summary>

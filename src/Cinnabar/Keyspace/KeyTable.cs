@@ -351,6 +351,38 @@ public sealed class KeyTable
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="dest"/> with random occupied entry indexes (with an expiry only, when
+    /// <paramref name="withExpiry"/>) for eviction sampling; returns how many were found. Each sample is a few
+    /// random probes of the slot array (O(1) while the table is not mostly free slots); what probing misses is
+    /// made up by a bounded walk from a random slot, as Redis' dictGetSomeKeys walks buckets.
+    /// </summary>
+    public int SampleIndexes(Span<int> dest, Random random, bool withExpiry)
+    {
+        if (_count == 0 || dest.Length == 0) return 0;
+        int n = 0, probes = dest.Length * (withExpiry ? 16 : 8);
+        while (n < dest.Length && probes-- > 0)
+        {
+            int i = random.Next(_used);
+            ref KeyEntry e = ref EntryAt(i);
+            if (e.Key is null || (withExpiry && e.ExpireAt == 0)) continue;
+            dest[n++] = i;
+        }
+        if (n < dest.Length)
+        {
+            int start = random.Next(_used), steps = Math.Min(_used, 4096);
+            for (int s = 0; s < steps && n < dest.Length; s++)
+            {
+                int i = start + s;
+                if (i >= _used) i -= _used;
+                ref KeyEntry e = ref EntryAt(i);
+                if (e.Key is null || (withExpiry && e.ExpireAt == 0)) continue;
+                dest[n++] = i;
+            }
+        }
+        return n;
+    }
+
     /// <summary>Slots handed out so far; valid entry indexes are below this (some may be free).</summary>
     public int SlotCount => _used;
 

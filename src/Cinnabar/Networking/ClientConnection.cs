@@ -74,6 +74,8 @@ public sealed class ClientConnection : Client
     /// <summary>The socket file when connected through unixsocket (CLIENT LIST shows it as "path:0" and flag U).</summary>
     public string? UnixPath { get; }
     public bool IsUnixSocket => UnixPath is not null;
+    public override long MemoryBytes => base.MemoryBytes + QueryBufferCapacity + Interlocked.Read(ref _bytesInFlight);
+
     public override string Address => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(RemoteEndPoint);
     public override string LocalAddress => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(LocalEndPoint);
     public int Fd => (int)_socket.Handle;

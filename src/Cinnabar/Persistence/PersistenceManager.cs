@@ -102,7 +102,7 @@ public sealed class PersistenceManager
         ref var e = ref db.EntryAt(i);
         if (e.Value is null || _privateValues.Contains(e.Value)) return;
         var clone = RedisValue.DeepClone(e.Value);
-        e.Value = clone;
+        db.ReplaceValue(i, clone);
         _privateValues.Add(clone);
     }
 

@@ -53,6 +53,10 @@ public sealed class ServerCron
                     TrimIdleQueryBuffers();
                     // The tracking table is kept within tracking-table-max-keys even when no command runs.
                     if (_server.Tracking.TrackingClients > 0) _server.Tracking.LimitUsedSlots();
+                    // Client buffers re-summed for used_memory, and maxmemory-clients enforced (clientsCron).
+                    _server.Memory.RefreshClients();
+                    _server.Memory.EvictClients();
+                    _server.TrackPeak(_server.Memory.UsedMemory);
                     _server.Replication.Cron();
                 });
             }
@@ -60,6 +64,8 @@ public sealed class ServerCron
             {
                 _server.Log.Error($"cron: {ex}");
             }
+            // Outside the lock: a collection asked for here runs beside the commands.
+            _server.Memory.CollectIfGarbageExceeds();
         }
     }
 
