@@ -95,7 +95,9 @@ static class Daemon
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (File.Exists(pidFile)) return 0;
+            // The file exists a moment before its pid is in it: wait for the content, or a caller reading it at
+            // once (a test, an init script) finds it empty.
+            if (File.Exists(pidFile) && new FileInfo(pidFile).Length > 0) return 0;
             if (child.HasExited)
             {
                 Console.Error.WriteLine($"The daemon exited during start-up (code {child.ExitCode}): {child.StandardError.ReadToEnd().Trim()}");

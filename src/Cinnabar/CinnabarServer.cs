@@ -11,6 +11,7 @@ using Cinnabar.Networking;
 using Cinnabar.Notifications;
 using Cinnabar.PubSub;
 using Cinnabar.Server;
+using Cinnabar.Tracking;
 using Cinnabar.Transactions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -55,11 +56,14 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         PubSub = new PubSubHub(Dispatcher.Output);
         Notifications = new KeyspaceNotifier(config, PubSub);
         Transactions = new TransactionManager(this);
+        Tracking = new TrackingManager(this, Dispatcher.Output);
         Blocking = new Blocking.BlockingManager(this);
         Monitors = new MonitorFeed(this);
         Persistence = new Persistence.PersistenceManager(this);
         Replication = new Replication.ReplicationManager(this);
         Aof = new Persistence.AppendOnlyFile(this);
+        Memory = new Cinnabar.Memory.MemoryManager(this);
+        Memory.CaptureStartup();
         Scripting = new Scripting.ScriptingEngine(this);
         KeyspaceState.Observer = this;
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
@@ -91,6 +95,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public KeyspaceNotifier Notifications { get; }
     /// <summary>MULTI/EXEC and WATCH.</summary>
     public TransactionManager Transactions { get; }
+    /// <summary>Client-side caching: CLIENT TRACKING, the keys clients read, invalidation messages.</summary>
+    public TrackingManager Tracking { get; }
     /// <summary>Clients parked in blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...).</summary>
     public Blocking.BlockingManager Blocking { get; }
     /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading, changes since the last save.</summary>
@@ -101,6 +107,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Lua scripts (EVAL) and function libraries (FUNCTION/FCALL).</summary>
     public Scripting.ScriptingEngine Scripting { get; }
     public Persistence.AppendOnlyFile Aof { get; }
+    /// <summary>used_memory, maxmemory and eviction (docs/memory.md).</summary>
+    public Cinnabar.Memory.MemoryManager Memory { get; }
     /// <summary>CLIENT PAUSE.</summary>
     public ClientPause Pause { get; } = new();
     public ServerStats Stats { get; } = new();
@@ -121,9 +129,17 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public long StartTimeMs { get; }
     public long StartTimestamp { get; }
 
-    /// <summary>The TCP ports actually bound (useful with port 0 in tests).</summary>
-    public IReadOnlyList<int> BoundPorts => _listeners.Where(l => l.UnixPath is null).Select(l => l.Port).ToArray();
-    public int Port => _listeners.Count > 0 && _listeners[0].UnixPath is null ? _listeners[0].Port : Config.Port;
+    /// <summary>The plain TCP ports actually bound (useful with port 0 in tests).</summary>
+    public IReadOnlyList<int> BoundPorts { get { lock (_listeners) return _listeners.Where(l => l.UnixPath is null && !l.IsTls).Select(l => l.Port).ToArray(); } }
+    public int Port { get { lock (_listeners) return _listeners.FirstOrDefault(l => l.UnixPath is null && !l.IsTls)?.Port ?? Config.Port; } }
+    /// <summary>The TLS port being listened on (tls-port), or 0.</summary>
+    public int TlsPort { get { lock (_listeners) return _listeners.FirstOrDefault(l => l.IsTls)?.Port ?? 0; } }
+
+    /// <summary>
+    /// The TLS context (certificates, CAs, protocols) when TLS is in use, else null. Replaced as a whole on
+    /// CONFIG SET of a tls-* parameter; connections take the current one when they start.
+    /// </summary>
+    public volatile TlsContext? Tls;
 
     /// <summary>Completes when the server has stopped (SHUTDOWN or <see cref="StopAsync"/>).</summary>
     public Task Completion => _stopped.Task;
@@ -164,38 +180,35 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             Aof.LoadAtStartup(); // reads the manifest only, so that CONFIG SET appendonly yes continues its sequence numbers
         }
         SocketTuning.Apply();
-        // port 0 with a unixsocket listens on the socket only, as Redis; port 0 alone picks a free port (tests).
-        bool tcp = Config.Port != 0 || Config.UnixSocket == "";
-        foreach (var entry in tcp ? Config.Bind : [])
+        // As Redis' main: TLS configured at start-up when tls-port, tls-replication or tls-cluster needs it.
+        if (Config.TlsInUse)
         {
-            // "-addr" is optional (Redis 7.0): skipped when this host has no such address or protocol.
-            bool optional = entry.StartsWith('-');
-            var address = optional ? entry[1..] : entry;
-            Listener listener;
-            try
+            try { Tls = TlsContext.Load(Config); }
+            catch (TlsConfigException ex)
             {
-                var ip = address switch
-                {
-                    "*" => IPAddress.Any,
-                    "::*" => IPAddress.IPv6Any,
-                    _ => IPAddress.TryParse(address.Trim('[', ']'), out var parsed) ? parsed : Dns.GetHostAddresses(address).FirstOrDefault()
-                         ?? throw new SocketException((int)SocketError.HostNotFound),
-                };
-                listener = new Listener(this, new IPEndPoint(ip, _listeners.Count > 0 && Config.Port == 0 ? _listeners[0].Port : Config.Port));
+                Log.Warning(ex.Message);
+                Log.Warning("Failed to configure TLS. Check logs for more info.");
+                throw new ConfigException($"Failed to configure TLS: {ex.Message}");
             }
-            catch (SocketException ex) when (optional && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported
-                                                 or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported)
+        }
+        // port 0 with a unixsocket or a tls-port listens on those only, as Redis; port 0 alone picks a free port (tests).
+        bool tcp = Config.Port != 0 || (Config.UnixSocket == "" && Config.TlsPort == 0);
+        if (tcp) foreach (var l in BindListeners(Config.Port, tls: false)) StartListener(l);
+        if (Config.TlsPort != 0)
+        {
+            List<Listener> tlsListeners;
+            try { tlsListeners = BindListeners(Config.TlsPort, tls: true); }
+            catch (SocketException ex)
             {
-                continue;
+                throw new ConfigException($"Could not create server TLS listening socket {string.Join(' ', Config.Bind)}:{Config.TlsPort}: {ex.Message}");
             }
-            listener.Start();
-            _listeners.Add(listener);
+            foreach (var l in tlsListeners) StartListener(l);
+            Log.Info($"Cinnabar ready to accept TLS connections on port {TlsPort}");
         }
         if (Config.UnixSocket != "")
         {
             var unix = new Listener(this, Config.UnixSocket, Config.UnixSocketPerm);
-            unix.Start();
-            _listeners.Add(unix);
+            StartListener(unix);
             Log.Info($"The server is now ready to accept connections at {Config.UnixSocket}");
         }
         _cron = new ServerCron(this);
@@ -207,14 +220,93 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
             SystemdNotify.Send("STATUS=Ready to accept connections\nREADY=1\n", Log);
     }
 
+    private void StartListener(Listener l)
+    {
+        l.Start();
+        lock (_listeners) _listeners.Add(l);
+    }
+
+    /// <summary>
+    /// A listener on <paramref name="port"/> for each bind address ("-addr" optional, as Redis 7.0). With
+    /// port 0 (tests) the addresses after the first take the port the first was given. On an error the
+    /// listeners already bound are closed and the error is thrown.
+    /// </summary>
+    private List<Listener> BindListeners(int port, bool tls)
+    {
+        var bound = new List<Listener>();
+        try
+        {
+            foreach (var entry in Config.Bind)
+            {
+                // "-addr" is optional (Redis 7.0): skipped when this host has no such address or protocol.
+                bool optional = entry.StartsWith('-');
+                var address = optional ? entry[1..] : entry;
+                Listener listener;
+                try
+                {
+                    var ip = address switch
+                    {
+                        "*" => IPAddress.Any,
+                        "::*" => IPAddress.IPv6Any,
+                        _ => IPAddress.TryParse(address.Trim('[', ']'), out var parsed) ? parsed : Dns.GetHostAddresses(address).FirstOrDefault()
+                             ?? throw new SocketException((int)SocketError.HostNotFound),
+                    };
+                    listener = new Listener(this, new IPEndPoint(ip, bound.Count > 0 && port == 0 ? bound[0].Port : port), tls);
+                }
+                catch (SocketException ex) when (optional && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported
+                                                     or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported)
+                {
+                    continue;
+                }
+                bound.Add(listener);
+            }
+        }
+        catch
+        {
+            foreach (var l in bound) l.Stop();
+            throw;
+        }
+        return bound;
+    }
+
+    /// <summary>
+    /// CONFIG SET tls-port (Redis' changeListenPort): binds the new port on every bind address first, then
+    /// closes the old TLS listeners (connections already accepted stay); 0 only closes them. Returns false,
+    /// with the old listeners untouched, when the new port cannot be bound.
+    /// </summary>
+    internal bool ChangeTlsPort(int port)
+    {
+        List<Listener> fresh = [];
+        if (port != 0)
+        {
+            try { fresh = BindListeners(port, tls: true); }
+            catch (SocketException ex)
+            {
+                Log.Warning($"Could not create server TLS listening socket {string.Join(' ', Config.Bind)}:{port}: {ex.Message}");
+                return false;
+            }
+        }
+        List<Listener> old;
+        lock (_listeners)
+        {
+            old = _listeners.Where(l => l.IsTls).ToList();
+            _listeners.RemoveAll(l => l.IsTls);
+        }
+        foreach (var l in old) l.Stop();
+        foreach (var l in fresh) StartListener(l);
+        return true;
+    }
+
     public async Task StopAsync()
     {
         if (_startCalled) await _startFinished.Task;
-        foreach (var l in _listeners) l.Stop();
+        Listener[] listeners;
+        lock (_listeners) listeners = _listeners.ToArray();
+        foreach (var l in listeners) l.Stop();
         _cron?.Stop();
         foreach (var c in Clients.Snapshot()) (c as ClientConnection)?.Close();
         lock (ExecLock) Aof.Shutdown();
-        foreach (var l in _listeners) await l.Completion;
+        foreach (var l in listeners) await l.Completion;
         RemovePidFile();
         _stopped.TrySetResult();
     }
@@ -282,6 +374,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Blocking.Remove(c);
         Monitors.Remove(c);
         Replication.OnClientClosed(c);
+        Tracking.Disable(c);
     }
 
     // ---- keyspace signals -----------------------------------------------------------------------------
@@ -291,12 +384,41 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     /// <summary>Sees every signalled key write (tests observe the server through it).</summary>
     public event KeyModifiedObserver? KeyModifiedObserved;
 
-    /// <summary>Redis' signalModifiedKey, after every key write: WATCH (and later client-side caching).</summary>
-    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key)
+    /// <summary>Redis' signalModifiedKey, after every key write: WATCH and client-side caching.</summary>
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key) => SignalModifiedKey(db, key, removed: false);
+
+    /// <summary><see cref="SignalModifiedKey(Database, ReadOnlySpan{byte})"/> for a key known to be gone: nothing to re-measure.</summary>
+    public void SignalModifiedKey(Database db, ReadOnlySpan<byte> key, bool removed)
     {
+        // A collection changed in place: the running memory total follows its size (strings are counted
+        // when stored, so only collections need a look).
+        if (!removed)
+        {
+            int i = db.FindSignalled(key);
+            if (i >= 0 && db.EntryAt(i).Value is DataTypes.IRedisObject) db.Remeasure(i);
+        }
         Transactions.TouchWatchedKey(db, key);
+        // The writer is the client whose command runs (BCAST NOLOOP leaves its own writes out).
+        if (Tracking.Active) Tracking.InvalidateKey(key, Tracking.CurrentClient);
         KeyModifiedObserved?.Invoke(db, key);
     }
+
+    /// <summary>
+    /// A key was evicted (maxmemory): Redis' signalModifiedKey(NULL, ...) of performEvictions. Watchers see a
+    /// change and tracking clients an invalidation, with no client as the writer. Call after the deletion.
+    /// </summary>
+    public void SignalEvictedKey(Database db, ReadOnlySpan<byte> key)
+    {
+        Transactions.TouchWatchedKey(db, key);
+        if (Tracking.Active) Tracking.InvalidateKey(key, null);
+        KeyModifiedObserved?.Invoke(db, key);
+    }
+
+    /// <summary>
+    /// Redis' signalFlushedDb after the keyspace (or one database) was emptied: every tracking client is told
+    /// to drop everything (WATCH is touched by the callers, per database, before they empty it).
+    /// </summary>
+    public void SignalFlushed() => Tracking.InvalidateKeysOnFlush();
 
     void IKeyspaceObserver.OnKeyAdded(Database db, ReadOnlySpan<byte> key)
     {
@@ -314,6 +436,7 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
         Replication.PropagateExpired(db.Id, key);
         Notifications.Notify(NotifyFlags.Expired, "expired", key, db.Id);
         Transactions.TouchWatchedKey(db, key);
+        if (Tracking.Active) Tracking.InvalidateKey(key, null);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Cinnabar.Networking;
 using Cinnabar.Protocol;
 using Cinnabar.PubSub;
 using Cinnabar.Replication;
+using Cinnabar.Tracking;
 using Cinnabar.Transactions;
 
 namespace Cinnabar;
@@ -68,6 +69,9 @@ public class Client
 
     /// <summary>Where replies are written. Its <see cref="ReplyBuffer.Protocol"/> is the client's RESP version.</summary>
     public ReplyBuffer Reply { get; }
+
+    /// <summary>Bytes this client holds (used_memory's clients part, maxmemory-clients): its state and buffers.</summary>
+    public virtual long MemoryBytes => DataTypes.MemorySize.Object(256) + Reply.Capacity;
     public int Protocol { get => Reply.Protocol; set => Reply.Protocol = value; }
 
     /// <summary>The socket side, or null for internal clients.</summary>
@@ -118,6 +122,9 @@ public class Client
 
     /// <summary>The MULTI queue and watched keys (<see cref="Transactions.TransactionManager"/>).</summary>
     public ClientTransaction? Transaction;
+
+    /// <summary>CLIENT TRACKING state (<see cref="Tracking.TrackingManager"/>); null until tracking is first enabled.</summary>
+    public ClientTracking? Tracking;
 
     /// <summary>What a replica told us with REPLCONF before its PSYNC (<see cref="Replication.ReplicationManager"/>).</summary>
     internal ReplicaInfo? PendingReplicaInfo;
@@ -273,7 +280,7 @@ public class Client
     public void WrongType() => Reply.Error(Errors.WrongType);
     public void SyntaxError() => Reply.Error(Errors.Syntax);
 
-    /// <summary>Called after a write: Redis' signalModifiedKey (WATCH, later client-side caching).</summary>
+    /// <summary>Called after a write: Redis' signalModifiedKey (WATCH, client-side caching).</summary>
     public void KeyModified(ReadOnlySpan<byte> key) => Server.SignalModifiedKey(Db, key);
 
     /// <summary>A keyspace notification for <paramref name="key"/> in the selected database.</summary>

@@ -134,16 +134,29 @@ public sealed class BlockingManager : IKeyRemovalObserver
                     var database = _server.Databases[db];
                     _server.Persistence.BeforeWriteKey(database, key);
                     bool served;
-                    if (w.Client is ClientConnection conn)
+                    // The served client runs its command now: its own invalidations follow its reply, as
+                    // Redis' serveClientsBlockedOnListKey makes it the current client for the time.
+                    var tracking = _server.Tracking;
+                    var current = tracking.CurrentClient;
+                    bool executing = tracking.Executing;
+                    tracking.CurrentClient = w.Client;
+                    tracking.Executing = true;
+                    try
                     {
-                        lock (conn.OutputLock) served = w.Operation.TryServe(w.Client, key);
+                        if (w.Client is ClientConnection conn)
+                        {
+                            lock (conn.OutputLock) served = w.Operation.TryServe(w.Client, key);
+                        }
+                        else served = w.Operation.TryServe(w.Client, key);
                     }
-                    else served = w.Operation.TryServe(w.Client, key);
-                    if (served)
+                    finally
                     {
-                        _server.Replication.FlushPending(w.Client);
-                        Finish(w);
+                        tracking.Executing = executing;
                     }
+                    if (served) _server.Replication.FlushPending(w.Client);
+                    tracking.SendPending();
+                    tracking.CurrentClient = current;
+                    if (served) Finish(w);
                     else if (!w.Operation.OthersMayStillBeServed) break;
                     node = next;
                 }

@@ -55,6 +55,7 @@ public static partial class ConnectionCommands
         c.Server.Transactions.DiscardTransaction(c);
         c.Server.PubSub.UnsubscribeAll(c, notify: false);
         c.Server.Monitors.Remove(c);
+        c.Server.Tracking.Disable(c);
         // Back to the default user, and to NOAUTH when it needs a password (Redis' clientSetDefaultAuth).
         if ((c.Flags & ClientFlags.Master) == 0) c.Server.Acl.SetDefaultAuth(c);
         ResetHooks?.Invoke(c);
@@ -148,6 +149,12 @@ public static partial class ConnectionCommands
         if (c.IsSubscribed) flags.Append('P');
         if ((c.Flags & ClientFlags.Multi) != 0) flags.Append('x');
         if ((c.Flags & ClientFlags.Blocked) != 0) flags.Append('b');
+        if (c.Tracking is { On: true } tracking)
+        {
+            flags.Append('t');
+            if (tracking.BrokenRedirect) flags.Append('R');
+            if (tracking.Bcast) flags.Append('B');
+        }
         if ((c.Flags & ClientFlags.DirtyCas) != 0) flags.Append('d');
         if ((c.Flags & ClientFlags.CloseAfterReply) != 0) flags.Append('c');
         if (conn?.IsUnixSocket == true) flags.Append('U');
@@ -161,7 +168,7 @@ public static partial class ConnectionCommands
                $"sub={c.Subscriptions?.Channels.Count ?? 0} psub={c.Subscriptions?.Patterns.Count ?? 0} ssub={c.Subscriptions?.ShardChannels.Count ?? 0} multi={((c.Flags & ClientFlags.Multi) != 0 ? c.Transaction?.Queued.Count ?? 0 : -1)} " +
                $"qbuf={qbuf} qbuf-free={conn?.QueryBufferFree ?? 0} argv-mem=0 multi-mem=0 rbs={c.Reply.Capacity} rbp={c.Reply.Capacity} " +
                $"obl={Math.Min(omem, 16384)} oll=0 omem={omem} tot-mem={qbuf + c.Reply.Capacity + omem} events=r cmd={cmd?.FullName ?? "NULL"} " +
-               $"user={c.User?.Name ?? "(superuser)"} redir=-1 resp={c.Protocol}";
+               $"user={c.User?.Name ?? "(superuser)"} redir={(c.Tracking is { On: true } t ? t.Redirect : -1)} resp={c.Protocol}";
     }
 
     private static void ClientKill(Client c)

@@ -12,6 +12,7 @@ public static partial class ConnectionCommands
         yield return new("hello", Hello);
         yield return new("select", Select);
         foreach (var cmd in ClientCommands()) yield return cmd;
+        foreach (var cmd in TrackingCommands()) yield return cmd;
     }
 
     private static void Ping(Client c)

@@ -298,19 +298,16 @@ public static class DiagnosticCommands
 
     private static Overheads Measure(CinnabarServer s)
     {
-        long total = GC.GetTotalMemory(false);
+        // Cinnabar's running total (docs/memory.md): the same figures as INFO memory.
+        var mem = s.Memory;
+        mem.RefreshClients();
+        long total = mem.UsedMemory;
         long peak = s.TrackPeak(total);
-        long backlog = s.Replication.Backlog?.Size ?? 0;
-        long clients = 0, replicas = 0;
-        foreach (var client in s.Clients)
-        {
-            long bytes = MemorySize.Object(256) + client.Reply.Capacity;
-            if ((client.Flags & ClientFlags.Replica) != 0) replicas += bytes; else clients += bytes;
-        }
+        long backlog = mem.BacklogBytes, clients = mem.ClientsNormalBytes, replicas = mem.ClientsReplicaBytes;
         var tables = s.Databases.Select(db => db.Count == 0 ? 0 : db.Table.OverheadBytes).ToArray();
-        long overhead = s.StartupAllocated + backlog + clients + replicas + tables.Sum();
+        long overhead = Math.Min(total, mem.StartupBytes + backlog + clients + replicas + mem.TablesOverhead());
         long keys = s.Databases.Sum(db => (long)db.Count);
-        return new Overheads(peak, total, s.StartupAllocated, backlog, replicas, clients, tables, overhead, keys);
+        return new Overheads(peak, total, mem.StartupBytes, backlog, replicas, clients, tables, overhead, keys);
     }
 
     private static void MemoryStats(Client c)

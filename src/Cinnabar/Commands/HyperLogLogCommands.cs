@@ -113,7 +113,7 @@ public static class HyperLogLogCommands
         }
         // Redis edits in place: a corrupt HLL found midway keeps the registers already raised.
         var result = ed.Result();
-        db.EntryAt(i).Value = result;
+        db.ReplaceValue(i, result);
         if (invalid) { c.Reply.Error(Hll.InvalidError); return; }
         if (changes > 0)
         {
@@ -187,7 +187,7 @@ public static class HyperLogLogCommands
         {
             var dense = Hll.SparseToDense(value);
             if (dense is null) { c.Reply.Error(Hll.InvalidError); return; }
-            db.EntryAt(i).Value = value = dense;
+            db.ReplaceValue(i, value = dense);
         }
 
         var ed = new Editor(c, value);
@@ -196,7 +196,7 @@ public static class HyperLogLogCommands
             if (max[j] != 0) ed.Set(j, max[j]); // Redis ignores a failed sparse set here
         var result = ed.Result();
         Hll.InvalidateCache(result);
-        db.EntryAt(i).Value = result;
+        db.ReplaceValue(i, result);
         c.KeyModified(key);
         // A merge is a mass add: Redis raises "pfadd".
         c.Notify(NotifyFlags.String, "pfadd", key);
@@ -247,7 +247,7 @@ public static class HyperLogLogCommands
         if (value[4] == Hll.Dense) return true;
         var dense = Hll.SparseToDense(value);
         if (dense is null) { c.Reply.Error(Hll.InvalidError); return false; }
-        c.Db.EntryAt(i).Value = value = dense;
+        c.Db.ReplaceValue(i, value = dense);
         c.Dirty();
         return true;
     }

@@ -383,6 +383,7 @@ public static class KeyCommands
         if (async) c.Server.KeyspaceState.LazyfreedObjects += removed;
         c.Server.Transactions.TouchAllWatchedKeysInDb(c.Db, null);
         c.Db.Clear();
+        c.Server.SignalFlushed();
         c.Dirty(removed);
         // Propagated even when the database was already empty (Redis forces it).
         c.PropagateVerbatim();
@@ -400,6 +401,7 @@ public static class KeyCommands
             server.Transactions.TouchAllWatchedKeysInDb(db, null);
             db.Clear();
         }
+        server.SignalFlushed();
         // Redis' emptyDbAsync hands every key to its lazyfree thread; here the old tables are simply dropped.
         if (async) server.KeyspaceState.LazyfreedObjects += removed;
         server.Persistence.Dirty += removed;

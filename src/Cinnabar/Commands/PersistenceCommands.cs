@@ -51,12 +51,18 @@ public static class PersistenceCommands
             c.Reply.Error("ERR Background save already in progress");
             return;
         }
-        // Inside MULTI/EXEC (and with SCHEDULE when another job runs, which cannot happen here) the
-        // save is scheduled for the next cron tick rather than started mid-transaction.
-        if (c.DenyBlocking)
+        // Redis runs one child at a time: while an AOF rewrite runs, BGSAVE SCHEDULE (or any BGSAVE inside
+        // MULTI/EXEC) is scheduled for the cron once it ends, a plain BGSAVE is refused.
+        bool rewriting = c.Server.Aof.RewriteInProgress;
+        if (c.DenyBlocking || (rewriting && c.ArgCount == 2))
         {
             p.BgsaveScheduled = true;
             c.Reply.SimpleString("Background saving scheduled"u8);
+            return;
+        }
+        if (rewriting)
+        {
+            c.Reply.Error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
             return;
         }
         p.StartBackgroundSave();

@@ -194,7 +194,10 @@ public static partial class ServerCommands
             return;
         }
         if (flush)
+        {
             foreach (var db in s.Databases) db.Clear();
+            s.SignalFlushed();
+        }
         const string loadError = "ERR Error trying to load the RDB dump";
         if (!File.Exists(s.Persistence.RdbPath))
         {

@@ -93,15 +93,21 @@ public static partial class ServerCommands
                 F("client_recent_max_input_buffer", 0);
                 F("client_recent_max_output_buffer", 0);
                 F("blocked_clients", blocked);
-                F("tracking_clients", 0);
+                F("tracking_clients", s.Tracking.TrackingClients);
                 F("clients_in_timeout_table", blocked);
                 break;
             }
             case "memory":
             {
-                long used = GC.GetTotalMemory(false);
+                // used_memory is Cinnabar's own running total (docs/memory.md), not the managed heap.
+                var mem = s.Memory;
+                mem.RefreshClients();
+                long used = mem.UsedMemory;
                 long rss = Environment.WorkingSet;
                 long peak = s.TrackPeak(used);
+                long startup = mem.StartupBytes, backlog = mem.BacklogBytes;
+                long overhead = Math.Min(used, startup + backlog + mem.ClientsNormalBytes + mem.ClientsReplicaBytes + mem.TablesOverhead());
+                long dataset = used - overhead;
                 sb.Append("# Memory\r\n");
                 F("used_memory", used);
                 F("used_memory_human", HumanBytes(used));
@@ -110,10 +116,10 @@ public static partial class ServerCommands
                 F("used_memory_peak", peak);
                 F("used_memory_peak_human", HumanBytes(peak));
                 F("used_memory_peak_perc", (peak == 0 ? 0 : used * 100.0 / peak).ToString("0.00", inv) + "%");
-                F("used_memory_overhead", 0);
-                F("used_memory_startup", 0);
-                F("used_memory_dataset", used);
-                F("used_memory_dataset_perc", "100.00%");
+                F("used_memory_overhead", overhead);
+                F("used_memory_startup", startup);
+                F("used_memory_dataset", dataset);
+                F("used_memory_dataset_perc", (used - startup <= 0 ? 0 : dataset * 100.0 / (used - startup)).ToString("0.00", inv) + "%");
                 F("allocator_allocated", used);
                 F("allocator_active", used);
                 F("allocator_resident", rss);
@@ -147,11 +153,11 @@ public static partial class ServerCommands
                 F("rss_overhead_bytes", 0);
                 F("mem_fragmentation_ratio", (used == 0 ? 0 : (double)rss / used).ToString("0.00", inv));
                 F("mem_fragmentation_bytes", rss - used);
-                F("mem_not_counted_for_evict", 0);
-                F("mem_replication_backlog", 0);
-                F("mem_total_replication_buffers", 0);
-                F("mem_clients_slaves", 0);
-                F("mem_clients_normal", 0);
+                F("mem_not_counted_for_evict", mem.NotCountedForEvict);
+                F("mem_replication_backlog", backlog);
+                F("mem_total_replication_buffers", backlog + mem.ClientsReplicaBytes);
+                F("mem_clients_slaves", mem.ClientsReplicaBytes);
+                F("mem_clients_normal", mem.ClientsNormalBytes);
                 F("mem_cluster_links", 0);
                 F("mem_aof_buffer", 0);
                 F("mem_allocator", "libc");
@@ -232,9 +238,9 @@ public static partial class ServerCommands
                 F("expired_time_cap_reached_count", 0);
                 F("expire_cycle_cpu_milliseconds", st.ExpireCycleCpuMilliseconds);
                 F("evicted_keys", st.EvictedKeys);
-                F("evicted_clients", 0);
-                F("total_eviction_exceeded_time", 0);
-                F("current_eviction_exceeded_time", 0);
+                F("evicted_clients", s.Memory.EvictedClients);
+                F("total_eviction_exceeded_time", s.Memory.TotalExceededMs);
+                F("current_eviction_exceeded_time", s.Memory.CurrentExceededMs);
                 F("keyspace_hits", ks.Hits);
                 F("keyspace_misses", ks.Misses);
                 F("pubsub_channels", s.PubSub.ChannelCount);
@@ -250,9 +256,9 @@ public static partial class ServerCommands
                 F("active_defrag_key_misses", 0);
                 F("total_active_defrag_time", 0);
                 F("current_active_defrag_time", 0);
-                F("tracking_total_keys", 0);
-                F("tracking_total_items", 0);
-                F("tracking_total_prefixes", 0);
+                F("tracking_total_keys", s.Tracking.TotalKeys);
+                F("tracking_total_items", s.Tracking.TotalItems);
+                F("tracking_total_prefixes", s.Tracking.TotalPrefixes);
                 F("unexpected_error_replies", 0);
                 F("total_error_replies", st.TotalErrorReplies);
                 F("dump_payload_sanitizations", 0);

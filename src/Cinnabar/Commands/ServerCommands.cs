@@ -132,6 +132,14 @@ public static partial class ServerCommands
                 return;
             }
         }
+        // tls-*: reload the TLS context, move the TLS listener (Redis' applyTlsCfg, applyTLSPort).
+        var tlsFailure = ApplyTls(c.Server, items, old);
+        if (tlsFailure is { } failure)
+        {
+            for (int j = 0; j < items.Count; j++) items[j].P.Setter(config, [old[j]]);
+            c.Reply.Error($"ERR CONFIG SET failed (possibly related to argument '{failure.Name}') - {failure.Error}");
+            return;
+        }
         // requirepass is the default user's password (Redis' updateRequirePass). A shorter acllog-max-len
         // trims ACL LOG at its next entry, as Redis does.
         foreach (var item in items)
@@ -145,13 +153,65 @@ public static partial class ServerCommands
             return;
         }
         if (!config.AppendOnly && aof.Active) aof.Stop();
+        // A lower maxmemory evicts at once (updateMaxmemory); a lower maxmemory-clients closes clients.
+        foreach (var item in items)
+        {
+            if (item.P.Name == "maxmemory") c.Server.Memory.OnMaxMemoryChanged();
+            if (item.P.Name is "maxmemory-clients" or "maxmemory") c.Server.Memory.EvictClients();
+        }
         c.Reply.Ok();
+    }
+
+    /// <summary>tls-* files are read again whenever they are set, even to the same path (Redis' VOLATILE_CONFIG): how certificates are rotated.</summary>
+    private static readonly HashSet<string> TlsFiles = ["tls-cert-file", "tls-key-file", "tls-client-cert-file", "tls-client-key-file", "tls-ca-cert-file", "tls-ca-cert-dir"];
+
+    /// <summary>
+    /// After CONFIG SET of tls-* parameters: when TLS is in use (tls-port, tls-replication or tls-cluster) and
+    /// any of them changed (a file name counts as changed even when the same), the TLS context is loaded
+    /// again, all or nothing; then a changed tls-port moves the TLS listener. tls-auth-clients needs neither:
+    /// it is read for each new connection. Returns the parameter to blame and the error, or null; on an error
+    /// the previous context and listener stay.
+    /// </summary>
+    private static (string Name, string Error)? ApplyTls(CinnabarServer server, List<(ConfigParameter P, string Name, string Value)> items, string[] old)
+    {
+        var config = server.Config;
+        string? reloadBlame = null, portBlame = null;
+        for (int i = 0; i < items.Count; i++)
+        {
+            var name = items[i].P.Name;
+            if (!name.StartsWith("tls-", StringComparison.Ordinal) || name == "tls-auth-clients") continue;
+            if (!TlsFiles.Contains(name) && items[i].P.Get(config) == old[i]) continue;
+            if (name == "tls-port") portBlame = items[i].Name;
+            else reloadBlame ??= items[i].Name;
+        }
+        if (reloadBlame is null && portBlame is null) return null;
+        var previous = server.Tls;
+        if (config.TlsInUse && (reloadBlame is not null || previous is null))
+        {
+            try { server.Tls = Networking.TlsContext.Load(config); }
+            catch (Networking.TlsConfigException ex)
+            {
+                var blame = reloadBlame ?? portBlame!;
+                server.Log.Warning(ex.Message);
+                server.Log.Warning($"Failed applying new configuration. Possibly related to new {blame} setting. Restoring previous settings.");
+                return (blame, "Unable to update TLS configuration. Check server logs.");
+            }
+        }
+        if (portBlame is not null && !server.ChangeTlsPort(config.TlsPort))
+        {
+            server.Tls = previous;
+            server.Log.Warning($"Failed applying new configuration. Possibly related to new {portBlame} setting. Restoring previous settings.");
+            return (portBlame, "Unable to listen on this port. Check server logs.");
+        }
+        if (reloadBlame is not null && config.TlsInUse) server.Log.Info("TLS configuration reloaded.");
+        return null;
     }
 
     private static void ConfigResetStat(Client c)
     {
         var s = c.Server;
         s.Stats.Reset();
+        s.Memory.ResetStats();
         s.KeyspaceState.Hits = s.KeyspaceState.Misses = s.KeyspaceState.ExpiredKeys = s.KeyspaceState.LazyfreedObjects = 0;
         foreach (var cmd in s.Commands.All)
         {

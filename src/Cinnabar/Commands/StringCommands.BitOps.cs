@@ -191,7 +191,7 @@ public static partial class StringCommands
                 {
                     bytes = new byte[need];
                     old.CopyTo(bytes, 0);
-                    e.Value = bytes;
+                    db.ReplaceValue(i, bytes);
                 }
             }
             db.EntryAt(i).StringHint = StringHint.Raw; // unshared into a raw string, as Redis does

@@ -50,7 +50,7 @@ public static partial class StringCommands
             {
                 bytes = new byte[byteIndex + 1];
                 old.CopyTo(bytes, 0);
-                e.Value = bytes;
+                db.ReplaceValue(i, bytes);
                 grown = true;
             }
         }

@@ -297,7 +297,7 @@ public static partial class StringCommands
                 var grown = new byte[old.Length + suffix.Length];
                 old.CopyTo(grown, 0);
                 suffix.CopyTo(grown.AsSpan(old.Length));
-                e.Value = grown;
+                db.ReplaceValue(i, grown);
             }
             total = old.Length + suffix.Length;
         }
@@ -362,7 +362,7 @@ public static partial class StringCommands
         {
             var text = new byte[len];
             Protocol.RespNumbers.FormatInt64(value, text);
-            if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL, as Redis does
+            if (i >= 0) db.ReplaceValue(i, text); // keeps the TTL, as Redis does
             else db.Add(key, text);
         }
         if (i >= 0) db.EntryAt(i).StringHint = StringHint.FromBytes; // an integer object again, as in Redis
@@ -392,7 +392,7 @@ public static partial class StringCommands
             return;
         }
         var text = value.ToHumanString();
-        if (i >= 0) db.EntryAt(i).Value = text; // keeps the TTL
+        if (i >= 0) db.ReplaceValue(i, text); // keeps the TTL
         else i = db.Add(key, text);
         // Redis builds the result with createStringObject: never an integer object, even for "11".
         db.EntryAt(i).StringHint = text.Length <= 44 ? StringHint.Embstr : StringHint.FromBytes;
@@ -451,7 +451,7 @@ public static partial class StringCommands
         {
             target = new byte[needed];
             old.CopyTo(target, 0);
-            e.Value = target;
+            db.ReplaceValue(i, target);
         }
         patch.CopyTo(target.AsSpan((int)offset));
         SetRangeDone(c, key, target.Length);

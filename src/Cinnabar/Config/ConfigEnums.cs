@@ -18,6 +18,9 @@ public enum SupervisedMode { Upstart, Systemd, Auto, No }
 /// <summary>A client's class, as CLIENT KILL/LIST TYPE and client-output-buffer-limit name it.</summary>
 public enum ClientType { Normal, Replica, PubSub, Master }
 
+/// <summary>tls-auth-clients: whether a TLS client must present a certificate (yes), may (optional), or is not asked (no).</summary>
+public enum TlsAuthClients { No, Yes, Optional }
+
 /// <summary>acl-pubsub-default: the channels a new ACL user or selector starts with.</summary>
 public enum AclPubSubDefault { AllChannels, ResetChannels }
 
@@ -59,6 +62,9 @@ public static class ConfigEnums
 
     public static readonly ConfigEnumNames<AclPubSubDefault> AclPubSubDefaults = new(
         ("allchannels", AclPubSubDefault.AllChannels), ("resetchannels", AclPubSubDefault.ResetChannels));
+
+    public static readonly ConfigEnumNames<TlsAuthClients> TlsAuthClientsModes = new(
+        ("no", TlsAuthClients.No), ("yes", TlsAuthClients.Yes), ("optional", TlsAuthClients.Optional));
 
     public static readonly ConfigEnumNames<ProtectedAction> ProtectedActions = new(
         ("no", ProtectedAction.No), ("yes", ProtectedAction.Yes), ("local", ProtectedAction.Local));

@@ -93,17 +93,29 @@ internal static partial class ConfigParameters
             Memory("client-query-buffer-limit", c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v, 1024 * 1024, long.MaxValue),
             Enum("enable-debug-command", ConfigEnums.ProtectedActions, c => c.EnableDebugCommand, (c, v) => c.EnableDebugCommand = v, immutable: true),
             Enum("enable-protected-configs", ConfigEnums.ProtectedActions, c => c.EnableProtectedConfigs, (c, v) => c.EnableProtectedConfigs = v, immutable: true),
+            // Enforced before each command (Memory/MemoryManager.cs, docs/memory.md).
+            Memory("maxmemory", c => c.MaxMemory, (c, v) => c.MaxMemory = v, 0, long.MaxValue),
+            Int("maxmemory-eviction-tenacity", c => c.MaxMemoryEvictionTenacity, (c, v) => c.MaxMemoryEvictionTenacity = v, 0, 100),
+            Bool("replica-ignore-maxmemory", c => c.ReplicaIgnoreMaxMemory, (c, v) => c.ReplicaIgnoreMaxMemory = v, "slave-ignore-maxmemory"),
+            Bool("lazyfree-lazy-eviction", c => c.LazyFreeLazyEviction, (c, v) => c.LazyFreeLazyEviction = v),
             new()
             {
-                // No memory limit is enforced yet (no eviction, no -OOM): a limit is refused rather than
-                // accepted and ignored, so nobody believes a cache is bounded when it is not.
-                Name = "maxmemory",
-                Get = c => c.MaxMemory.ToString(CultureInfo.InvariantCulture),
+                // A memory value, or a percentage of maxmemory (Redis' PERCENT_CONFIG).
+                Name = "maxmemory-clients",
+                Get = c => c.MaxMemoryClientsPercent > 0 ? c.MaxMemoryClientsPercent.ToString(CultureInfo.InvariantCulture) + "%" : c.MaxMemoryClients.ToString(CultureInfo.InvariantCulture),
                 Setter = (c, a) =>
                 {
-                    if (!ServerConfig.TryParseMemory(a[0], out long v) || v < 0) return "argument must be a memory value";
-                    if (v != 0) return NotYet("maxmemory", "0");
-                    c.MaxMemory = 0;
+                    var text = a[0];
+                    if (text.EndsWith('%'))
+                    {
+                        if (!long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long pct) || pct > int.MaxValue) return "argument must be a memory or percent value";
+                        c.MaxMemoryClientsPercent = pct;
+                        c.MaxMemoryClients = 0;
+                        return null;
+                    }
+                    if (!ServerConfig.TryParseMemory(text, out long v) || v < 0) return "argument must be a memory or percent value";
+                    c.MaxMemoryClients = v;
+                    c.MaxMemoryClientsPercent = 0;
                     return null;
                 },
             },
@@ -140,6 +152,8 @@ internal static partial class ConfigParameters
             Bool("aof-load-truncated", c => c.AofLoadTruncated, (c, v) => c.AofLoadTruncated = v),
             Int("auto-aof-rewrite-percentage", c => c.AutoAofRewritePercentage, (c, v) => c.AutoAofRewritePercentage = v, 0, int.MaxValue),
             Memory("auto-aof-rewrite-min-size", c => c.AutoAofRewriteMinSize, (c, v) => c.AutoAofRewriteMinSize = v, 0, long.MaxValue),
+            Bool("aof-use-rdb-preamble", c => c.AofUseRdbPreamble, (c, v) => c.AofUseRdbPreamble = v),
+            Bool("aof-timestamp-enabled", c => c.AofTimestampEnabled, (c, v) => c.AofTimestampEnabled = v),
             Bool("no-appendfsync-on-rewrite", c => c.NoAppendfsyncOnRewrite, (c, v) => c.NoAppendfsyncOnRewrite = v),
             new()
             {
@@ -219,6 +233,7 @@ internal static partial class ConfigParameters
             Str("aclfile", c => c.AclFile, (c, v) => { c.AclFile = v; return null; }, immutable: true),
             Enum("acl-pubsub-default", ConfigEnums.AclPubSubDefaults, c => c.AclPubSubDefault, (c, v) => c.AclPubSubDefault = v),
             Long("acllog-max-len", c => c.AclLogMaxLen, (c, v) => c.AclLogMaxLen = v, 0, long.MaxValue),
+            Long("tracking-table-max-keys", c => c.TrackingTableMaxKeys, (c, v) => c.TrackingTableMaxKeys = v, 0, long.MaxValue),
             new()
             {
                 Name = "cluster-enabled", Immutable = true,
@@ -292,6 +307,22 @@ internal static partial class ConfigParameters
                     return null;
                 },
             },
+            // TLS (docs/security.md). CONFIG SET of any of them reloads the TLS context, as Redis' applyTlsCfg.
+            Int("tls-port", c => c.TlsPort, (c, v) => c.TlsPort = v, 0, 65535),
+            Str("tls-cert-file", c => c.TlsCertFile, (c, v) => { c.TlsCertFile = v; return null; }),
+            Str("tls-key-file", c => c.TlsKeyFile, (c, v) => { c.TlsKeyFile = v; return null; }),
+            Str("tls-key-file-pass", c => c.TlsKeyFilePass, (c, v) => { c.TlsKeyFilePass = v; return null; }),
+            Str("tls-client-cert-file", c => c.TlsClientCertFile, (c, v) => { c.TlsClientCertFile = v; return null; }),
+            Str("tls-client-key-file", c => c.TlsClientKeyFile, (c, v) => { c.TlsClientKeyFile = v; return null; }),
+            Str("tls-client-key-file-pass", c => c.TlsClientKeyFilePass, (c, v) => { c.TlsClientKeyFilePass = v; return null; }),
+            Str("tls-ca-cert-file", c => c.TlsCaCertFile, (c, v) => { c.TlsCaCertFile = v; return null; }),
+            Str("tls-ca-cert-dir", c => c.TlsCaCertDir, (c, v) => { c.TlsCaCertDir = v; return null; }),
+            Str("tls-protocols", c => c.TlsProtocols, (c, v) => { c.TlsProtocols = v; return null; }),
+            Str("tls-ciphers", c => c.TlsCiphers, (c, v) => { c.TlsCiphers = v; return null; }),
+            Str("tls-ciphersuites", c => c.TlsCipherSuites, (c, v) => { c.TlsCipherSuites = v; return null; }),
+            Enum("tls-auth-clients", ConfigEnums.TlsAuthClientsModes, c => c.TlsAuthClients, (c, v) => c.TlsAuthClients = v),
+            Bool("tls-replication", c => c.TlsReplication, (c, v) => c.TlsReplication = v),
+            Bool("tls-cluster", c => c.TlsCluster, (c, v) => c.TlsCluster = v),
             Int("io-threads", c => c.IoThreads, (c, v) => c.IoThreads = v, 1, 128, immutable: true),
             Bool("io-threads-do-reads", c => c.IoThreadsDoReads, (c, v) => c.IoThreadsDoReads = v, true),
         };

@@ -31,10 +31,19 @@ public sealed class ServerConfig
     public List<(string From, string To)> RenamedCommands = [];
     public long MaxMemory;
     public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
+    public int MaxMemoryEvictionTenacity = 10;
+    /// <summary>maxmemory-clients as bytes (0: none), unless <see cref="MaxMemoryClientsPercent"/> is set.</summary>
+    public long MaxMemoryClients;
+    /// <summary>maxmemory-clients as a percentage of maxmemory (0: not a percentage).</summary>
+    public long MaxMemoryClientsPercent;
+    public bool ReplicaIgnoreMaxMemory = true;
+    public bool LazyFreeLazyEviction;
     /// <summary>An LFU maxmemory policy: key accesses update LFU counters instead of the LRU clock.</summary>
     public bool LfuPolicy => MaxMemoryPolicy.IsLfu();
     public int LfuLogFactor = 10;
     public int LfuDecayTime = 1;
+    /// <summary>tracking-table-max-keys: keys the client-side caching table may hold (0: no limit).</summary>
+    public long TrackingTableMaxKeys = 1_000_000;
     public int Timeout;
     public int TcpKeepAlive = 300;
     public int TcpBacklog = 511;
@@ -49,6 +58,10 @@ public sealed class ServerConfig
     public int AutoAofRewritePercentage = 100;
     public long AutoAofRewriteMinSize = 64L * 1024 * 1024;
     public bool NoAppendfsyncOnRewrite;
+    /// <summary>aof-use-rdb-preamble: a rewrite writes its base as an RDB (yes) or as commands (no).</summary>
+    public bool AofUseRdbPreamble = true;
+    /// <summary>aof-timestamp-enabled: #TS:&lt;unix seconds&gt; annotations in the AOF.</summary>
+    public bool AofTimestampEnabled;
     public long[] SavePoints = [3600, 1, 300, 100, 60, 10000];
     public bool ReplicaReadOnly = true;
     public bool ReplicaServeStaleData = true;
@@ -104,6 +117,21 @@ public sealed class ServerConfig
     /// <summary>Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM) and the percentiles INFO shows.</summary>
     public bool LatencyTracking = true;
     public double[] LatencyTrackingInfoPercentiles = [50, 99, 99.9];
+    /// <summary>TLS (docs/security.md): the TLS listening port (0: none) and the files and policies of the TLS context.</summary>
+    public int TlsPort;
+    public string TlsCertFile = "", TlsKeyFile = "", TlsKeyFilePass = "";
+    public string TlsClientCertFile = "", TlsClientKeyFile = "", TlsClientKeyFilePass = "";
+    public string TlsCaCertFile = "", TlsCaCertDir = "";
+    public string TlsProtocols = "", TlsCiphers = "", TlsCipherSuites = "";
+    public TlsAuthClients TlsAuthClients = TlsAuthClients.Yes;
+    /// <summary>The link to our master uses TLS (and the replica announces its tls-port).</summary>
+    public bool TlsReplication;
+    /// <summary>The cluster bus over TLS: there is no cluster yet, so it only makes the TLS context load, as in Redis without cluster.</summary>
+    public bool TlsCluster;
+    /// <summary>Whether anything needs the TLS context (Redis: tls-port, tls-replication or tls-cluster).</summary>
+    public bool TlsInUse => TlsPort != 0 || TlsReplication || TlsCluster;
+    /// <summary>How long an accepted TLS connection may take to finish its handshake (not a Redis parameter).</summary>
+    public int TlsHandshakeTimeoutMs = 10_000;
     /// <summary>Accepted for compatibility; see docs/configuration.md for why it has no effect.</summary>
     public int IoThreads = 1;
     public bool IoThreadsDoReads;

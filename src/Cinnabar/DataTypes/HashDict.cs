@@ -293,12 +293,31 @@ public sealed class HashDict
     {
         long bytes = MemorySize.Object(40) + MemorySize.Array(_buckets.Length, 4) + MemorySize.Array(_entries.Length, 24);
         long sampled = 0, sampledBytes = 0;
-        for (int i = 0; i < _used && (samples == 0 || sampled < samples); i++)
+        if (samples == 0 || samples >= _count)
         {
-            ref Entry e = ref _entries[i];
-            if (e.Key is null) continue;
-            sampledBytes += MemorySize.Bytes(e.Key) + MemorySize.Bytes(e.Value);
-            sampled++;
+            for (int i = 0; i < _used; i++)
+            {
+                ref Entry e = ref _entries[i];
+                if (e.Key is null) continue;
+                sampledBytes += MemorySize.Bytes(e.Key) + MemorySize.Bytes(e.Value);
+                sampled++;
+            }
+        }
+        else
+        {
+            // Samples spread over the entries: they are in insertion order, and the first ones alone would
+            // stand for the oldest elements only (Redis' dict iteration samples in hash order, effectively
+            // at random).
+            int stride = Math.Max(1, _used / samples);
+            for (int start = 0; start < _used && sampled < samples; start += stride)
+            {
+                int i = start;
+                while (i < _used && _entries[i].Key is null) i++;
+                if (i == _used) break;
+                ref Entry e = ref _entries[i];
+                sampledBytes += MemorySize.Bytes(e.Key) + MemorySize.Bytes(e.Value);
+                sampled++;
+            }
         }
         return bytes + MemorySize.Extrapolate(sampledBytes, sampled, _count);
     }

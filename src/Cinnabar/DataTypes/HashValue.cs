@@ -20,6 +20,8 @@ public sealed class HashValue : IRedisObject, IPositionalCollection, IRemovableM
     private HashDict? _dict;
 
     public string TypeName => "hash";
+
+    public long AccountedBytes { get; set; }
     public bool IsListpack => _dict is null;
     public string GetEncoding(ServerConfig config) => _dict is null ? "listpack" : "hashtable";
     public int Count => _dict?.Count ?? _count;

@@ -52,6 +52,8 @@ public sealed class ListValue : IRedisObject
 
     public string TypeName => "list";
 
+    public long AccountedBytes { get; set; }
+
     /// <summary>Redis 7.0 reports every list as a quicklist.</summary>
     public string GetEncoding(ServerConfig config) => "quicklist";
 
@@ -442,6 +444,18 @@ public sealed class ListValue : IRedisObject
         long bytes = MemorySize.Object(40) + MemorySize.Array(_nodes.Length, 24);
         for (int i = 0; i < _nodeCount; i++) bytes += MemorySize.Bytes(NodeAt(i).Buffer);
         return bytes;
+    }
+
+    /// <summary>
+    /// <see cref="MemoryUsage"/> in O(1) for the running total: the first and last four nodes (where pushes
+    /// and pops happen) extrapolated over the others, which fill to the same limit.
+    /// </summary>
+    public long EstimatedSize()
+    {
+        if (_nodeCount <= 8) return MemoryUsage(0);
+        long sampled = 0;
+        for (int i = 0; i < 4; i++) sampled += MemorySize.Bytes(NodeAt(i).Buffer) + MemorySize.Bytes(NodeAt(_nodeCount - 1 - i).Buffer);
+        return MemorySize.Object(40) + MemorySize.Array(_nodes.Length, 24) + MemorySize.Extrapolate(sampled, 8, _nodeCount);
     }
 
     public IRedisObject DeepClone()

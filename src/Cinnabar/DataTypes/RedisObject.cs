@@ -22,6 +22,12 @@ public interface IRedisObject
     /// by sampling <paramref name="samples"/> elements (0: all) and extrapolating, as Redis does.
     /// </summary>
     long MemoryUsage(int samples);
+
+    /// <summary>
+    /// The size the keyspace's running total (used_memory) last counted for this value; kept with the value
+    /// so a later write or a deletion adjusts the total by exactly what was added (see docs/memory.md).
+    /// </summary>
+    long AccountedBytes { get; set; }
 }
 
 /// <summary>A hash or a set: members (fields) removed by name, as HDEL and SREM do.</summary>
@@ -98,6 +104,18 @@ public static class RedisValue
     {
         byte[] s => MemorySize.Bytes(s),
         IRedisObject o => o.MemoryUsage(samples),
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The bytes the running total counts for a value now: strings exactly, packed encodings exactly, hash
+    /// tables and skip lists from 5 sampled elements, lists from a few sampled nodes, all in O(1).
+    /// </summary>
+    public static long AccountingSize(object value) => value switch
+    {
+        byte[] s => MemorySize.Bytes(s),
+        ListValue l => l.EstimatedSize(),
+        IRedisObject o => o.MemoryUsage(5),
         _ => 0,
     };
 

@@ -46,6 +46,8 @@ public sealed class SetValue : IRedisObject, IPositionalCollection, IRemovableMe
     public static SetValue CreateFor(ReadOnlySpan<byte> firstMember) => new(RespNumbers.TryParseInt64(firstMember, out _));
 
     public string TypeName => "set";
+
+    public long AccountedBytes { get; set; }
     public bool IsIntset => _dict is null && _packed is null;
     public bool IsPacked => _packed is not null;
     public string GetEncoding(ServerConfig config) => IsIntset ? "intset" : "hashtable";

@@ -56,6 +56,8 @@ public sealed class SortedSetValue : IRedisObject
         new(sizeHint <= config.ZSetMaxListpackEntries && memberLengthHint <= config.ZSetMaxListpackValue);
 
     public string TypeName => "zset";
+
+    public long AccountedBytes { get; set; }
     public bool IsListpack => _skiplist is null;
     public string GetEncoding(ServerConfig config) => IsListpack ? "listpack" : "skiplist";
     public int Count => _skiplist?.Count ?? _count;

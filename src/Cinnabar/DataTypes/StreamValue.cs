@@ -21,6 +21,8 @@ public sealed class StreamValue : IRedisObject
     public NamedSortedList<StreamGroup>? Groups;
 
     public string TypeName => "stream";
+
+    public long AccountedBytes { get; set; }
     public string GetEncoding(ServerConfig config) => "stream";
 
     public int NodeCount => _nodes.Count - _head;
@@ -35,7 +37,9 @@ public sealed class StreamValue : IRedisObject
     {
         const int PendingEntryBytes = 150, ConsumerBytes = 120, GroupBytes = 200;
         long sampled = 0, sampledBytes = 0;
-        for (int i = 0; i < NodeCount && (samples == 0 || sampled < samples); i++, sampled++) sampledBytes += NodeAt(i).MemoryUsage();
+        // Samples spread over the nodes (oldest to newest), not the oldest ones only.
+        int stride = samples == 0 || samples >= NodeCount ? 1 : NodeCount / samples;
+        for (int i = 0; i < NodeCount && (samples == 0 || sampled < samples); i += stride, sampled++) sampledBytes += NodeAt(i).MemoryUsage();
         long bytes = MemorySize.Object(64) + MemorySize.Array(_nodes.Capacity, 8) + MemorySize.Extrapolate(sampledBytes, sampled, NodeCount);
         if (Groups is not null)
             foreach (var g in Groups)

@@ -99,6 +99,8 @@ public sealed class Dispatcher
                 }
             }
             c.LastInteractionMs = keyspace.NowMs;
+            // BCAST invalidations of the batch's writes (Redis sends them in beforeSleep).
+            _server.Tracking.BroadcastInvalidations();
             c.CheckOutputLimits();
             // The AOF gets the batch's writes with one write(); under appendfsync always the replies wait
             // for their fsync, which happens below, outside the lock, shared with concurrent batches.
@@ -161,6 +163,7 @@ public sealed class Dispatcher
                 // Timer and background callbacks run here: an exception must never take the server down.
                 _server.Log.Error($"background work failed: {ex}");
             }
+            _server.Tracking.BroadcastInvalidations();
             durable = _server.Aof.AfterBatch();
             flush = Output.TakePending();
         }
@@ -173,26 +176,55 @@ public sealed class Dispatcher
     /// <summary>Runs one command from <paramref name="c"/>'s current arguments. Caller holds the execution lock.</summary>
     public void Execute(Client c)
     {
-        var cmd = Lookup(c);
-        if (cmd is null || !Admit(c, cmd)) return;
+        // Redis' server.current_client: whose invalidations wait for the reply, and who NOLOOP means.
+        var tracking = _server.Tracking;
+        var previous = tracking.CurrentClient;
+        tracking.CurrentClient = c;
+        try
+        {
+            var cmd = ExecuteCommand(c, tracking);
+            // Redis' resetClient: CLIENT CACHING applies to the next command (or transaction) only; a CLIENT
+            // subcommand keeps it.
+            if (c.Tracking is { Caching: true } t && (c.Flags & ClientFlags.Multi) == 0 && cmd?.Parent?.Name != "client") t.Caching = false;
+        }
+        finally
+        {
+            tracking.CurrentClient = previous;
+        }
+    }
+
+    /// <summary>Runs or queues the command; returns it (also when of the wrong arity; null when unknown).</summary>
+    private CommandDef? ExecuteCommand(Client c, Tracking.TrackingManager tracking)
+    {
+        var cmd = Lookup(c, out var named);
+        if (cmd is null) return named;
+        if (!Admit(c, cmd)) return cmd;
         if ((c.Flags & ClientFlags.Multi) != 0 && !IsTransactionControl(cmd))
         {
             _server.Transactions.Queue(c, cmd);
-            return;
+            return cmd;
         }
         Call(c, cmd);
         // While a busy script lends the lock, the few commands allowed then must not flush its pending effects.
-        if (_server.Scripting.Busy) return;
+        if (_server.Scripting.Busy) return cmd;
         // The effects of the command (or transaction) reach replicas as one unit.
         _server.Replication.FlushPending(c);
+        // Invalidations for this client follow its reply (after EXEC's, not inside it), as Redis' afterCommand.
+        tracking.SendPending();
         // Clients blocked on keys this command made ready are served now, after it completed, as Redis'
         // handleClientsBlockedOnKeys does.
-        if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
+        if (_server.Blocking.HasReadyKeys)
+        {
+            _server.Blocking.ServeReadyKeys();
+            tracking.SendPending();
+        }
+        return cmd;
     }
 
     /// <summary>Step 2 of processCommand: the command or subcommand by name, and its arity.</summary>
-    private CommandDef? Lookup(Client c)
+    private CommandDef? Lookup(Client c, out CommandDef? named)
     {
+        named = null;
         // Clients tend to repeat a command: try the last one before the table lookup.
         var name = c.Arg(0);
         var cmd = c.CommandCache is { DispatchName: { } known } last && Ascii.EqualsIgnoreCase(name, known) ? last : _commands.Find(name);
@@ -213,6 +245,7 @@ public sealed class Dispatcher
         }
         if (!cmd.ArityMatches(c.ArgCount) || cmd.Handler is null)
         {
+            named = cmd; // Redis' c->cmd is set even so (CLIENT CACHING survives a CLIENT arity error)
             Reject(c, Errors.WrongArgs(cmd.FullName));
             return null;
         }
@@ -244,7 +277,11 @@ public sealed class Dispatcher
         if (c.SecurityCheck && !CheckAcl(c, cmd, inMulti ? "multi" : "toplevel", out var denial))
             return Refuse(c, Security.AclManager.DeniedError(denial, cmd));
         // 7. Cluster redirection (cluster issue).
-        // 8. maxmemory: eviction, then -OOM for denyoom commands (memory issue).
+        // 8. maxmemory: evict first; when nothing more can go, -OOM for commands that may grow memory, and
+        //    for anything queued inside MULTI (reads and deletes go on). One comparison when there is no limit.
+        if (_server.Config.MaxMemory != 0 && !AdmitMemory(c, cmd, flags, inMulti)) return false;
+        //    Then the tracking table is kept within tracking-table-max-keys.
+        if (_server.Tracking.TrackingClients > 0) _server.Tracking.LimitUsedSlots();
         // 9. -MISCONF: writes (and PING, as Redis) refused after a failed background save, or while the AOF
         // cannot write or fsync (Redis' writeCommandsDeniedByDiskError: the RDB error first).
         // The two state tests come first: they are false on a healthy server, and then nothing else is read.
@@ -272,6 +309,21 @@ public sealed class Dispatcher
             return Refuse(c, _server.Scripting.BusyError);
         // 16-17. Replica connections and CLIENT PAUSE: handled by ExecuteBatch before the lock.
         return true;
+    }
+
+    /// <summary>Step 8 of processCommand (performEvictions, then the OOM refusal).</summary>
+    private bool AdmitMemory(Client c, CommandDef cmd, CommandFlags flags, bool inMulti)
+    {
+        // Redis' pre_command_oom_state: a script started by this command checks it before its first write.
+        bool outOfMemory = _server.Memory.PerformEvictions() == Memory.EvictResult.Fail;
+        _server.Memory.PreCommandOom = outOfMemory;
+        if (!outOfMemory) return true;
+        bool reject = (flags & CommandFlags.DenyOom) != 0;
+        if (!reject && cmd.Name == "exec" && c.Transaction is { } tx)
+            foreach (var queued in tx.Queued)
+                if (queued.Command.HasFlag(CommandFlags.DenyOom)) { reject = true; break; }
+        if (inMulti && cmd.Name is not ("exec" or "discard" or "quit" or "reset")) reject = true;
+        return !reject || Refuse(c, Memory.MemoryManager.OomError);
     }
 
     /// <summary>Redis' ACLCheckAllPerm: a refusal is logged (ACL LOG) with its context.</summary>
@@ -323,6 +375,9 @@ public sealed class Dispatcher
         long dirtyBefore = persistence.Dirty;
         c.PropagateOverride = false;
         long start = Stopwatch.GetTimestamp();
+        var tracking = _server.Tracking;
+        bool wasExecuting = tracking.Executing;
+        tracking.Executing = true;
         try
         {
             cmd.Handler!(c);
@@ -334,6 +389,10 @@ public sealed class Dispatcher
             c.Reply.Truncate(before);
             c.Reply.Error($"ERR internal error executing '{cmd.FullName}': {ex.GetType().Name}");
             _server.Log.Error($"Unexpected error executing '{cmd.FullName}' for {c}: {ex}");
+        }
+        finally
+        {
+            tracking.Executing = wasExecuting;
         }
         // A write that changed data reaches replicas verbatim, unless the handler propagated its effect itself.
         if (persistence.Dirty != dirtyBefore && !c.PropagateOverride && _server.Replication.HasStreamConsumers) _server.Replication.PropagateVerbatim(c);
@@ -349,6 +408,8 @@ public sealed class Dispatcher
             _server.Latency.Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000);
         if (_server.Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) _server.Monitors.Feed(c);
         if (c.HasRedactions) c.ClearRedactions();
+        // Client-side caching: the keys a read-only command named are remembered for a tracking client.
+        if ((cmd.Flags & CommandFlags.ReadOnly) != 0 && c.Tracking is { On: true, Bcast: false }) tracking.RememberKeys(c, c, cmd);
         _server.Stats.TotalCommandsProcessed++;
         if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-' && !c.ErrorReplyUncounted)
         {

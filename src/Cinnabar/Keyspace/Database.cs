@@ -49,6 +49,74 @@ public sealed class Database
 
     public int Count => _table.Count;
 
+    /// <summary>
+    /// Bytes of this database's keys and values as the running total counts them (used_memory's dataset
+    /// part; the table's own slots and buckets are <see cref="KeyTable.OverheadBytes"/>). See docs/memory.md.
+    /// </summary>
+    public long UsedBytes { get; private set; }
+
+    /// <summary>The entry the last lookup or store found: the key a write then signals, almost always.</summary>
+    private int _lastIndex = -1;
+
+    /// <summary>
+    /// The entry of <paramref name="key"/> without expiring it: the last entry looked up or stored when it is
+    /// that key (a write signals the key it just found, so one comparison replaces a hash lookup), else a lookup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int FindSignalled(ReadOnlySpan<byte> key)
+    {
+        int i = _lastIndex;
+        if (i >= 0 && _table.EntryAt(i).Key is { } k && key.SequenceEqual(k)) return i;
+        return _table.Find(key);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Account(long delta)
+    {
+        UsedBytes += delta;
+        _keyspace.DatasetBytes += delta;
+    }
+
+    /// <summary>What the running total counts for <paramref name="value"/> as last measured.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Counted(object? value) => value switch
+    {
+        byte[] s => DataTypes.MemorySize.Bytes(s),
+        DataTypes.IRedisObject o => o.AccountedBytes,
+        _ => 0,
+    };
+
+    /// <summary>Measures <paramref name="value"/> now and remembers the measure with it (collections).</summary>
+    private static long Measure(object value)
+    {
+        if (value is byte[] s) return DataTypes.MemorySize.Bytes(s);
+        long size = DataTypes.RedisValue.AccountingSize(value);
+        if (value is DataTypes.IRedisObject o) o.AccountedBytes = size;
+        return size;
+    }
+
+    /// <summary>
+    /// A collection stored at <paramref name="index"/> was changed in place: the running total follows its
+    /// new size (called for every signalled key write).
+    /// </summary>
+    public void Remeasure(int index)
+    {
+        if (_table.EntryAt(index).Value is DataTypes.IRedisObject o)
+        {
+            long before = o.AccountedBytes;
+            Account(Measure(o) - before);
+        }
+    }
+
+    /// <summary>Replaces the value at <paramref name="index"/> keeping its expiry and access data (APPEND, SETRANGE, PFADD...).</summary>
+    public void ReplaceValue(int index, object value)
+    {
+        ref KeyEntry e = ref _table.EntryAt(index);
+        long old = Counted(e.Value); // first: the same collection may be stored again
+        Account(Measure(value) - old);
+        e.Value = value;
+    }
+
     internal KeyTable Table => _table;
 
     /// <summary>Position of the active expiry cycle in the slot array.</summary>
@@ -88,6 +156,7 @@ public sealed class Database
         int i = _table.Find(key);
         if (i >= 0)
         {
+            _lastIndex = i;
             ref KeyEntry e = ref _table.EntryAt(i);
             long exp = e.ExpireAt;
             if (exp != 0 && exp <= Now && ExpireIfAllowed(i)) return -1;
@@ -131,6 +200,7 @@ public sealed class Database
         int i = _table.Find(key, hash);
         if (i >= 0)
         {
+            _table.BeforeChange(i);
             ref KeyEntry e = ref _table.EntryAt(i);
             if (e.ExpireAt != 0 && (!keepTtl || e.ExpireAt <= Now))
             {
@@ -138,19 +208,25 @@ public sealed class Database
                 ExpiresCount--;
             }
             if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
+            long old = Counted(e.Value); // first: the same collection may be stored again
+            Account(Measure(value) - old);
             e.Value = value;
             // A new object: the LRU clock now; an LFU counter stays with the key (Redis' dbOverwrite).
             if (_keyspace.Config is not { LfuPolicy: true }) e.LruSeconds = LruClock;
             e.StringHint = StringHint.FromBytes;
+            _lastIndex = i;
             return i;
         }
-        i = Touch(_table.Add(key.ToArray(), hash, value));
+        var copy = key.ToArray();
+        Account(DataTypes.MemorySize.Bytes(copy) + Measure(value));
+        i = Touch(_table.Add(copy, hash, value));
         _keyspace.Observer?.OnKeyAdded(this, key);
         return i;
     }
 
     private int Touch(int index)
     {
+        _lastIndex = index;
         _table.EntryAt(index).LruSeconds = _keyspace.Config is { LfuPolicy: true } ? Lfu.New(Now) : LruClock;
         return index;
     }
@@ -189,7 +265,9 @@ public sealed class Database
         // An expired entry may still sit in the table if the caller did not look it up; drop it first.
         int old = _table.Find(key, hash);
         if (old >= 0) RemoveAt(old);
-        int i = Touch(_table.Add(key.ToArray(), hash, value));
+        var copy = key.ToArray();
+        Account(DataTypes.MemorySize.Bytes(copy) + Measure(value));
+        int i = Touch(_table.Add(copy, hash, value));
         _keyspace.Observer?.OnKeyAdded(this, key);
         return i;
     }
@@ -200,6 +278,7 @@ public sealed class Database
         int hash = KeyTable.HashOf(key);
         int old = _table.Find(key, hash);
         if (old >= 0) RemoveAt(old);
+        Account(DataTypes.MemorySize.Bytes(key) + Measure(value));
         int i = Touch(_table.Add(key, hash, value, expireAt));
         if (expireAt != 0) ExpiresCount++;
         _keyspace.Observer?.OnKeyAdded(this, key);
@@ -219,12 +298,14 @@ public sealed class Database
         ref KeyEntry e = ref _table.EntryAt(index);
         if (e.Value is DataTypes.StreamValue) _keyspace.Removals?.OnStreamRemoved(this, e.Key!);
         if (e.ExpireAt != 0) ExpiresCount--;
+        Account(-(DataTypes.MemorySize.Bytes(e.Key) + Counted(e.Value)));
         _table.RemoveAt(index);
     }
 
     /// <summary>Sets an absolute expiry (Unix ms) on a live key.</summary>
     public void SetExpire(int index, long whenMs)
     {
+        _table.BeforeChange(index);
         ref KeyEntry e = ref _table.EntryAt(index);
         if (e.ExpireAt == 0) ExpiresCount++;
         e.ExpireAt = whenMs;
@@ -233,6 +314,7 @@ public sealed class Database
     /// <summary>Removes a key's expiry; returns false when it had none.</summary>
     public bool Persist(int index)
     {
+        _table.BeforeChange(index);
         ref KeyEntry e = ref _table.EntryAt(index);
         if (e.ExpireAt == 0) return false;
         e.ExpireAt = 0;
@@ -244,6 +326,8 @@ public sealed class Database
     {
         if (_table.Count > 0) _keyspace.Removals?.OnDatabaseCleared(this);
         _table = new KeyTable();
+        _lastIndex = -1;
+        Account(-UsedBytes);
         ExpiresCount = 0;
         ExpireCursor = 0;
         AvgTtl = 0;
@@ -256,7 +340,9 @@ public sealed class Database
     public void SwapWith(Database other)
     {
         (_table, other._table) = (other._table, _table);
+        _lastIndex = other._lastIndex = -1;
         (ExpiresCount, other.ExpiresCount) = (other.ExpiresCount, ExpiresCount);
+        (UsedBytes, other.UsedBytes) = (other.UsedBytes, UsedBytes); // the total over databases is unchanged
         (AvgTtl, other.AvgTtl) = (other.AvgTtl, AvgTtl);
         ExpireCursor = other.ExpireCursor = 0;
     }
@@ -350,6 +436,8 @@ public sealed class KeyspaceState
     public long ExpiredKeys;
     /// <summary>Values an asynchronous delete released (UNLINK, FLUSHALL ASYNC...), counted as Redis' lazyfreed_objects.</summary>
     public long LazyfreedObjects;
+    /// <summary>Sum of every database's <see cref="Database.UsedBytes"/>: the dataset part of used_memory.</summary>
+    public long DatasetBytes;
     public bool IsReplica;
     /// <summary>Set while our master's replication stream executes: expired keys stay visible to it.</summary>
     public bool ObeyMaster;

@@ -165,6 +165,7 @@ public sealed class KeyTable
             if (_used == _capacity) GrowSlots();
             index = _used++;
         }
+        BeforeChange(index); // a reused free slot may lie in a page a snapshot has not read yet
         ref KeyEntry e = ref EntryAt(index);
         e.Key = key;
         e.Value = value;
@@ -181,6 +182,7 @@ public sealed class KeyTable
     /// <summary>Removes the entry at <paramref name="index"/>.</summary>
     public void RemoveAt(int index)
     {
+        BeforeChange(index);
         ref KeyEntry target = ref EntryAt(index);
         ref int bucket = ref BucketOf(HashOf(target.Key));
         int prev = -1, i = bucket - 1;
@@ -349,6 +351,38 @@ public sealed class KeyTable
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="dest"/> with random occupied entry indexes (with an expiry only, when
+    /// <paramref name="withExpiry"/>) for eviction sampling; returns how many were found. Each sample is a few
+    /// random probes of the slot array (O(1) while the table is not mostly free slots); what probing misses is
+    /// made up by a bounded walk from a random slot, as Redis' dictGetSomeKeys walks buckets.
+    /// </summary>
+    public int SampleIndexes(Span<int> dest, Random random, bool withExpiry)
+    {
+        if (_count == 0 || dest.Length == 0) return 0;
+        int n = 0, probes = dest.Length * (withExpiry ? 16 : 8);
+        while (n < dest.Length && probes-- > 0)
+        {
+            int i = random.Next(_used);
+            ref KeyEntry e = ref EntryAt(i);
+            if (e.Key is null || (withExpiry && e.ExpireAt == 0)) continue;
+            dest[n++] = i;
+        }
+        if (n < dest.Length)
+        {
+            int start = random.Next(_used), steps = Math.Min(_used, 4096);
+            for (int s = 0; s < steps && n < dest.Length; s++)
+            {
+                int i = start + s;
+                if (i >= _used) i -= _used;
+                ref KeyEntry e = ref EntryAt(i);
+                if (e.Key is null || (withExpiry && e.ExpireAt == 0)) continue;
+                dest[n++] = i;
+            }
+        }
+        return n;
+    }
+
     /// <summary>Slots handed out so far; valid entry indexes are below this (some may be free).</summary>
     public int SlotCount => _used;
 
@@ -358,6 +392,47 @@ public sealed class KeyTable
     /// A shallow copy of the used entry slots (keys, value references, expiry) for a point-in-time snapshot:
     /// plain array copies, so it is fast even for millions of keys. Free slots have a null Key.
     /// </summary>
+    // ---- point-in-time snapshots: copy-on-write per page --------------------------------------------
+
+    private List<TableSnapshot>? _snapshots;
+
+    /// <summary>
+    /// Starts a point-in-time image of the entries (BGSAVE, AOF rewrite, full sync) without copying them:
+    /// the snapshot keeps the page arrays as they are, and a page is copied only when a change would reach
+    /// one the snapshot has not read yet (<see cref="BeforeChange"/>), as fork() copies pages on write.
+    /// O(pages) under the lock instead of a copy of every entry.
+    /// </summary>
+    internal TableSnapshot BeginSnapshot()
+    {
+        var snapshot = new TableSnapshot(this, (KeyEntry[][])_pages.Clone(), _used);
+        (_snapshots ??= new()).Add(snapshot);
+        return snapshot;
+    }
+
+    internal void EndSnapshot(TableSnapshot snapshot)
+    {
+        if (_snapshots is null) return;
+        _snapshots.Remove(snapshot);
+        if (_snapshots.Count == 0) _snapshots = null;
+    }
+
+    /// <summary>
+    /// Call before the key, value or expiry of the entry at <paramref name="index"/> changes: a running
+    /// snapshot that has not read its page yet gets a copy of the page first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void BeforeChange(int index)
+    {
+        if (_snapshots is not null) SaveForSnapshots(index);
+    }
+
+    private void SaveForSnapshots(int index)
+    {
+        foreach (var s in _snapshots!) s.SavePage(index >> PageShift, index);
+    }
+
+    internal const int SnapshotPageSize = PageSize;
+
     internal KeyEntry[] CopyEntries()
     {
         var copy = new KeyEntry[_used];
@@ -370,4 +445,59 @@ public sealed class KeyTable
 public interface IEntryVisitor
 {
     void Visit(int index, ref KeyEntry entry);
+}
+
+/// <summary>
+/// A point-in-time image of a <see cref="KeyTable"/>'s entries, read in order by a background writer.
+/// Pages it has not read yet are copied by the table before they change (<see cref="SavePage"/>); pages
+/// it has read need nothing more. All members run under the execution lock.
+/// </summary>
+internal sealed class TableSnapshot
+{
+    private readonly KeyTable _table;
+    private readonly KeyEntry[][] _pages;
+    private readonly KeyEntry[]?[] _saved;
+    private readonly int _used;
+    private int _consumed; // pages already handed to the reader
+
+    internal TableSnapshot(KeyTable table, KeyEntry[][] pages, int used)
+    {
+        _table = table;
+        _pages = pages;
+        _saved = new KeyEntry[]?[pages.Length];
+        _used = used;
+    }
+
+    /// <summary>Pages copied because a write reached them first (tests).</summary>
+    internal int SavedPages;
+
+    internal void SavePage(int page, int index)
+    {
+        if (index >= _used || page < _consumed || _saved[page] is not null) return;
+        _saved[page] = (KeyEntry[])_pages[page].Clone();
+        SavedPages++;
+    }
+
+    /// <summary>True once every entry was handed out by <see cref="Take"/>.</summary>
+    internal bool Done => ((long)_consumed * KeyTable.SnapshotPageSize) >= _used;
+
+    /// <summary>Copies the next whole pages that fit into <paramref name="dest"/>; returns the entries copied (0 at the end).</summary>
+    internal int Take(KeyEntry[] dest)
+    {
+        int n = 0;
+        while (!Done)
+        {
+            int p = _consumed;
+            var src = _saved[p] ?? _pages[p];
+            int len = (int)Math.Min(src.Length, _used - (long)p * KeyTable.SnapshotPageSize);
+            if (n + len > dest.Length) break;
+            src.AsSpan(0, len).CopyTo(dest.AsSpan(n));
+            _saved[p] = null;
+            _consumed++;
+            n += len;
+        }
+        return n;
+    }
+
+    internal void End() => _table.EndSnapshot(this);
 }

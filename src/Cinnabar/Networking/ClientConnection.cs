@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Cinnabar.Protocol;
 
 namespace Cinnabar.Networking;
@@ -17,6 +19,10 @@ namespace Cinnabar.Networking;
 /// </list>
 /// A client that does not read its replies stops being read from once <see cref="OutputSoftLimit"/>
 /// bytes are pending, so it cannot grow the server's memory without bound or slow anyone else.
+/// <para>The transport is the socket itself (zero-copy receive and send, nothing allocated per command), or,
+/// for a connection accepted on tls-port or a TLS link to our master, an <see cref="SslStream"/> over it
+/// whose handshake is already done (<see cref="Listener"/>, <see cref="Replication.MasterLink"/>): the
+/// loops read and write through it, and everything above the transport is the same.</para>
 /// </summary>
 public sealed class ClientConnection : Client
 {
@@ -25,6 +31,8 @@ public sealed class ClientConnection : Client
     public const int OutputSoftLimit = 1024 * 1024;
 
     private readonly Socket _socket;
+    /// <summary>The TLS stream over <see cref="_socket"/>, or null for a plain connection.</summary>
+    private readonly SslStream? _tls;
     private readonly ReplyBuffer _sending = new();
     private readonly Lock _outLock = new();
     private readonly AsyncSignal _sendSignal = new(runContinuationsAsynchronously: false);
@@ -46,10 +54,11 @@ public sealed class ClientConnection : Client
     private int _closed;
     private Task? _sendLoop;
 
-    public ClientConnection(CinnabarServer server, Socket socket, ReadOnlySpan<byte> initialInput = default, string? unixPath = null) : base(server, new ReplyBuffer())
+    public ClientConnection(CinnabarServer server, Socket socket, ReadOnlySpan<byte> initialInput = default, string? unixPath = null, SslStream? tls = null) : base(server, new ReplyBuffer())
     {
         UnixPath = unixPath;
         _socket = socket;
+        _tls = tls;
         Connection = this;
         _in = ArrayPool<byte>.Shared.Rent(Math.Max(ReceiveChunk, initialInput.Length + ReceiveChunk));
         // Bytes already read from the socket by someone else (the replication handshake) come first.
@@ -65,6 +74,8 @@ public sealed class ClientConnection : Client
     /// <summary>The socket file when connected through unixsocket (CLIENT LIST shows it as "path:0" and flag U).</summary>
     public string? UnixPath { get; }
     public bool IsUnixSocket => UnixPath is not null;
+    public override long MemoryBytes => base.MemoryBytes + QueryBufferCapacity + Interlocked.Read(ref _bytesInFlight);
+
     public override string Address => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(RemoteEndPoint);
     public override string LocalAddress => UnixPath is not null ? UnixPath + ":0" : FormatEndPoint(LocalEndPoint);
     public int Fd => (int)_socket.Handle;
@@ -98,7 +109,7 @@ public sealed class ClientConnection : Client
                     if (pendingReceive is null)
                     {
                         EnsureReceiveSpace();
-                        pendingReceive = _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None).AsTask();
+                        pendingReceive = ReceiveAsync(_in.AsMemory(_inEnd)).AsTask();
                     }
                     pendingResume ??= _resume.WaitAsync().AsTask();
                     if (await Task.WhenAny(pendingReceive, pendingResume) == pendingReceive)
@@ -134,7 +145,8 @@ public sealed class ClientConnection : Client
                 else
                 {
                     EnsureReceiveSpace();
-                    if (_in.Length <= LargeQueryBuffer) n = await _socket.ReceiveAsync(_in.AsMemory(_inEnd), SocketFlags.None);
+                    // A TLS read is never cancelled (a cancelled SslStream read may have consumed part of a record).
+                    if (_in.Length <= LargeQueryBuffer || _tls is not null) n = await ReceiveAsync(_in.AsMemory(_inEnd));
                     else
                     {
                         // A buffer grown for a large argument: the cron may cancel this read to trim it
@@ -165,6 +177,7 @@ public sealed class ClientConnection : Client
         }
         catch (SocketException) { }
         catch (ObjectDisposedException) { }
+        catch (Exception ex) when (_tls is not null && ex is IOException or AuthenticationException) { }
         catch (Exception ex)
         {
             Server.Log.LogUnexpected(ex, this);
@@ -175,10 +188,16 @@ public sealed class ClientConnection : Client
             Close();
             if (pendingReceive is not null) try { await pendingReceive; } catch { }
             if (_sendLoop is not null) await _sendLoop;
+            // Both loops are done with the stream (the socket under it is already closed).
+            if (_tls is not null) try { _tls.Dispose(); } catch { }
             ArrayPool<byte>.Shared.Return(_in);
             _in = [];
         }
     }
+
+    /// <summary>One read from the transport: the socket, or the TLS stream over it.</summary>
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer) =>
+        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None) : _tls.ReadAsync(buffer);
 
     /// <summary>Parses and executes what is buffered. Returns false when the connection must close.</summary>
     private bool ProcessInput()
@@ -414,10 +433,14 @@ public sealed class ClientConnection : Client
                         continue;
                     }
                     var data = _sending.WrittenMemory;
-                    while (data.Length > 0)
+                    if (_tls is not null) await _tls.WriteAsync(data);
+                    else
                     {
-                        int n = await _socket.SendAsync(data, SocketFlags.None);
-                        data = data[n..];
+                        while (data.Length > 0)
+                        {
+                            int n = await _socket.SendAsync(data, SocketFlags.None);
+                            data = data[n..];
+                        }
                     }
                     Server.Stats.AddNetOutput(_sending.Length);
                     _sending.Clear();
@@ -430,6 +453,7 @@ public sealed class ClientConnection : Client
         }
         catch (SocketException) { }
         catch (ObjectDisposedException) { }
+        catch (Exception ex) when (_tls is not null && ex is IOException or AuthenticationException or NotSupportedException) { }
         finally
         {
             _drained.Set();

@@ -1,11 +1,17 @@
+using System.ComponentModel;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 
 namespace Cinnabar.Networking;
 
 /// <summary>
 /// Accepts connections on one TCP address or Unix domain socket (unixsocket) and starts a
-/// <see cref="ClientConnection"/> for each.
+/// <see cref="ClientConnection"/> for each. A TLS listener (tls-port) runs each connection's handshake
+/// first, off the execution lock and within a time limit, and gives the connection its
+/// <see cref="SslStream"/>; a handshake that fails (plain text, an untrusted or missing client certificate,
+/// a peer that never finishes) closes that connection only, with a line in the log.
 /// </summary>
 public sealed class Listener
 {
@@ -14,12 +20,17 @@ public sealed class Listener
     private readonly CancellationTokenSource _stop = new();
     private Task _acceptLoop = Task.CompletedTask;
 
-    public Listener(CinnabarServer server, IPEndPoint endPoint)
+    public Listener(CinnabarServer server, IPEndPoint endPoint, bool tls = false)
     {
         _server = server;
+        IsTls = tls;
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) _socket.DualMode = false;
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // SO_REUSEADDR only, as Redis (anetSetReuseAddr): a restart binds a port with connections in TIME_WAIT.
+        // .NET's ReuseAddress also sets SO_REUSEPORT on Linux, which would let a second listener (another
+        // server, or tls-port equal to port) share the port silently instead of failing to bind.
+        if (OperatingSystem.IsLinux()) _socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        else _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _socket.Bind(endPoint);
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
     }
@@ -35,7 +46,11 @@ public sealed class Listener
         if (permissions != 0 && !OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)permissions);
     }
 
+    private const int SolSocket = 1, SoReuseAddr = 2; // Linux <sys/socket.h>
+
     public int Port { get; }
+    /// <summary>Accepts TLS connections (tls-port).</summary>
+    public bool IsTls { get; }
     /// <summary>The socket file of a Unix domain socket listener, else null.</summary>
     public string? UnixPath { get; }
     public Task Completion => _acceptLoop;
@@ -96,26 +111,75 @@ public sealed class Listener
                 socket.NoDelay = true;
                 ApplyKeepAlive(socket, _server.Config.TcpKeepAlive);
             }
-            // Protected mode (Redis 7.0's clientAcceptHandler): no password for the default user means
-            // loopback clients only, whatever the bind addresses.
-            if (UnixPath is null && _server.Config.ProtectedMode && _server.Acl.Default.NoPass && !IsLocal(socket))
-            {
-                lock (_server.ExecLock)
-                {
-                    _server.Stats.TotalConnectionsReceived++;
-                    _server.Stats.RejectedConnections++;
-                }
-                _ = RejectAsync(socket, ProtectedModeDenied);
-                continue;
-            }
-            var client = new ClientConnection(_server, socket, unixPath: UnixPath);
-            if (!_server.Clients.TryRegister(client))
-            {
-                _ = RejectAsync(socket, "-ERR max number of clients reached\r\n"u8.ToArray());
-                continue;
-            }
-            _ = client.RunAsync();
+            if (IsTls) _ = AcceptTlsAsync(socket);
+            else Admit(socket, null);
         }
+    }
+
+    /// <summary>Protected mode, maxclients, then the client's loops (after the TLS handshake, for a TLS connection).</summary>
+    private void Admit(Socket socket, SslStream? tls)
+    {
+        // Protected mode (Redis 7.0's clientAcceptHandler): no password for the default user means
+        // loopback clients only, whatever the bind addresses.
+        if (UnixPath is null && _server.Config.ProtectedMode && _server.Acl.Default.NoPass && !IsLocal(socket))
+        {
+            lock (_server.ExecLock)
+            {
+                _server.Stats.TotalConnectionsReceived++;
+                _server.Stats.RejectedConnections++;
+            }
+            _ = RejectAsync(socket, tls, ProtectedModeDenied);
+            return;
+        }
+        var client = new ClientConnection(_server, socket, unixPath: UnixPath, tls: tls);
+        if (!_server.Clients.TryRegister(client))
+        {
+            _ = RejectAsync(socket, tls, "-ERR max number of clients reached\r\n"u8.ToArray());
+            return;
+        }
+        _ = client.RunAsync();
+    }
+
+    /// <summary>
+    /// The TLS handshake of an accepted connection, with the context current now and tls-auth-clients as it
+    /// is now (Redis reads it per connection), within <see cref="Config.ServerConfig.TlsHandshakeTimeoutMs"/>.
+    /// </summary>
+    private async Task AcceptTlsAsync(Socket socket)
+    {
+        var context = _server.Tls;
+        var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        string? rejection = null;
+        try
+        {
+            if (context is null) throw new AuthenticationException("TLS is not configured");
+            using var timeout = new CancellationTokenSource(_server.Config.TlsHandshakeTimeoutMs);
+            await stream.AuthenticateAsServerAsync(context.ServerOptions(_server.Config.TlsAuthClients, r => rejection = r), timeout.Token);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException or Win32Exception or ObjectDisposedException)
+        {
+            // As Redis' clientAcceptHandler when the handshake fails; the connection counts as received.
+            var why = ex is OperationCanceledException ? "the TLS handshake did not complete in time" : rejection ?? Describe(ex);
+            _server.Log.Warning($"Error accepting a client connection: {why} (conn: addr={Describe(socket)})");
+            lock (_server.ExecLock) _server.Stats.TotalConnectionsReceived++;
+            try { stream.Dispose(); } catch { }
+            try { socket.Dispose(); } catch { }
+            return;
+        }
+        Admit(socket, stream);
+    }
+
+    private static string Describe(Exception ex)
+    {
+        var message = ex.Message;
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+            if (inner.Message != "" && !message.Contains(inner.Message, StringComparison.Ordinal)) message += ": " + inner.Message;
+        return message;
+    }
+
+    private static string Describe(Socket socket)
+    {
+        try { return socket.RemoteEndPoint?.ToString() ?? "?"; }
+        catch (ObjectDisposedException) { return "?"; }
     }
 
     /// <summary>
@@ -152,14 +216,19 @@ public sealed class Listener
         "4) Setup a an authentication password for the default user. " +
         "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n");
 
-    private static async Task RejectAsync(Socket socket, byte[] error)
+    private static async Task RejectAsync(Socket socket, SslStream? tls, byte[] error)
     {
         try
         {
-            await socket.SendAsync(error, SocketFlags.None);
+            if (tls is not null) await tls.WriteAsync(error);
+            else await socket.SendAsync(error, SocketFlags.None);
             socket.Shutdown(SocketShutdown.Both);
         }
-        catch (SocketException) { }
-        finally { socket.Dispose(); }
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException) { }
+        finally
+        {
+            socket.Dispose();
+            tls?.Dispose();
+        }
     }
 }

@@ -137,7 +137,8 @@ public sealed class AofManifest
 
     // ---- file names, as Redis 7.0 builds them ----
 
-    public static string BaseName(string appendFilename, long seq) => $"{appendFilename}.{seq}.base.rdb";
+    /// <summary>A base's name: <c>.base.rdb</c> with an RDB preamble, <c>.base.aof</c> when written as commands (Redis' RDB/AOF_FORMAT_SUFFIX).</summary>
+    public static string BaseName(string appendFilename, long seq, bool rdb = true) => $"{appendFilename}.{seq}.base.{(rdb ? "rdb" : "aof")}";
     public static string IncrName(string appendFilename, long seq) => $"{appendFilename}.{seq}.incr.aof";
     public static string ManifestName(string appendFilename) => appendFilename + ".manifest";
 }

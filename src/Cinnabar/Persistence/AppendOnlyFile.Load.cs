@@ -50,9 +50,10 @@ public sealed partial class AppendOnlyFile
             // A fresh AOF starts with a base holding the dataset (empty: the dump is not loaded).
             var next = _manifest.Clone();
             long seq = ++next.CurrentBaseSeq;
-            var name = AofManifest.BaseName(config.AppendFilename, seq);
-            WriteBase(Path.Combine(DirPath, name), _server.Persistence.BeginSnapshot());
-            _server.Persistence.EndSnapshot();
+            var name = AofManifest.BaseName(config.AppendFilename, seq, config.AofUseRdbPreamble);
+            var images = _server.Persistence.BeginSnapshot();
+            WriteBase(Path.Combine(DirPath, name), images, _server.Persistence.SaveOptions(), config.AofUseRdbPreamble, config.AofTimestampEnabled);
+            _server.Persistence.EndSnapshot(images);
             next.Base = new AofFileInfo(name, seq, AofFileType.Base);
             PersistManifest(next);
             _manifest = next;
@@ -87,6 +88,7 @@ public sealed partial class AppendOnlyFile
         }
         long dirty = _server.Persistence.Dirty;
         foreach (var db in _server.Databases) db.Clear();
+        _server.SignalFlushed();
         if (File.Exists(ManifestPath)) _manifest = ReadManifest();
         LoadFiles(_manifest);
         // The reload changed nothing that must be propagated (Redis resets dirty for the same reason).
@@ -105,10 +107,18 @@ public sealed partial class AppendOnlyFile
         }
     }
 
-    private static void WriteBase(string path, List<DatabaseImage> images)
+    /// <summary>
+    /// A base file (Redis' rewriteAppendOnlyFile): an RDB with AUX aof-base 1, or with
+    /// <c>aof-use-rdb-preamble no</c> the dataset as commands (<see cref="AofRewriter"/>). Runs on the
+    /// rewrite's thread over the snapshot's images.
+    /// </summary>
+    private static void WriteBase(string path, List<DatabaseImage> images, RdbSaveOptions options, bool preamble, bool timestamp)
     {
         using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = KeyspaceState.WallClockMs(), AofBase = true });
+        if (preamble)
+            RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, AofBase = true, FunctionLibraries = options.FunctionLibraries });
+        else
+            AofRewriter.Write(fs, images, options.NowMs, timestamp, functionLibraries: options.FunctionLibraries);
         fs.Flush(flushToDisk: true);
     }
 
@@ -155,23 +165,32 @@ public sealed partial class AppendOnlyFile
         _server.Persistence.Dirty = 0;
     }
 
+    /// <summary>Read size of the AOF loader (tests shrink it to split commands across reads).</summary>
+    internal static int LoadChunkSize = 256 * 1024;
+
+    /// <summary>
+    /// Replays one file, streaming: an RDB preamble is read from the file stream, then the commands go
+    /// through <see cref="AofCommandReader"/>'s bounded buffer, so memory does not grow with the file.
+    /// </summary>
     private void LoadFile(string path, string name, bool last)
     {
-        var data = File.ReadAllBytes(path);
-        if (data.Length == 0) return;
-        int pos = 0;
-        if (data.Length >= 5 && data.AsSpan(0, 5).SequenceEqual("REDIS"u8))
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        if (fs.Length == 0) return;
+        long start = 0;
+        Span<byte> magic = stackalloc byte[5];
+        if (fs.ReadAtLeast(magic, 5, throwOnEndOfStream: false) == 5 && magic.SequenceEqual("REDIS"u8))
         {
             _server.Log.Info($"Reading RDB base file on AOF loading...");
             long now = KeyspaceState.WallClockMs();
+            fs.Position = 0;
             try
             {
-                var result = RdbFile.Read(new MemoryStream(data, writable: false), _server.Config, (db, key, value, expireAt) =>
+                var result = RdbFile.Read(fs, _server.Config, (db, key, value, expireAt) =>
                 {
                     if (expireAt != 0 && expireAt <= now && !_server.KeyspaceState.IsReplica) return;
                     _server.Databases[db].Add(key, value, expireAt);
-                }, (db, keys) => _server.Databases[db].Reserve(keys));
-                pos = (int)result.EndOffset;
+                }, (db, keys) => _server.Databases[db].Reserve(keys), onFunction: _server.Scripting.Functions.LoadFromRdb);
+                start = result.EndOffset;
             }
             catch (RdbFormatException ex)
             {
@@ -179,38 +198,45 @@ public sealed partial class AppendOnlyFile
             }
             _server.Log.Info("Reading the remaining AOF tail...");
         }
+        fs.Position = start;
+        var reader = new AofCommandReader(fs, start, LoadChunkSize);
         var client = new Client(_server, new ReplyBuffer()) { DenyBlocking = true };
         // Redis' mustObeyClient: the AOF client, like a master, is exempt from limits and refusals
         // (proto-max-bulk-len, read-only replica, approximate stream trims' LIMIT).
         client.Flags |= ClientFlags.Fake | ClientFlags.Master;
-        var args = new ArgSlice[16];
-        int validUpTo = pos, validBeforeMulti = pos;
+        long validUpTo = start, validBeforeMulti = start;
         bool inMulti = false;
-        while (pos < data.Length)
+        while (true)
         {
-            int start = pos;
-            var status = ParseCommand(data, ref pos, ref args, out int argc);
-            if (status == ParseResult.Truncated) { Truncated(path, name, last, inMulti ? validBeforeMulti : validUpTo); return; }
-            if (status == ParseResult.Corrupt)
-                throw new AofLoadException($"Bad file format reading the append only file {name} at offset {start}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>");
-            if (status == ParseResult.Annotation) { validUpTo = pos; continue; }
-            client.SetArgs(data, args, 0, argc);
+            var status = reader.Next();
+            if (status == AofReadResult.End) break;
+            long commandStart = reader.CommandOffset;
+            if (status == AofReadResult.Truncated)
+            {
+                fs.Dispose(); // Truncated() reopens the file to cut it
+                Truncated(path, name, last, inMulti ? validBeforeMulti : validUpTo);
+                return;
+            }
+            if (status == AofReadResult.Corrupt)
+                throw new AofLoadException($"Bad file format reading the append only file {name} at offset {commandStart}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>");
+            if (status == AofReadResult.Annotation) { if (!inMulti) validUpTo = reader.Position; continue; }
+            client.SetArgs(reader.Buffer, reader.Args, 0, reader.Argc);
             var cmd = _server.Commands.Find(client.Arg(0));
             if (cmd is null)
-                throw new AofLoadException($"Unknown command '{Encoding.UTF8.GetString(client.Arg(0))}' reading the append only file {name} at offset {start}");
-            bool isMulti = Ascii.EqualsIgnoreCase(client.Arg(0), "multi"u8);
-            if (isMulti) validBeforeMulti = start;
+                throw new AofLoadException($"Unknown command '{Encoding.UTF8.GetString(client.Arg(0))}' reading the append only file {name} at offset {commandStart}");
+            if (Ascii.EqualsIgnoreCase(client.Arg(0), "multi"u8)) validBeforeMulti = commandStart;
             _server.KeyspaceState.NowMs = KeyspaceState.WallClockMs();
             _server.Dispatcher.Execute(client);
             client.Reply.Clear();
             inMulti = (client.Flags & ClientFlags.Multi) != 0;
-            if (!inMulti) validUpTo = pos;
+            if (!inMulti) validUpTo = reader.Position;
         }
         // A MULTI without its EXEC at the end of the file: the transaction never completed.
         if (inMulti)
         {
             _server.Log.Warning("Revert incomplete MULTI/EXEC transaction in AOF file");
             _server.Transactions.DiscardTransaction(client);
+            fs.Dispose();
             Truncated(path, name, last, validBeforeMulti);
         }
     }
@@ -230,53 +256,5 @@ public sealed partial class AppendOnlyFile
             FDataSync(handle);
         }
         _server.Log.Warning($"AOF {name} loaded anyway because aof-load-truncated is enabled");
-    }
-
-    private enum ParseResult { Command, Annotation, Truncated, Corrupt }
-
-    /// <summary>One command in Redis' strict AOF form (*argc, then $len bulk strings), or a #annotation line.</summary>
-    private static ParseResult ParseCommand(byte[] data, ref int pos, ref ArgSlice[] args, out int argc)
-    {
-        argc = 0;
-        int p = pos;
-        if (data[p] == (byte)'#')
-        {
-            int nl = data.AsSpan(p).IndexOf((byte)'\n');
-            if (nl < 0) return ParseResult.Truncated;
-            pos = p + nl + 1;
-            return ParseResult.Annotation;
-        }
-        if (data[p] != (byte)'*') return ParseResult.Corrupt;
-        var r = ReadNumber(data, ref p, out long count);
-        if (r != ParseResult.Command) return r;
-        if (count < 1 || count > int.MaxValue / 2) return ParseResult.Corrupt;
-        if (args.Length < count) args = new ArgSlice[count];
-        for (int i = 0; i < count; i++)
-        {
-            if (p >= data.Length) return ParseResult.Truncated;
-            if (data[p] != (byte)'$') return ParseResult.Corrupt;
-            r = ReadNumber(data, ref p, out long len);
-            if (r != ParseResult.Command) return r;
-            if (len < 0 || len > int.MaxValue) return ParseResult.Corrupt;
-            if (data.Length - p < len + 2) return ParseResult.Truncated;
-            if (data[p + len] != (byte)'\r' || data[p + len + 1] != (byte)'\n') return ParseResult.Corrupt;
-            args[i] = new ArgSlice(p, (int)len);
-            p += (int)len + 2;
-        }
-        argc = (int)count;
-        pos = p;
-        return ParseResult.Command;
-    }
-
-    /// <summary>The number after a '*' or '$' up to CRLF; <paramref name="p"/> moves past the line.</summary>
-    private static ParseResult ReadNumber(byte[] data, ref int p, out long value)
-    {
-        value = 0;
-        int nl = data.AsSpan(p).IndexOf((byte)'\n');
-        if (nl < 0) return ParseResult.Truncated;
-        if (nl < 2 || data[p + nl - 1] != (byte)'\r') return ParseResult.Corrupt;
-        if (!RespNumbers.TryParseInt64(data.AsSpan(p + 1, nl - 2), out value)) return ParseResult.Corrupt;
-        p += nl + 1;
-        return ParseResult.Command;
     }
 }

@@ -96,6 +96,7 @@ public sealed partial class AppendOnlyFile
         // Waiting to turn on while the rewrite has not started (a BGSAVE runs): the rewrite's snapshot
         // will hold these writes, so appending them too would apply them twice (Redis buffers nothing then).
         if (State == AofState.WaitRewrite && _rewrite is null) return;
+        if (_server.Config.AofTimestampEnabled) FeedTimestamp(db, command);
         if (db >= 0 && db != _selectedDb)
         {
             Append(SelectCommand(db));
@@ -103,6 +104,30 @@ public sealed partial class AppendOnlyFile
         }
         Append(command);
     }
+
+    /// <summary>
+    /// aof-timestamp-enabled (Redis' genAofTimestampAnnotationIfNeeded): <c>#TS:&lt;unix seconds&gt;</c> before
+    /// a command when the second changed since the last annotation. Not between MULTI and EXEC: Redis
+    /// feeds a transaction within one command's time, so its annotation, if any, comes before the MULTI.
+    /// </summary>
+    private void FeedTimestamp(int db, ReadOnlySpan<byte> command)
+    {
+        if (db < 0) { _feedInMulti = false; return; } // EXEC
+        if (_feedInMulti) return;
+        if (command.StartsWith("*1\r\n$5\r\nMULTI\r\n"u8)) _feedInMulti = true;
+        long now = KeyspaceState.WallClockMs() / 1000;
+        if (_timestamp >= now) return;
+        _timestamp = now;
+        Span<byte> line = stackalloc byte[32];
+        "#TS:"u8.CopyTo(line);
+        int n = 4 + Protocol.RespNumbers.FormatInt64(now, line[4..]);
+        line[n++] = (byte)'\r';
+        line[n++] = (byte)'\n';
+        Append(line[..n]);
+    }
+
+    private long _timestamp;
+    private bool _feedInMulti;
 
     private byte[] SelectCommand(int db)
     {
@@ -227,8 +252,12 @@ public sealed partial class AppendOnlyFile
             _syncRequested.WaitOne(1000);
             bool waited;
             lock (_waitLock) waited = _syncWaiters.Count > 0;
-            if (waited && Volatile.Read(ref _syncedPos) < Volatile.Read(ref _writtenPos))
-                lock (_syncLock) SyncLocked(exitOnError: _server.Config.AppendFsync == Config.AppendFsyncMode.Always);
+            if ((waited && Volatile.Read(ref _syncedPos) < Volatile.Read(ref _writtenPos)) || _closing is not null)
+                lock (_syncLock)
+                {
+                    if (waited) SyncLocked(exitOnError: _server.Config.AppendFsync == Config.AppendFsyncMode.Always);
+                    else SyncClosing();
+                }
             WakeSyncWaiters(ready);
         }
         WakeSyncWaiters(ready);
@@ -271,6 +300,7 @@ public sealed partial class AppendOnlyFile
     /// <summary>fdatasync of the current file; caller holds <see cref="_syncLock"/>.</summary>
     private void SyncLocked(bool exitOnError)
     {
+        SyncClosing(); // the previous file first: positions are synced in order
         var handle = _incr;
         if (handle is null || handle.IsClosed) return;
         long upTo = Volatile.Read(ref _writtenPos);
@@ -397,7 +427,7 @@ public sealed partial class AppendOnlyFile
             File.Delete(path);
             throw;
         }
-        CloseIncr();
+        CloseIncr(background: true);
         _manifest = next;
         _incr = handle;
         _incrOffset = length;
@@ -405,21 +435,52 @@ public sealed partial class AppendOnlyFile
         _server.Log.Info($"Creating AOF incr file {name} {why}");
     }
 
-    /// <summary>Writes what is buffered, syncs and closes the current incremental file.</summary>
-    private void CloseIncr()
+    /// <summary>
+    /// Writes what is buffered and closes the current incremental file, synced. With
+    /// <paramref name="background"/> (a rewrite switching files, under the execution lock) the fsync and
+    /// close are left to the commit thread, as Redis' bio close job: an fdatasync under the lock cost up to
+    /// 50 ms on a busy disk. The file's positions count as synced only once that fsync is done, and the
+    /// next file's fsync comes after it (<see cref="SyncLocked"/>).
+    /// </summary>
+    private void CloseIncr(bool background = false)
     {
         if (_incr is null) return;
         Write(force: true);
         lock (_syncLock)
         {
-            if (_server.Config.AppendFsync != Config.AppendFsyncMode.No) SyncLocked(exitOnError: false);
             _olderIncrsSize += _incrOffset;
-            _incr.Dispose();
-            _incr = null;
             _incrOffset = 0;
-            Volatile.Write(ref _syncedPos, _writtenPos);
+            if (background && _closing is null)
+            {
+                _closing = _incr;
+                _closingUpTo = _writtenPos;
+                _incr = null;
+            }
+            else
+            {
+                if (_server.Config.AppendFsync != Config.AppendFsyncMode.No) SyncLocked(exitOnError: false);
+                else SyncClosing();
+                _incr.Dispose();
+                _incr = null;
+                Volatile.Write(ref _syncedPos, _writtenPos);
+            }
         }
-        _syncRequested.Set(); // replies waiting for the old file's fsync may go
+        _syncRequested.Set(); // the commit thread syncs the old file; replies waiting for it may go
+    }
+
+    // An incremental file switched away from, still to be synced and closed (by the commit thread).
+    private SafeFileHandle? _closing;
+    private long _closingUpTo;
+
+    /// <summary>Syncs and closes the file a rewrite switched away from; caller holds <see cref="_syncLock"/>.</summary>
+    private void SyncClosing()
+    {
+        var closing = _closing;
+        if (closing is null) return;
+        if (_server.Config.AppendFsync != Config.AppendFsyncMode.No && FDataSync(closing) == 0) Fsyncs++;
+        closing.Dispose();
+        _closing = null;
+        if (Volatile.Read(ref _syncedPos) < _closingUpTo) Volatile.Write(ref _syncedPos, _closingUpTo);
     }
 
     /// <summary>
@@ -485,6 +546,7 @@ public sealed partial class AppendOnlyFile
         var images = _server.Persistence.BeginSnapshot();
         LatencySample("aof-snapshot", started);
         var options = _server.Persistence.SaveOptions();
+        bool preamble = _server.Config.AofUseRdbPreamble, timestamp = _server.Config.AofTimestampEnabled;
         var temp = Path.Combine(DirPath, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
         RewriteStartMs = KeyspaceState.WallClockMs();
         _rewriteCancelled = false;
@@ -494,20 +556,18 @@ public sealed partial class AppendOnlyFile
             Exception? error = null;
             try
             {
-                using var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                RdbFile.Write(fs, images, new RdbSaveOptions { NowMs = options.NowMs, Compress = options.Compress, Checksum = options.Checksum, AofBase = true, FunctionLibraries = options.FunctionLibraries });
-                fs.Flush(flushToDisk: true);
+                WriteBase(temp, images, options, preamble, timestamp);
             }
             catch (Exception ex) { error = ex; }
-            _server.Dispatcher.RunLocked(() => RewriteDone(temp, error));
+            _server.Dispatcher.RunLocked(() => RewriteDone(temp, preamble, images, error));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return null;
     }
 
     /// <summary>Redis' backgroundRewriteDoneHandler, under the lock.</summary>
-    private void RewriteDone(string temp, Exception? error)
+    private void RewriteDone(string temp, bool preamble, List<DatabaseImage> images, Exception? error)
     {
-        _server.Persistence.EndSnapshot();
+        _server.Persistence.EndSnapshot(images);
         _rewrite = null;
         LastRewriteSeconds = (KeyspaceState.WallClockMs() - RewriteStartMs) / 1000;
         RewriteStartMs = 0;
@@ -518,7 +578,7 @@ public sealed partial class AppendOnlyFile
             {
                 var next = _manifest.Clone();
                 long seq = next.CurrentBaseSeq + 1;
-                var name = AofManifest.BaseName(_server.Config.AppendFilename, seq);
+                var name = AofManifest.BaseName(_server.Config.AppendFilename, seq, preamble);
                 if (next.Base is not null) next.History.Add(next.Base with { Type = AofFileType.History });
                 // Every incremental file but the one opened for this rewrite is covered by the new base.
                 for (int i = 0; i < next.Incrs.Count - 1; i++) next.History.Add(next.Incrs[i] with { Type = AofFileType.History });

@@ -3,8 +3,68 @@ using Cinnabar.Keyspace;
 
 namespace Cinnabar.Persistence;
 
-/// <summary>One database's contents as captured for saving: its index and a shallow copy of its entries.</summary>
-public sealed record DatabaseImage(int Index, KeyEntry[] Entries, int KeyCount, int ExpiresCount);
+/// <summary>
+/// One database's contents as captured for saving: its index, its key counts and its entries, either a
+/// shallow copy (a synchronous save, tests) or a copy-on-write <see cref="TableSnapshot"/> read a few
+/// pages at a time under the execution lock (background saves: the lock is never held for a full copy).
+/// </summary>
+public sealed class DatabaseImage
+{
+    private KeyEntry[]? _entries;
+    private readonly TableSnapshot? _snapshot;
+    private readonly Lock? _lock;
+
+    public DatabaseImage(int index, KeyEntry[] entries, int keyCount, int expiresCount)
+    {
+        Index = index;
+        _entries = entries;
+        KeyCount = keyCount;
+        ExpiresCount = expiresCount;
+    }
+
+    internal DatabaseImage(int index, TableSnapshot snapshot, Lock execLock, int keyCount, int expiresCount)
+    {
+        Index = index;
+        _snapshot = snapshot;
+        _lock = execLock;
+        KeyCount = keyCount;
+        ExpiresCount = expiresCount;
+    }
+
+    public int Index { get; }
+    public int KeyCount { get; }
+    public int ExpiresCount { get; }
+
+    /// <summary>Entries copied per lock acquisition: 16 pages, 2 MB, well under a millisecond.</summary>
+    internal const int ChunkEntries = 16 * KeyTable.SnapshotPageSize;
+
+    /// <summary>All entries at once (tests, diagnostics); reads the snapshot if it was not read yet.</summary>
+    public KeyEntry[] Entries => _entries ??= Chunks().SelectMany(c => c).ToArray();
+
+    /// <summary>
+    /// The entries in order, in chunks. From a snapshot, each chunk is copied under the execution lock and
+    /// handed out after releasing it (the buffer is reused: use a chunk before asking for the next). Once.
+    /// </summary>
+    public IEnumerable<ArraySegment<KeyEntry>> Chunks()
+    {
+        if (_entries is not null)
+        {
+            yield return _entries;
+            yield break;
+        }
+        if (_snapshot is null) yield break;
+        var buffer = new KeyEntry[ChunkEntries];
+        while (true)
+        {
+            int n;
+            lock (_lock!) n = _snapshot.Take(buffer);
+            if (n == 0) yield break;
+            yield return new ArraySegment<KeyEntry>(buffer, 0, n);
+        }
+    }
+
+    internal void End() => _snapshot?.End();
+}
 
 /// <summary>Writes and reads whole RDB files (the layout of Redis 7.0's rdbSaveRio / rdbLoadRio).</summary>
 public static class RdbFile
@@ -44,7 +104,8 @@ public static class RdbFile
             o.WriteByte(RdbFormat.OpResizeDb);
             o.WriteLength((ulong)db.KeyCount);
             o.WriteLength((ulong)db.ExpiresCount);
-            foreach (ref readonly var e in db.Entries.AsSpan())
+            foreach (var chunk in db.Chunks())
+            foreach (ref readonly var e in chunk.AsSpan())
             {
                 if (e.Key is null || e.Value is null) continue;
                 if (e.ExpireAt != 0 && e.ExpireAt <= options.NowMs && !options.KeepExpired) continue;

@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using Cinnabar.Networking;
 using Cinnabar.Persistence;
@@ -10,7 +12,9 @@ namespace Cinnabar.Replication;
 /// REPLCONF listening-port, REPLCONF capa eof capa psync2, PSYNC replid offset), loads the snapshot of a
 /// full sync or continues a partial one, then hands the socket to a <see cref="ClientConnection"/> with the
 /// Master flag that applies the stream like any client's commands. Reconnects every second after a
-/// broken link, offering its history (replid, offset) for a partial resync.
+/// broken link, offering its history (replid, offset) for a partial resync. With tls-replication the link
+/// is TLS: the master's certificate must chain to our CAs (tls-ca-cert-file/dir; no host name check, as
+/// Redis) and we present tls-client-cert-file (or tls-cert-file).
 /// </summary>
 public sealed class MasterLink
 {
@@ -62,7 +66,7 @@ public sealed class MasterLink
                 await ConnectAndSyncAsync(_stop.Token);
             }
             catch (OperationCanceledException) { break; }
-            catch (Exception ex) when (ex is SocketException or IOException or RdbFormatException or ReplicationHandshakeException)
+            catch (Exception ex) when (ex is SocketException or IOException or RdbFormatException or ReplicationHandshakeException or AuthenticationException)
             {
                 _server.Log.Warning($"Replication with master {Host}:{Port}: {ex.Message}");
             }
@@ -77,13 +81,22 @@ public sealed class MasterLink
         State = MasterLinkState.Connecting;
         _server.Log.Info($"Connecting to MASTER {Host}:{Port}");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? tls = null;
         bool handedOver = false;
         try
         {
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             connectTimeout.CancelAfter(TimeSpan.FromSeconds(_server.Config.ReplTimeout));
             await socket.ConnectAsync(Host, Port, connectTimeout.Token);
-            var io = new LineChannel(socket, TimeSpan.FromSeconds(_server.Config.ReplTimeout));
+            if (_server.Config.TlsReplication)
+            {
+                var context = _server.Tls ?? throw new ReplicationHandshakeException("tls-replication is on but TLS is not configured");
+                tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: true);
+                string? rejection = null;
+                try { await tls.AuthenticateAsClientAsync(context.ClientOptions(Host, r => rejection = r), connectTimeout.Token); }
+                catch (AuthenticationException ex) { throw new AuthenticationException($"TLS handshake with MASTER failed: {rejection ?? ex.Message}", ex); }
+            }
+            var io = new LineChannel(socket, tls, TimeSpan.FromSeconds(_server.Config.ReplTimeout));
             State = MasterLinkState.Handshake;
 
             var pong = await io.CommandAsync(cancel, "PING");
@@ -96,7 +109,9 @@ public sealed class MasterLink
                     : await io.CommandAsync(cancel, "AUTH", _server.Config.MasterAuth);
                 if (auth[0] == '-') throw new ReplicationHandshakeException($"Unable to AUTH to MASTER: {auth}");
             }
-            await io.CommandAsync(cancel, "REPLCONF", "listening-port", _server.Port.ToString());
+            // The port a replica announces: its tls-port with tls-replication (Redis' syncWithMaster).
+            int listeningPort = _server.Config.TlsReplication && _server.Config.TlsPort != 0 ? _server.TlsPort : _server.Port;
+            await io.CommandAsync(cancel, "REPLCONF", "listening-port", listeningPort.ToString());
             await io.CommandAsync(cancel, "REPLCONF", "capa", "eof", "capa", "psync2");
 
             string replId;
@@ -130,7 +145,7 @@ public sealed class MasterLink
             }
             else throw new ReplicationHandshakeException($"Unexpected reply to PSYNC from master: {reply}");
 
-            var master = new ClientConnection(_server, socket, io.TakeBuffered());
+            var master = new ClientConnection(_server, socket, io.TakeBuffered(), tls: tls);
             master.Flags |= ClientFlags.Master;
             master.SetSuperUser();
             // A continued stream goes on in the database the previous link had selected; a full sync
@@ -152,7 +167,11 @@ public sealed class MasterLink
         }
         finally
         {
-            if (!handedOver) socket.Dispose();
+            if (!handedOver)
+            {
+                socket.Dispose();
+                tls?.Dispose();
+            }
         }
     }
 
@@ -162,6 +181,7 @@ public sealed class MasterLink
         lock (_server.ExecLock)
         {
             foreach (var db in _server.Databases) db.Clear();
+            _server.SignalFlushed();
             // A full sync replaces the master's function libraries too.
             _server.Scripting.Functions.Flush();
             RdbFile.Read(new MemoryStream(rdb), _server.Config, (db, key, value, expireAt) => _server.Databases[db].Add(key, value, expireAt),
@@ -211,7 +231,7 @@ public sealed class MasterLink
 public sealed class ReplicationHandshakeException(string message) : Exception(message);
 
 /// <summary>Line-oriented I/O for the handshake, then the RDB payload; keeps bytes read past it.</summary>
-internal sealed class LineChannel(Socket socket, TimeSpan timeout)
+internal sealed class LineChannel(Socket socket, SslStream? tls, TimeSpan timeout)
 {
     private byte[] _buf = new byte[64 * 1024];
     private int _start, _end;
@@ -219,7 +239,8 @@ internal sealed class LineChannel(Socket socket, TimeSpan timeout)
     public async Task<string> CommandAsync(CancellationToken cancel, params string[] args)
     {
         var cmd = ReplicationManager.EncodeCommand(args.Select(Encoding.UTF8.GetBytes).ToArray());
-        await socket.SendAsync(cmd, SocketFlags.None, cancel);
+        if (tls is not null) await tls.WriteAsync(cmd, cancel);
+        else await socket.SendAsync(cmd, SocketFlags.None, cancel);
         return await ReadLineAsync(cancel);
     }
 
@@ -301,7 +322,7 @@ internal sealed class LineChannel(Socket socket, TimeSpan timeout)
         using var t = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         t.CancelAfter(timeout);
         int n;
-        try { n = await socket.ReceiveAsync(_buf.AsMemory(_end), SocketFlags.None, t.Token); }
+        try { n = tls is not null ? await tls.ReadAsync(_buf.AsMemory(_end), t.Token) : await socket.ReceiveAsync(_buf.AsMemory(_end), SocketFlags.None, t.Token); }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested) { throw new IOException("Timeout reading from MASTER"); }
         if (n == 0) throw new IOException("Connection closed by MASTER");
         _end += n;

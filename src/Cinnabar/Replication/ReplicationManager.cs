@@ -224,6 +224,11 @@ public sealed partial class ReplicationManager
         Propagate(db, [Encoding.ASCII.GetBytes(_server.Config.LazyFreeLazyExpire ? "UNLINK" : "DEL"), key]);
     }
 
+    private static readonly byte[] DelName = "DEL"u8.ToArray(), UnlinkName = "UNLINK"u8.ToArray();
+
+    /// <summary>Redis' propagateDeletion for an evicted key: DEL, or UNLINK under lazyfree-lazy-eviction.</summary>
+    public void PropagateDeletion(int db, byte[] key, bool lazy) => Propagate(db, [lazy ? UnlinkName : DelName, key]);
+
     // ---- master side: replicas ----------------------------------------------------------------
 
     internal ReplicaInfo? FindReplica(Client c) => _replicas.FirstOrDefault(r => r.Connection == c);
@@ -303,7 +308,7 @@ public sealed partial class ReplicationManager
             }
             lock (_server.ExecLock)
             {
-                _server.Persistence.EndSnapshot();
+                _server.Persistence.EndSnapshot(images);
                 if (rdb is null || conn.IsClosed)
                 {
                     _replicas.Remove(info);

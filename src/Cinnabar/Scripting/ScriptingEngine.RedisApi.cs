@@ -160,6 +160,9 @@ public sealed partial class ScriptingEngine
             return "-READONLY You can't write against a read only replica.";
         if (_server.Persistence.WritesDeniedByDiskError) return "-" + Persistence.PersistenceManager.MisconfError;
         if (_server.Aof.WritesDenied) return "-" + _server.Aof.MisconfError;
+        // Memory: only a script's first write can be refused (Redis' scriptVerifyOOM), it cannot stop half way.
+        if (!run.AllowOom && !obey && config.MaxMemory != 0 && _server.Memory.PreCommandOom && cmd.HasFlag(CommandFlags.DenyOom))
+            return "-" + Memory.MemoryManager.OomError;
         return null;
     }
 

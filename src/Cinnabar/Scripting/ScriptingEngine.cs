@@ -304,6 +304,8 @@ public sealed partial class ScriptingEngine
                 return "MISCONF Errors writing to the AOF file: " + _server.Aof.MisconfError;
             if (readOnly) return "ERR Can not execute a script with write flag using *_ro command.";
         }
+        if ((flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0 && config.MaxMemory != 0 && _server.Memory.PreCommandOom)
+            return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
         return null;
     }
 

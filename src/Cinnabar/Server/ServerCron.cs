@@ -46,10 +46,17 @@ public sealed class ServerCron
                     // An expired stream answers its XREADGROUP waiters, as after a command.
                     if (_server.Blocking.HasReadyKeys) _server.Blocking.ServeReadyKeys();
                     if (_server.Config.ActiveRehashing) RehashCycle();
-                    _server.Persistence.Cron();
+                    // A scheduled AOF rewrite first, then save points and a scheduled BGSAVE (serverCron's order).
                     _server.Aof.Cron();
+                    _server.Persistence.Cron();
                     if (_server.Config.Timeout > 0) CloseIdleClients();
                     TrimIdleQueryBuffers();
+                    // The tracking table is kept within tracking-table-max-keys even when no command runs.
+                    if (_server.Tracking.TrackingClients > 0) _server.Tracking.LimitUsedSlots();
+                    // Client buffers re-summed for used_memory, and maxmemory-clients enforced (clientsCron).
+                    _server.Memory.RefreshClients();
+                    _server.Memory.EvictClients();
+                    _server.TrackPeak(_server.Memory.UsedMemory);
                     _server.Replication.Cron();
                 });
             }
@@ -57,6 +64,8 @@ public sealed class ServerCron
             {
                 _server.Log.Error($"cron: {ex}");
             }
+            // Outside the lock: a collection asked for here runs beside the commands.
+            _server.Memory.CollectIfGarbageExceeds();
         }
     }
 

@@ -580,4 +580,231 @@ public sealed class AofTests : IDisposable
         }
         catch (System.ComponentModel.Win32Exception) { return -1; }
     }
+
+    // ---- aof-use-rdb-preamble no, aof-timestamp-enabled, streaming load, one background job at a time ----
+
+    /// <summary>Values of every encoding a command-form base must rebuild: batches over 64 items, large and small collections, streams with groups.</summary>
+    private static void PopulateEncodings(RespClient c)
+    {
+        Populate(c);
+        c.Call(["RPUSH", "biglist", .. Enumerable.Range(0, 150).Select(i => "e" + i)]);
+        c.Call(["SADD", "intset", .. Enumerable.Range(0, 70).Select(i => i.ToString())]);
+        c.Call(["SADD", "bigset", .. Enumerable.Range(0, 200).Select(i => "m" + i)]);
+        c.Call(["ZADD", "bigz", .. Enumerable.Range(0, 200).SelectMany(i => new[] { (i * 0.1).ToString("R", System.Globalization.CultureInfo.InvariantCulture), "m" + i })]);
+        c.Call("ZADD", "bigz", "inf", "top", "-inf", "bottom");
+        c.Call(["HSET", "bigh", .. Enumerable.Range(0, 200).SelectMany(i => new[] { "f" + i, "v" + i })]);
+        c.Call("XADD", "st2", "1-1", "a", "1");
+        c.Call("XADD", "st2", "2-1", "b", "2", "c", "3");
+        c.Call("XADD", "st2", "3-1", "a", "4");
+        c.Call("XDEL", "st2", "3-1");
+        c.Call("XGROUP", "CREATE", "st2", "g1", "0");
+        c.Call("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "1", "STREAMS", "st2", ">");
+        c.Call("XGROUP", "CREATECONSUMER", "st2", "g1", "bob");
+        c.Call("XGROUP", "CREATE", "st2", "g2", "$");
+        c.Call("XADD", "empty", "MAXLEN", "0", "5-5", "x", "y");
+        c.Call("PEXPIRE", "bigh", "100000000");
+    }
+
+    [Fact]
+    public async Task ABaseWrittenAsCommandsLoadsInRedisWithTheSameDigest()
+    {
+        var dir = NewDir("cmd-base");
+        string digest;
+        await using (var s = Start(dir, c => c.AofUseRdbPreamble = false))
+        {
+            // A fresh start already makes its base in command form.
+            Assert.Equal("file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n", ManifestText(dir));
+            using var c = s.Raw();
+            PopulateEncodings(c);
+            Assert.Equal("+Background append only file rewriting started\r\n", c.Call("BGREWRITEAOF"));
+            WaitForRewrite(c);
+            digest = c.Call("DEBUG", "DIGEST");
+        }
+        Assert.StartsWith("file appendonly.aof.2.base.aof seq 2 type b\n", ManifestText(dir));
+        var text = File.ReadAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.2.base.aof"), Encoding.Latin1);
+        Assert.StartsWith("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", text);
+        Assert.Contains("*66\r\n$5\r\nRPUSH\r\n$7\r\nbiglist\r\n", text);   // 64 items per command
+        Assert.Contains("*24\r\n$5\r\nRPUSH\r\n$7\r\nbiglist\r\n", text);   // and the rest
+        Assert.Contains("$5\r\nHMSET\r\n", text);
+        Assert.Contains("$9\r\nPEXPIREAT\r\n$4\r\nbigh\r\n", text);
+        Assert.Contains("$6\r\nXCLAIM\r\n$3\r\nst2\r\n$2\r\ng1\r\n$5\r\nalice\r\n$1\r\n0\r\n$3\r\n1-1\r\n$4\r\nTIME\r\n", text);
+        Assert.Contains("*7\r\n$6\r\nXSETID\r\n$3\r\nst2\r\n$3\r\n3-1\r\n$12\r\nENTRIESADDED\r\n$1\r\n3\r\n$12\r\nMAXDELETEDID\r\n$3\r\n3-1\r\n", text);
+        Assert.Contains("All AOF files and manifest are valid", CheckAof(dir));
+        using (var redis = new RealRedis("--dir", dir, "--appendonly", "yes", "--aof-use-rdb-preamble", "no"))
+        {
+            using var r = redis.Connect();
+            Assert.Equal(digest, r.Call("DEBUG", "DIGEST"));
+            Assert.Equal(Describe(r, "st2"), Describe(r, "st2")); // Redis can read the stream back
+        }
+        await using (var s = Start(dir, c => c.AofUseRdbPreamble = false))
+        {
+            using var c = s.Raw();
+            Assert.Equal(digest, c.Call("DEBUG", "DIGEST"));
+        }
+    }
+
+    [Fact]
+    public async Task RedisBaseAndIncrementsWithTimestampsLoadWithTheSameDigest()
+    {
+        var dir = NewDir("redis-ts");
+        string digest;
+        using (var redis = new RealRedis("--dir", dir, "--appendonly", "yes", "--aof-use-rdb-preamble", "no", "--aof-timestamp-enabled", "yes"))
+        {
+            using var r = redis.Connect();
+            PopulateEncodings(r);
+            Assert.Equal("+Background append only file rewriting started\r\n", r.Call("BGREWRITEAOF"));
+            WaitForRewrite(r);
+            Thread.Sleep(1100); // a new second: the next write gets an annotation
+            r.Call("INCR", "n");
+            r.Call("SADD", "bigset", "late");
+            digest = r.Call("DEBUG", "DIGEST");
+            r.Send("SHUTDOWN", "NOSAVE");
+            Assert.True(r.IsClosedByServer(10000));
+        }
+        Assert.StartsWith("#TS:", File.ReadAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.2.base.aof")));
+        Assert.StartsWith("#TS:", File.ReadAllText(IncrPath(dir, 2)));
+        await using var s = Start(dir);
+        using var c = s.Raw();
+        Assert.Equal(digest, c.Call("DEBUG", "DIGEST"));
+    }
+
+    [Fact]
+    public async Task TimestampAnnotationsAreWrittenAsRedisDoesAndSkippedOnLoad()
+    {
+        var dir = NewDir("ts");
+        string digest;
+        await using (var s = Start(dir, c => c.AofTimestampEnabled = true))
+        {
+            using var c = s.Raw();
+            c.Call("SET", "a", "1");
+            c.Call("SET", "b", "2"); // same second: no new annotation (unless the second just turned)
+            Thread.Sleep(1100);
+            c.Call("MULTI");
+            c.Call("INCR", "n");
+            c.Call("INCR", "n");
+            c.Call("EXEC");
+            digest = c.Call("DEBUG", "DIGEST");
+        }
+        var text = File.ReadAllText(IncrPath(dir));
+        var lines = text.Split("\r\n");
+        var stamps = lines.Where(l => l.StartsWith('#')).ToList();
+        Assert.InRange(stamps.Count, 2, 3);
+        Assert.All(stamps, l => Assert.Matches(@"^#TS:\d{10}$", l));
+        long first = long.Parse(stamps[0][4..]);
+        Assert.InRange(first, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 30, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.StartsWith(stamps[0] + "\r\n*2\r\n$6\r\nSELECT\r\n", text); // before the batch, before its SELECT
+        // The transaction's annotation comes before MULTI, never inside it.
+        Assert.Contains(stamps[^1] + "\r\n*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*1\r\n$4\r\nEXEC\r\n", text);
+        Assert.Contains("All AOF files and manifest are valid", CheckAof(dir));
+        await using (var s = Start(dir))
+        {
+            using var c = s.Raw();
+            Assert.Equal(digest, c.Call("DEBUG", "DIGEST"));
+        }
+        using var redis = new RealRedis("--dir", dir, "--appendonly", "yes");
+        using var r = redis.Connect();
+        Assert.Equal(digest, r.Call("DEBUG", "DIGEST"));
+    }
+
+    [Fact]
+    public async Task PreambleAndTimestampParametersAreRealAndMatchRedis()
+    {
+        using var redis = new RealRedis("--appendonly", "yes");
+        await using var ours = Start(NewDir("params"));
+        using var p = new DiffPair(redis.Connect(), ours.Raw());
+        p.Same("CONFIG", "GET", "aof-use-rdb-preamble");
+        p.Same("CONFIG", "GET", "aof-timestamp-enabled");
+        p.Same("CONFIG", "SET", "aof-use-rdb-preamble", "no");
+        p.Same("CONFIG", "SET", "aof-timestamp-enabled", "yes");
+        p.Same("CONFIG", "GET", "aof-use-rdb-preamble");
+        p.Same("CONFIG", "GET", "aof-timestamp-enabled");
+        p.Same("CONFIG", "SET", "aof-timestamp-enabled", "maybe");
+        Assert.False(ours.Server.Config.AofUseRdbPreamble);
+        Assert.True(ours.Server.Config.AofTimestampEnabled);
+    }
+
+    [Fact]
+    public async Task BgsaveAndBgrewriteaofWaitForEachOtherAsInRedis()
+    {
+        // Redis runs one child at a time. Pipelined, the second command always finds the first job running
+        // (its end is handled later, by the cron on both servers).
+        using var redis = new RealRedis("--appendonly", "yes");
+        await using var ours = Start(NewDir("one-job"), c => c.AppendFsync = Cinnabar.Config.AppendFsyncMode.EverySec);
+        using var p = new DiffPair(redis.Connect(), ours.Raw());
+        p.Both("SET", "k", "v");
+        p.SameRaw("*1\r\n$12\r\nBGREWRITEAOF\r\n*1\r\n$6\r\nBGSAVE\r\n*2\r\n$6\r\nBGSAVE\r\n$8\r\nSCHEDULE\r\n*1\r\n$12\r\nBGREWRITEAOF\r\n*1\r\n$4\r\nSAVE\r\n");
+        p.SameNext(); // BGSAVE: another child process is active
+        p.SameNext(); // BGSAVE SCHEDULE: scheduled
+        p.SameNext(); // BGREWRITEAOF: already in progress
+        p.SameNext(); // SAVE: allowed (synchronous)
+        // The scheduled BGSAVE runs once the rewrite is over (rdb_saves counts the SAVE and it).
+        foreach (var c in new[] { p.Redis, p.Ours })
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            string info;
+            while (!(info = c.Call("INFO", "persistence")).Contains("rdb_saves:2\r\n") || info.Contains("rdb_bgsave_in_progress:1") || info.Contains("aof_rewrite_in_progress:1"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the scheduled BGSAVE did not run: " + info);
+                Thread.Sleep(50);
+            }
+        }
+        // During a BGSAVE: BGREWRITEAOF is scheduled, another BGSAVE or a SAVE refused.
+        p.SameRaw("*1\r\n$6\r\nBGSAVE\r\n*1\r\n$12\r\nBGREWRITEAOF\r\n*1\r\n$12\r\nBGREWRITEAOF\r\n*1\r\n$6\r\nBGSAVE\r\n*1\r\n$4\r\nSAVE\r\n*1\r\n$5\r\nMULTI\r\n*1\r\n$6\r\nBGSAVE\r\n*1\r\n$4\r\nEXEC\r\n");
+        for (int i = 0; i < 7; i++) p.SameNext();
+        WaitForRewrite(p.Redis);
+        WaitForRewrite(p.Ours);
+    }
+
+    [Fact]
+    public async Task ALargeIncrementalFileLoadsThroughTheBoundedBuffer()
+    {
+        // Several MB: commands straddle the loader's 256 KB reads, and one value is larger than a read.
+        var dir = NewDir("stream-load");
+        Directory.CreateDirectory(Path.Combine(dir, "appendonlydir"));
+        File.WriteAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.manifest"), "file appendonly.aof.1.incr.aof seq 1 type i\n");
+        var big = new string('b', 1_000_000);
+        using (var f = File.Create(IncrPath(dir)))
+        {
+            f.Write(RespClient.Encode([Encoding.ASCII.GetBytes("SELECT"), Encoding.ASCII.GetBytes("0")]));
+            for (int i = 0; i < 60_000; i++)
+            {
+                f.Write(RespClient.Encode([Encoding.ASCII.GetBytes("RPUSH"), Encoding.ASCII.GetBytes("l" + (i % 7)), Encoding.ASCII.GetBytes("x" + i)]));
+                if (i == 30_000) f.Write(RespClient.Encode([Encoding.ASCII.GetBytes("SET"), Encoding.ASCII.GetBytes("big"), Encoding.ASCII.GetBytes(big)]));
+                if (i % 1000 == 0) f.Write(Encoding.ASCII.GetBytes($"#TS:{1700000000 + i}\r\n"));
+            }
+            f.Write(Encoding.ASCII.GetBytes("*3\r\n$3\r\nSET\r\n$4\r\ncut")); // a crash mid-write
+        }
+        long length = new FileInfo(IncrPath(dir)).Length;
+        Assert.True(length > 2_000_000);
+        await using var s = Start(dir);
+        using var c = s.Raw();
+        Assert.Equal($"$1000000\r\n{big}\r\n", c.Call("GET", "big"));
+        int total = 0;
+        for (int k = 0; k < 7; k++) total += int.Parse(c.Call("LLEN", "l" + k)[1..^2]);
+        Assert.Equal(60_000, total);
+        Assert.Equal("$6\r\nx59999\r\n", c.Call("LINDEX", "l" + (59_999 % 7), "-1"));
+        Assert.Equal(length - "*3\r\n$3\r\nSET\r\n$4\r\ncut".Length, new FileInfo(IncrPath(dir)).Length); // the torn tail was cut
+    }
+
+    [Fact]
+    public async Task UnderEverysecAReplyComesAfterItsWriteReachedTheFile()
+    {
+        // The write() happens after the execution lock is released (one write covers concurrent batches),
+        // but still before the batch's replies go out: a process crash never loses an acknowledged write.
+        var dir = NewDir("write-before-reply");
+        await using var s = Start(dir, c => c.AppendFsync = Cinnabar.Config.AppendFsyncMode.EverySec);
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            using var c = s.Raw();
+            for (int i = 0; i < 100; i++)
+            {
+                var value = $"w{w}-{i}-" + new string('x', 20);
+                Assert.Equal("+OK\r\n", c.Call("SET", $"key{w}", value));
+                using var f = new FileStream(IncrPath(dir), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var text = new StreamReader(f, Encoding.Latin1).ReadToEnd();
+                Assert.Contains(value, text);
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+    }
 }

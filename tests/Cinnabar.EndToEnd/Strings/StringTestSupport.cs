@@ -52,5 +52,6 @@ internal static class StringTestSupport
         public string GetEncoding(ServerConfig config) => "listpack";
         public IRedisObject DeepClone() => new FakeList();
         public long MemoryUsage(int samples) => 0;
+        public long AccountedBytes { get; set; }
     }
 }

@@ -169,9 +169,9 @@ public sealed class UnsupportedParameterTests
     public void ANonDefaultValueOfAFeatureNotBuiltIsRefused()
     {
         var c = new ServerConfig();
-        foreach (var (name, value) in new[] { ("tls-port", "6380"), ("cluster-enabled", "yes"), ("min-replicas-to-write", "1"), ("list-compress-depth", "2"), ("supervised", "upstart"), ("maxmemory", "100mb") })
+        foreach (var (name, value) in new[] { ("tls-session-caching", "no"), ("cluster-enabled", "yes"), ("min-replicas-to-write", "1"), ("list-compress-depth", "2"), ("supervised", "upstart") })
             Assert.Contains("is not supported by Cinnabar yet", c.Apply(name, [value], atStartup: true));
-        foreach (var (name, value) in new[] { ("tls-port", "0"), ("cluster-enabled", "no"), ("min-replicas-to-write", "0"), ("list-compress-depth", "0"), ("supervised", "systemd"), ("maxmemory", "0") })
+        foreach (var (name, value) in new[] { ("tls-session-caching", "yes"), ("cluster-enabled", "no"), ("min-replicas-to-write", "0"), ("list-compress-depth", "0"), ("supervised", "systemd") })
             Assert.Null(c.Apply(name, [value], atStartup: true));
     }
 

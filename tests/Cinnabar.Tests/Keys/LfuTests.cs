@@ -40,4 +40,40 @@ public sealed class LfuTests
         Assert.Equal(16, Lfu.LogIncrement(15, 10, 1.0 / 101 - 1e-9));
         Assert.Equal(15, Lfu.LogIncrement(15, 10, 1.0 / 101 + 1e-9));
     }
+
+    /// <summary>The table of redis.conf (lfu-log-factor): the counter reached after so many hits.</summary>
+    [Theory]
+    [InlineData(0, 100, 104)]
+    [InlineData(1, 100, 18)]
+    [InlineData(1, 1000, 49)]
+    [InlineData(10, 100, 10)]
+    [InlineData(10, 1000, 18)]
+    [InlineData(10, 100_000, 142)]
+    [InlineData(100, 100_000, 49)]
+    [InlineData(100, 1_000_000, 143)]
+    public void CountersGrowAsRedisConfDocuments(int factor, int hits, int expected)
+    {
+        // The mean of a few runs: one run's counter wanders by a few steps.
+        double sum = 0;
+        const int Runs = 8;
+        for (int run = 0; run < Runs; run++)
+        {
+            var random = new Random(run);
+            int counter = Lfu.InitialCounter;
+            for (int i = 0; i < hits; i++) counter = Lfu.LogIncrement(counter, factor, random.NextDouble());
+            sum += counter;
+        }
+        Assert.InRange(sum / Runs, expected - Math.Max(3, expected / 10), expected + Math.Max(3, expected / 10));
+    }
+
+    [Fact]
+    public void AnAccessDecaysThenIncrementsAndStampsTheMinute()
+    {
+        long t0 = 2_000 * Minute;
+        var config = new Cinnabar.Config.ServerConfig { LfuLogFactor = 0, LfuDecayTime = 1 };
+        int bits = Lfu.Of(t0, 30);
+        int after = Lfu.Accessed(bits, t0 + 10 * Minute, config);
+        Assert.Equal(30 - 10 + 1, after & 255);
+        Assert.Equal(Lfu.Minutes(t0 + 10 * Minute), after >> 8);
+    }
 }
