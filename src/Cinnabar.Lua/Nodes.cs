@@ -811,7 +811,7 @@ internal sealed class WhileStmt : Stmt
                 if (r == Sig.Break) break;
                 return r;
             }
-            if (--L.Steps <= 0) L.CheckInterrupt();
+            if (--L.Steps <= 0) { if (f.Line == 0) f.Line = Line; L.CheckInterrupt(); }
         }
         return Sig.Normal;
     }
@@ -834,7 +834,7 @@ internal sealed class RepeatStmt : Stmt
                 return r;
             }
             if (!_cond.Eval(f).IsFalsy) break;
-            if (--L.Steps <= 0) L.CheckInterrupt();
+            if (--L.Steps <= 0) { if (f.Line == 0) f.Line = Line; L.CheckInterrupt(); }
         }
         return Sig.Normal;
     }
@@ -884,7 +884,7 @@ internal sealed class NumForStmt : Stmt
                 if (r == Sig.Break) break;
                 return r;
             }
-            if (--L.Steps <= 0) L.CheckInterrupt();
+            if (--L.Steps <= 0) { if (f.Line == 0) f.Line = Line; L.CheckInterrupt(); }
         }
         return Sig.Normal;
     }
@@ -932,7 +932,7 @@ internal sealed class GenForStmt : Stmt
                     if (r == Sig.Break) break;
                     return r;
                 }
-                if (--L.Steps <= 0) L.CheckInterrupt();
+                if (--L.Steps <= 0) { if (f.Line == 0) f.Line = Line; L.CheckInterrupt(); }
             }
             return Sig.Normal;
         }
@@ -955,7 +955,7 @@ internal sealed class GenForStmt : Stmt
                 if (r == Sig.Break) break;
                 return r;
             }
-            if (--L.Steps <= 0) L.CheckInterrupt();
+            if (--L.Steps <= 0) { if (f.Line == 0) f.Line = Line; L.CheckInterrupt(); }
         }
         return Sig.Normal;
     }

@@ -258,7 +258,7 @@ internal sealed class Parser
                 CheckNext(Tk.Do);
                 var body = ParseScopedBlock(true);
                 CheckMatch(Tk.End, Tk.While, line);
-                return new WhileStmt(cond, body);
+                return new WhileStmt(cond, body) { Line = line };
             }
             case Tk.Do:
             {
@@ -276,7 +276,7 @@ internal sealed class Parser
                 CheckMatch(Tk.Until, Tk.Repeat, line);
                 var cond = ParseExpr(); // sees the block's locals
                 LeaveBlock();
-                return new RepeatStmt(body, cond);
+                return new RepeatStmt(body, cond) { Line = line };
             }
             case Tk.Function: return ParseFunctionStat(line);
             case Tk.Local:

@@ -300,6 +300,8 @@ public sealed class CinnabarServer : IAsyncDisposable, IKeyspaceObserver
     public async Task StopAsync()
     {
         if (_startCalled) await _startFinished.Task;
+        // A script that never ends would hold the stop (its client's connection) forever.
+        Scripting.AbortForShutdown();
         Listener[] listeners;
         lock (_listeners) listeners = _listeners.ToArray();
         foreach (var l in listeners) l.Stop();

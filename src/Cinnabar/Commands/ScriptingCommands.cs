@@ -198,7 +198,7 @@ public static class ScriptingCommands
                 r.Bulk("flags");
                 var flags = ScriptFlagNames.NamesOf(f.Flags).ToList();
                 r.SetHeader(flags.Count);
-                foreach (var flag in flags) r.Bulk(flag);
+                foreach (var flag in flags) r.SimpleString(flag);
             }
             if (withCode)
             {
@@ -250,7 +250,7 @@ public static class ScriptingCommands
         var payload = c.ArgArray(2);
         if (!PersistenceCommands.VerifyPayload(payload, c.Server.Config.SkipChecksumValidation))
         {
-            c.Reply.Error("ERR payload version or checksum are wrong");
+            c.Reply.Error("ERR DUMP payload version or checksum are wrong");
             return;
         }
         var codes = new List<byte[]>();

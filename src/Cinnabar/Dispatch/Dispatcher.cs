@@ -409,7 +409,12 @@ public sealed class Dispatcher
         if (_server.Monitors.Count > 0 && (cmd.Flags & (CommandFlags.Admin | CommandFlags.SkipMonitor)) == 0) _server.Monitors.Feed(c);
         if (c.HasRedactions) c.ClearRedactions();
         // Client-side caching: the keys a read-only command named are remembered for a tracking client.
-        if ((cmd.Flags & CommandFlags.ReadOnly) != 0 && c.Tracking is { On: true, Bcast: false }) tracking.RememberKeys(c, c, cmd);
+        //    Inside a script the keys are the caller's; EVAL_RO and FCALL_RO name no keys of their own (Redis' call()).
+        if ((cmd.Flags & (CommandFlags.ReadOnly | CommandFlags.ScriptFlagsApply)) == CommandFlags.ReadOnly)
+        {
+            var owner = c is Scripting.ScriptClient ? _server.Scripting.CurrentCaller ?? c : c;
+            if (owner.Tracking is { On: true, Bcast: false }) tracking.RememberKeys(owner, c, cmd);
+        }
         _server.Stats.TotalCommandsProcessed++;
         if (c.Reply.Length > before && c.Reply.WrittenSpan[before] == (byte)'-' && !c.ErrorReplyUncounted)
         {

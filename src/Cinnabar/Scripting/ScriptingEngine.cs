@@ -42,6 +42,9 @@ public sealed partial class ScriptingEngine
 
     public FunctionLibraries Functions { get; }
 
+    /// <summary>The client whose EVAL or FCALL is running, if any.</summary>
+    internal Client? CurrentCaller => Current?.Caller;
+
     /// <summary>The function running now (FUNCTION STATS shows functions, not EVAL scripts).</summary>
     internal ScriptRun? RunningFunction => Current is { IsEval: false } run ? run : null;
 
