@@ -39,6 +39,10 @@ public sealed class LuaTable
 
     private int SizeNode => 1 << _logSizeNode;
 
+    private static readonly LuaValue[] DummyKeys = new LuaValue[1];
+    private static readonly LuaValue[] DummyValues = new LuaValue[1];
+    private static readonly int[] DummyNext = [-1];
+
     /// <summary>Slots in the array part (Lua's sizearray), not the border.</summary>
     internal int ArrayCount => _sizeArray;
 
@@ -68,11 +72,12 @@ public sealed class LuaTable
     {
         if (size == 0)
         {
+            // Lua's shared dummynode: never written (every write path checks _dummy first).
             _dummy = true;
             _logSizeNode = 0;
-            _keys = new LuaValue[1];
-            _values = new LuaValue[1];
-            _next = [-1];
+            _keys = DummyKeys;
+            _values = DummyValues;
+            _next = DummyNext;
             _lastFree = 0;
             return;
         }

@@ -237,8 +237,8 @@ public sealed partial class ScriptingEngine
             {
                 // KEYS and ARGV are globals of EVAL scripts: set through the protection, as Redis does.
                 var globals = lua.Globals;
-                globals.RawSet("KEYS", LuaValue.FromTable(keys));
-                globals.RawSet("ARGV", LuaValue.FromTable(args));
+                globals.RawSet(KeysName, LuaValue.FromTable(keys));
+                globals.RawSet(ArgvName, LuaValue.FromTable(args));
                 result = lua.Call(function, ReadOnlySpan<LuaValue>.Empty);
             }
             else
@@ -311,6 +311,9 @@ public sealed partial class ScriptingEngine
             return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
         return null;
     }
+
+    private static readonly LuaValue KeysName = LuaValue.FromString(LuaString.FromUtf8("KEYS"));
+    private static readonly LuaValue ArgvName = LuaValue.FromString(LuaString.FromUtf8("ARGV"));
 
     /// <summary>A KEYS or ARGV table: the arguments as Lua strings.</summary>
     private static LuaTable ArgumentsTable(Client c, int start, int count)

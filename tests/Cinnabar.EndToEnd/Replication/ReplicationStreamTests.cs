@@ -275,8 +275,30 @@ public sealed partial class ReplicationStreamTests
         S(C("SELECT", "6"), C("PUBLISH", "ch", "from-6"), C("SELECT", "0")),
         S(C("SWAPDB", "0", "1"), C("SWAPDB", "1", "0")),
         S(C("SELECT", "2"), C("FLUSHDB"), C("SELECT", "0"), C("FLUSHDB", "ASYNC")),
+        // Scripts go out as their effects (wrapped in MULTI/EXEC when several); functions as the FUNCTION commands.
+        S(C("EVAL", "redis.call('SET', KEYS[1], 'a') redis.call('INCR', 'evalcount') return 1", "1", "evalk")),
+        S(C("EVAL", "return redis.call('GET', 'evalk')", "0"), C("EVAL", "return redis.call('INCR', 'evalcount')", "0")),
+        S(C("EVAL", "redis.set_repl(redis.REPL_NONE) redis.call('SET', 'nowhere', '1') redis.set_repl(redis.REPL_ALL) redis.call('SET', 'everywhere', '1') return 1", "0")),
+        S(C("FUNCTION", "LOAD", "#!lua name=replib\nredis.register_function('rf', function(k) return redis.call('SET', k[1], 'f') end)"),
+          C("FCALL", "rf", "1", "fk"), C("FUNCTION", "DELETE", "replib")),
+        S(C("FUNCTION", "RESTORE", FunctionPayload("#!lua name=restored\nredis.register_function('g', function() return 1 end)")), C("FUNCTION", "FLUSH")),
         S(C("SET", "last", "1"), C("FLUSHALL"), C("FLUSHALL", "SYNC")),
     ];
+
+    /// <summary>A FUNCTION DUMP payload of one library, uncompressed (RDB_OPCODE_FUNCTION2, the code, RDB version 10, CRC64).</summary>
+    private static string FunctionPayload(string code)
+    {
+        var bytes = new List<byte> { 245 };
+        var body = Encoding.Latin1.GetBytes(code);
+        if (body.Length < 64) bytes.Add((byte)body.Length);
+        else { bytes.Add((byte)(0x40 | (body.Length >> 8))); bytes.Add((byte)body.Length); }
+        bytes.AddRange(body);
+        bytes.Add(10);
+        bytes.Add(0);
+        var crc = BitConverter.GetBytes(Cinnabar.Persistence.Crc64.Compute(bytes.ToArray()));
+        bytes.AddRange(crc);
+        return Encoding.Latin1.GetString(bytes.ToArray());
+    }
 
     [GeneratedRegex(@"(?<!\d)\d{13}(-\d)?(?!\d)")]
     private static partial Regex UnixMs();
