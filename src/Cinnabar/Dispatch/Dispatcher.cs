@@ -374,6 +374,8 @@ public sealed class Dispatcher
         int before = c.Reply.Length;
         long dirtyBefore = persistence.Dirty;
         c.PropagateOverride = false;
+        // EVAL, FCALL and friends are shown by MONITOR before the commands they run, as Redis shows them.
+        if ((cmd.Flags & CommandFlags.ScriptFlagsApply) != 0 && _server.Monitors.Count > 0) _server.Monitors.Feed(c);
         long start = Stopwatch.GetTimestamp();
         var tracking = _server.Tracking;
         bool wasExecuting = tracking.Executing;

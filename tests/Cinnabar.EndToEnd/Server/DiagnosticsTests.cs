@@ -158,8 +158,12 @@ public sealed class DiagnosticsTests(ServerDiffFixture f) : IClassFixture<Server
         Assert.Matches(@"^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] ""SET"" ""mon k"" ""v\\""a\\x01\\n""\r\n$", Next());
         Assert.Matches(@"\[2 127\.0\.0\.1:\d+\] ""SELECT"" ""2""\r\n$", Next());
         Assert.Matches(@"\[2 127\.0\.0\.1:\d+\] ""RPUSH"" ""mon:l"" ""x""\r\n$", Next());
-        // RESET leaves monitor mode.
         Assert.Matches(@"""SELECT"" ""0""", Next());
+        // A script is shown before the commands it runs, which come from the client "lua", as Redis shows them.
+        other.Call("EVAL", "return redis.call('GET', 'mon k')", "0");
+        Assert.Matches(@"\[0 127\.0\.0\.1:\d+\] ""EVAL"" ""return redis.call\('GET', 'mon k'\)"" ""0""\r\n$", Next());
+        Assert.Matches(@"\[0 lua\] ""GET"" ""mon k""\r\n$", Next());
+        // RESET leaves monitor mode.
         Assert.Equal("+RESET\r\n", monitor.Call("RESET"));
         other.Call("PING");
         Assert.Equal("+PONG\r\n", monitor.Call("PING"));
