@@ -58,6 +58,18 @@ public sealed class LuaTable
         }
     }
 
+    /// <summary>The number of key/value pairs a pairs() loop visits (RESP3 map and set lengths, msgpack map headers).</summary>
+    public int PairCount
+    {
+        get
+        {
+            int n = HashLive;
+            for (int i = 0; i < _sizeArray; i++)
+                if (_array[i].T != LuaType.Nil) n++;
+            return n;
+        }
+    }
+
     // ---- sizing (setarrayvector, setnodevector, resize, rehash) ----------------------------------------
 
     private void SetArrayVector(int size)

@@ -117,11 +117,8 @@ internal static class LuaCmsgpack
         }
         else
         {
-            int count = 0;
+            Header(b, t.PairCount, 0x80, 0xde, 0xdf);
             var key = LuaValue.Nil;
-            while (t.Next(ref key, out _)) count++;
-            Header(b, count, 0x80, 0xde, 0xdf);
-            key = LuaValue.Nil;
             while (t.Next(ref key, out var value))
             {
                 Encode(b, key, level + 1);

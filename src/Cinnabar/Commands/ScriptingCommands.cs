@@ -33,7 +33,7 @@ public static class ScriptingCommands
         yield return new("function|help", FunctionHelp);
     }
 
-    private static void ScriptHelp(Client c) => Help(c, "SCRIPT",
+    private static void ScriptHelp(Client c) => ServerCommands.WriteHelp(c, "SCRIPT",
     [
         "DEBUG (YES|SYNC|NO)",
         "    Set the debug mode for subsequent scripts executed.",
@@ -51,7 +51,7 @@ public static class ScriptingCommands
         "    Load a script into the scripts cache without executing it.",
     ]);
 
-    private static void FunctionHelp(Client c) => Help(c, "FUNCTION",
+    private static void FunctionHelp(Client c) => ServerCommands.WriteHelp(c, "FUNCTION",
     [
         "LOAD [REPLACE] <FUNCTION CODE>",
         "    Create a new library with the given library name and code.",
@@ -91,16 +91,6 @@ public static class ScriptingCommands
         "      libraries with the new libraries (notice that even on this option there is a chance of failure",
         "      in case of functions name collision with another library).",
     ]);
-
-    /// <summary>A HELP reply as Redis' addReplyHelp builds it: a header, the lines, then HELP itself.</summary>
-    private static void Help(Client c, string command, string[] lines)
-    {
-        c.Reply.ArrayHeader(lines.Length + 3);
-        c.Reply.SimpleString($"{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-        foreach (var l in lines) c.Reply.SimpleString(l);
-        c.Reply.SimpleString("HELP");
-        c.Reply.SimpleString("    Print this help.");
-    }
 
     private static void FunctionLoad(Client c)
     {

@@ -105,24 +105,13 @@ public sealed class FunctionLibraries
 
     internal void Call(Client c, bool readOnly)
     {
-        if (!c.TryGetLong(2, out long numkeys)) return;
-        if (numkeys > c.ArgCount - 3)
-        {
-            c.Reply.Error("ERR Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numkeys < 0)
-        {
-            c.Reply.Error("ERR Number of keys can't be negative");
-            return;
-        }
+        if (!ScriptingEngine.TryGetKeyCount(c, out int keys)) return;
         var fn = Find(c.Arg(1));
         if (fn is null)
         {
             c.Reply.Error("ERR Function not found");
             return;
         }
-        int keys = (int)numkeys;
         _engine.Run(c, Lua, fn.Callback, fn.Name, fn.Flags, readOnly, isEval: false, 3, keys, 3 + keys, c.ArgCount - 3 - keys);
     }
 

@@ -216,11 +216,8 @@ internal static class LuaReplies
         if (map.Type == LuaType.Table)
         {
             var m = map.AsTable;
-            int pairs = 0;
+            reply.MapHeader(m.PairCount);
             var key = LuaValue.Nil;
-            while (m.Next(ref key, out _)) pairs++;
-            reply.MapHeader(pairs);
-            key = LuaValue.Nil;
             while (m.Next(ref key, out var v))
             {
                 WriteReply(reply, key, scriptResp, depth + 1);
@@ -232,11 +229,8 @@ internal static class LuaReplies
         if (set.Type == LuaType.Table)
         {
             var s = set.AsTable;
-            int count = 0;
+            reply.SetHeader(s.PairCount);
             var key = LuaValue.Nil;
-            while (s.Next(ref key, out _)) count++;
-            reply.SetHeader(count);
-            key = LuaValue.Nil;
             while (s.Next(ref key, out _)) WriteReply(reply, key, scriptResp, depth + 1);
             return;
         }

@@ -21,19 +21,20 @@ public enum ScriptFlags
 /// <summary>Parsing of script flags: the shebang line of EVAL scripts and the names FUNCTION accepts.</summary>
 public static class ScriptFlagNames
 {
-    private static readonly (string Name, ScriptFlags Flag)[] Names =
+    private static readonly (string Name, byte[] Bytes, ScriptFlags Flag)[] Names =
     [
-        ("no-writes", ScriptFlags.NoWrites),
-        ("allow-oom", ScriptFlags.AllowOom),
-        ("allow-stale", ScriptFlags.AllowStale),
-        ("no-cluster", ScriptFlags.NoCluster),
-        ("allow-cross-slot-keys", ScriptFlags.AllowCrossSlotKeys),
+        ("no-writes", "no-writes"u8.ToArray(), ScriptFlags.NoWrites),
+        ("allow-oom", "allow-oom"u8.ToArray(), ScriptFlags.AllowOom),
+        ("allow-stale", "allow-stale"u8.ToArray(), ScriptFlags.AllowStale),
+        ("no-cluster", "no-cluster"u8.ToArray(), ScriptFlags.NoCluster),
+        ("allow-cross-slot-keys", "allow-cross-slot-keys"u8.ToArray(), ScriptFlags.AllowCrossSlotKeys),
     ];
 
+    /// <summary>A flag by name (EVAL's shebang runs this on every call: no allocation).</summary>
     public static bool TryParse(ReadOnlySpan<byte> name, out ScriptFlags flag)
     {
-        foreach (var (n, f) in Names)
-            if (name.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(n)))
+        foreach (var (_, bytes, f) in Names)
+            if (name.SequenceEqual(bytes))
             {
                 flag = f;
                 return true;
@@ -45,7 +46,7 @@ public static class ScriptFlagNames
     /// <summary>The names of <paramref name="flags"/> in Redis' order (FUNCTION LIST).</summary>
     public static IEnumerable<string> NamesOf(ScriptFlags flags)
     {
-        foreach (var (n, f) in Names)
+        foreach (var (n, _, f) in Names)
             if ((flags & f) != 0) yield return n;
     }
 

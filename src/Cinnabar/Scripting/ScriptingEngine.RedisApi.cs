@@ -112,9 +112,7 @@ public sealed partial class ScriptingEngine
     private CommandDef? LookupForScript(Client sc, out string? error)
     {
         error = null;
-        var cmd = _server.Commands.Find(sc.Arg(0));
-        if (cmd is not null && cmd.Subcommands is not null && sc.ArgCount >= 2)
-            cmd = CommandTable.FindSubcommand(cmd, sc.Arg(1));
+        var cmd = FindCommand(sc);
         if (cmd is null)
         {
             error = "Unknown Redis command called from script";
@@ -126,6 +124,14 @@ public sealed partial class ScriptingEngine
             cmd.RejectedCalls++;
             return null;
         }
+        return cmd;
+    }
+
+    /// <summary>The command (or subcommand) the script client's arguments name, as Redis' lookupCommand.</summary>
+    private CommandDef? FindCommand(Client sc)
+    {
+        var cmd = _server.Commands.Find(sc.Arg(0));
+        if (cmd is not null && cmd.Subcommands is not null && sc.ArgCount >= 2) cmd = CommandTable.FindSubcommand(cmd, sc.Arg(1));
         return cmd;
     }
 
@@ -248,8 +254,7 @@ public sealed partial class ScriptingEngine
         var error = BuildArguments(call, run.ScriptClient);
         if (error is not null) throw call.State.Raise(ErrorTable(error));
         var sc = run.ScriptClient;
-        var cmd = _server.Commands.Find(sc.Arg(0));
-        if (cmd is not null && cmd.Subcommands is not null && sc.ArgCount >= 2) cmd = CommandTable.FindSubcommand(cmd, sc.Arg(1));
+        var cmd = FindCommand(sc);
         if (cmd is null || !cmd.ArityMatches(sc.ArgCount)) throw call.State.Raise(ErrorTable("Invalid command passed to redis.acl_check_cmd()"));
         bool allowed = _server.Acl.Check(run.Caller.User, cmd, sc, out _) == Security.AclDenial.None;
         return call.Return(LuaValue.FromBoolean(allowed));

@@ -64,17 +64,7 @@ public sealed partial class ScriptingEngine
 
     internal void Eval(Client c, bool bySha, bool readOnly)
     {
-        if (!c.TryGetLong(2, out long numkeys)) return;
-        if (numkeys > c.ArgCount - 3)
-        {
-            c.Reply.Error("ERR Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numkeys < 0)
-        {
-            c.Reply.Error("ERR Number of keys can't be negative");
-            return;
-        }
+        if (!TryGetKeyCount(c, out int keys)) return;
         EvalScript? script;
         if (bySha)
         {
@@ -97,8 +87,26 @@ public sealed partial class ScriptingEngine
                 }
             }
         }
-        int keys = (int)numkeys;
         Run(c, _evalLua, script.Function, script.ShaHex, script.Flags, readOnly, isEval: true, 3, keys, 3 + keys, c.ArgCount - 3 - keys);
+    }
+
+    /// <summary>The numkeys argument of EVAL and FCALL (argument 2), checked against the arguments that follow, with Redis' errors.</summary>
+    internal static bool TryGetKeyCount(Client c, out int keys)
+    {
+        keys = 0;
+        if (!c.TryGetLong(2, out long numkeys)) return false;
+        if (numkeys > c.ArgCount - 3)
+        {
+            c.Reply.Error("ERR Number of keys can't be greater than number of args");
+            return false;
+        }
+        if (numkeys < 0)
+        {
+            c.Reply.Error("ERR Number of keys can't be negative");
+            return false;
+        }
+        keys = (int)numkeys;
+        return true;
     }
 
     /// <summary>Compiles an EVAL body and caches it by its sha1 (Redis' luaCreateFunction). Null with an error text on failure.</summary>

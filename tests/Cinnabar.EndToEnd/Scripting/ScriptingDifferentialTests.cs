@@ -203,6 +203,8 @@ public sealed class ScriptingDifferentialTests(DifferentialFixture f) : IClassFi
         p.Same("SCRIPT", "KILL");
         p.Same("FUNCTION", "KILL");
         p.Same("SCRIPT", "NOSUCH");
+        p.Same("SCRIPT", "HELP");
+        p.Same("FUNCTION", "HELP");
     }
 
     [Fact]
