@@ -152,7 +152,7 @@ public sealed partial class ScriptingEngine
                 return denial switch
                 {
                     Security.AclDenial.Command => "The user executing the script can't run this command or subcommand",
-                    Security.AclDenial.Key => "The user executing the script can't access at least one of the keys mentioned in the command",
+                    Security.AclDenial.Key => "The user executing the script can't access at least one of the keys mentioned in the command arguments",
                     Security.AclDenial.Channel => "The user executing the script can't publish to the channel mentioned in the command",
                     _ => "The user executing the script is lacking the permissions for the command",
                 };

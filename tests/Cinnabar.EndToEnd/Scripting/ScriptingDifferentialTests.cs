@@ -207,6 +207,28 @@ public sealed class ScriptingDifferentialTests(DifferentialFixture f) : IClassFi
         p.Same("FUNCTION", "HELP");
     }
 
+    /// <summary>ACL rules apply to what a script calls, with the caller's user, and refusals are logged with context lua.</summary>
+    [Fact]
+    public void AclRulesApplyInsideScripts()
+    {
+        using var p = f.Pair();
+        p.Both("ACL", "SETUSER", "scripter", "on", "nopass", "~allowed:*", "+eval", "+get", "+acl|log");
+        p.Both("ACL", "LOG", "RESET");
+        p.Same("AUTH", "scripter", "x");
+        p.Same("EVAL", "return redis.call('GET', 'allowed:1')", "0");
+        p.Same("EVAL", "return redis.call('SET', 'allowed:1', 'v')", "0");
+        p.Same("EVAL", "return redis.call('GET', 'other')", "0");
+        p.Same("EVAL", "return redis.pcall('SET', 'allowed:1', 'v')", "0");
+        p.Same("EVAL", "return redis.acl_check_cmd('GET', 'other')", "0");
+        p.Same("EVAL", "return redis.acl_check_cmd('GET', 'allowed:2')", "0");
+        var redisLog = p.Redis.Call("ACL", "LOG");
+        var ourLog = p.Ours.Call("ACL", "LOG");
+        Assert.Contains("$3\r\nlua\r\n", redisLog);
+        Assert.Contains("$3\r\nlua\r\n", ourLog);
+        p.Both("AUTH", "default", "x");
+        p.Both("ACL", "DELUSER", "scripter");
+    }
+
     [Fact]
     public void ShebangFlagsMatchRedis()
     {
